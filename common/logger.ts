@@ -1,0 +1,59 @@
+// A small structured logger: one line per event, `key=value` fields, to stderr.
+
+export type LogFields = Record<string, string | number | boolean | bigint | null | undefined>;
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+}
+
+const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
+export type LogLevel = keyof typeof LEVELS;
+
+function formatValue(value: unknown): string {
+  const text = String(value);
+  return /[\s"=]/.test(text) || text === '' ? JSON.stringify(text) : text;
+}
+
+export function formatLine(level: LogLevel, component: string, msg: string, fields?: LogFields): string {
+  let line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} [${component}] ${msg}`;
+  if (fields) {
+    for (const [key, value] of Object.entries(fields)) {
+      if (value !== undefined) line += ` ${key}=${formatValue(value)}`;
+    }
+  }
+  return line;
+}
+
+export class ConsoleLogger implements Logger {
+  private readonly threshold: number;
+  private readonly component: string;
+  private readonly write: (line: string) => void;
+  constructor(
+    component: string,
+    level: LogLevel = (process.env.TUNCTL_LOG_LEVEL as LogLevel | undefined) ?? 'info',
+    write: (line: string) => void = (line) => process.stderr.write(line + '\n'),
+  ) {
+    this.component = component;
+    this.write = write;
+    this.threshold = LEVELS[level] ?? LEVELS.info;
+  }
+  debug(msg: string, fields?: LogFields): void { this.log('debug', msg, fields); }
+  info(msg: string, fields?: LogFields): void { this.log('info', msg, fields); }
+  warn(msg: string, fields?: LogFields): void { this.log('warn', msg, fields); }
+  error(msg: string, fields?: LogFields): void { this.log('error', msg, fields); }
+  private log(level: LogLevel, msg: string, fields?: LogFields): void {
+    if (LEVELS[level] >= this.threshold) this.write(formatLine(level, this.component, msg, fields));
+  }
+}
+
+/** Keeps lines in memory; for tests that assert on what was logged. */
+export class MemoryLogger implements Logger {
+  readonly lines: string[] = [];
+  debug(msg: string, fields?: LogFields): void { this.lines.push(formatLine('debug', 'test', msg, fields)); }
+  info(msg: string, fields?: LogFields): void { this.lines.push(formatLine('info', 'test', msg, fields)); }
+  warn(msg: string, fields?: LogFields): void { this.lines.push(formatLine('warn', 'test', msg, fields)); }
+  error(msg: string, fields?: LogFields): void { this.lines.push(formatLine('error', 'test', msg, fields)); }
+}
