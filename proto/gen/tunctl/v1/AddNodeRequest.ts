@@ -1,0 +1,14 @@
+// Original file: proto/tunctl/v1/tunctl.proto
+
+
+export interface AddNodeRequest {
+  'name'?: (string);
+  'underlayIp'?: (string);
+  'subnet'?: (string);
+}
+
+export interface AddNodeRequest__Output {
+  'name': (string);
+  'underlayIp': (string);
+  'subnet': (string);
+}

@@ -1,0 +1,14 @@
+// Original file: proto/tunctl/v1/tunctl.proto
+
+import type { Node as _tunctl_v1_Node, Node__Output as _tunctl_v1_Node__Output } from '../../tunctl/v1/Node';
+import type { Long } from '@grpc/proto-loader';
+
+export interface AddNodeResponse {
+  'node'?: (_tunctl_v1_Node | null);
+  'revision'?: (number | string | Long);
+}
+
+export interface AddNodeResponse__Output {
+  'node': (_tunctl_v1_Node__Output | null);
+  'revision': (number);
+}

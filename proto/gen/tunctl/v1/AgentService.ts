@@ -1,0 +1,37 @@
+// Original file: proto/tunctl/v1/tunctl.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { RegisterRequest as _tunctl_v1_RegisterRequest, RegisterRequest__Output as _tunctl_v1_RegisterRequest__Output } from '../../tunctl/v1/RegisterRequest';
+import type { RegisterResponse as _tunctl_v1_RegisterResponse, RegisterResponse__Output as _tunctl_v1_RegisterResponse__Output } from '../../tunctl/v1/RegisterResponse';
+import type { WatchRequest as _tunctl_v1_WatchRequest, WatchRequest__Output as _tunctl_v1_WatchRequest__Output } from '../../tunctl/v1/WatchRequest';
+import type { WatchResponse as _tunctl_v1_WatchResponse, WatchResponse__Output as _tunctl_v1_WatchResponse__Output } from '../../tunctl/v1/WatchResponse';
+
+export interface AgentServiceClient extends grpc.Client {
+  Register(argument: _tunctl_v1_RegisterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  Register(argument: _tunctl_v1_RegisterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  Register(argument: _tunctl_v1_RegisterRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  Register(argument: _tunctl_v1_RegisterRequest, callback: grpc.requestCallback<_tunctl_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  register(argument: _tunctl_v1_RegisterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  register(argument: _tunctl_v1_RegisterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  register(argument: _tunctl_v1_RegisterRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  register(argument: _tunctl_v1_RegisterRequest, callback: grpc.requestCallback<_tunctl_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  
+  Watch(argument: _tunctl_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_tunctl_v1_WatchResponse__Output>;
+  Watch(argument: _tunctl_v1_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_tunctl_v1_WatchResponse__Output>;
+  watch(argument: _tunctl_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_tunctl_v1_WatchResponse__Output>;
+  watch(argument: _tunctl_v1_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_tunctl_v1_WatchResponse__Output>;
+  
+}
+
+export interface AgentServiceHandlers extends grpc.UntypedServiceImplementation {
+  Register: grpc.handleUnaryCall<_tunctl_v1_RegisterRequest__Output, _tunctl_v1_RegisterResponse>;
+  
+  Watch: grpc.handleServerStreamingCall<_tunctl_v1_WatchRequest__Output, _tunctl_v1_WatchResponse>;
+  
+}
+
+export interface AgentServiceDefinition extends grpc.ServiceDefinition {
+  Register: MethodDefinition<_tunctl_v1_RegisterRequest, _tunctl_v1_RegisterResponse, _tunctl_v1_RegisterRequest__Output, _tunctl_v1_RegisterResponse__Output>
+  Watch: MethodDefinition<_tunctl_v1_WatchRequest, _tunctl_v1_WatchResponse, _tunctl_v1_WatchRequest__Output, _tunctl_v1_WatchResponse__Output>
+}

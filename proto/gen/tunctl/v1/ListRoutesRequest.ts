@@ -1,0 +1,8 @@
+// Original file: proto/tunctl/v1/tunctl.proto
+
+
+export interface ListRoutesRequest {
+}
+
+export interface ListRoutesRequest__Output {
+}
