@@ -1,0 +1,79 @@
+// tunctl controller: run the controller until SIGTERM/SIGINT.
+import { parseCidr } from '../../common/cidr.js';
+import { ConsoleLogger } from '../../common/logger.js';
+import { Controller } from '../../controller/controller.js';
+import type { NetworkConfigInput } from '../../controller/store/store.js';
+import type { Command } from '../command.js';
+import { intFlag } from '../flags.js';
+
+export const DEFAULT_LISTEN = '0.0.0.0:7400';
+export const DEFAULT_DATA_DIR = '/var/lib/tunctl/controller';
+
+export const controller: Command = {
+  name: 'controller',
+  summary: 'run the controller (address plan in SQLite, gRPC API)',
+  positionals: [],
+  help: [
+    'usage: tunctl controller --network CIDR [--listen HOST:PORT] [--data-dir DIR] [--subnet-len N]',
+    '                         [--subnet-min CIDR] [--subnet-max CIDR] [--udp-port N] [--heartbeat-interval MS]',
+    '',
+    'Serves the admin and agent gRPC APIs. The network is fixed on first start; later starts',
+    'may omit --network and refuse a different one.',
+    '',
+    `  --listen HOST:PORT        where to serve gRPC (default ${DEFAULT_LISTEN})`,
+    `  --data-dir DIR            where the SQLite database lives (default ${DEFAULT_DATA_DIR})`,
+    '  --network CIDR            cluster network, e.g. 10.244.0.0/16 (required on first start)',
+    '  --subnet-len N            prefix length of each node subnet (default 24)',
+    '  --subnet-min CIDR         first subnet to hand out (default: the first in the network)',
+    '  --subnet-max CIDR         last subnet to hand out (default: the last in the network)',
+    '  --udp-port N              UDP port agents exchange packets on (default 7000)',
+    '  --heartbeat-interval MS   heartbeat period on idle agent streams (default 5000)',
+  ].join('\n'),
+  options: {
+    listen: { type: 'string' },
+    'data-dir': { type: 'string' },
+    network: { type: 'string' },
+    'subnet-len': { type: 'string' },
+    'subnet-min': { type: 'string' },
+    'subnet-max': { type: 'string' },
+    'udp-port': { type: 'string' },
+    'heartbeat-interval': { type: 'string' },
+  },
+  async run(values) {
+    const logger = new ConsoleLogger('controller');
+    let network: NetworkConfigInput | undefined;
+    if (typeof values.network === 'string') {
+      network = {
+        network: parseCidr(values.network, '--network'),
+        subnetLen: intFlag('subnet-len', values['subnet-len'], 24, 1, 32),
+        subnetMin: typeof values['subnet-min'] === 'string' ? parseCidr(values['subnet-min'], '--subnet-min') : undefined,
+        subnetMax: typeof values['subnet-max'] === 'string' ? parseCidr(values['subnet-max'], '--subnet-max') : undefined,
+        udpPort: intFlag('udp-port', values['udp-port'], 7000, 1, 65535),
+      };
+    }
+    const instance = await Controller.start({
+      listen: (values.listen as string | undefined) ?? DEFAULT_LISTEN,
+      dataDir: (values['data-dir'] as string | undefined) ?? DEFAULT_DATA_DIR,
+      network,
+      heartbeatIntervalMs: intFlag('heartbeat-interval', values['heartbeat-interval'], 5000, 100, 600_000),
+      logger,
+    });
+    await waitForSignal(logger);
+    await instance.stop();
+    return 0;
+  },
+};
+
+/** Resolves on the first SIGTERM or SIGINT; a second one exits at once. */
+export function waitForSignal(logger: { info(msg: string, fields?: Record<string, string>): void }): Promise<void> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info('signal received, stopping', { signal });
+      process.once('SIGTERM', () => process.exit(1));
+      process.once('SIGINT', () => process.exit(1));
+      resolve();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+}

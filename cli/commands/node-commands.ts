@@ -1,0 +1,88 @@
+// add-node, remove-node, get-node, list-nodes.
+import type { AddNodeResponse__Output } from '../../proto/gen/tunctl/v1/AddNodeResponse.js';
+import type { GetNodeResponse__Output } from '../../proto/gen/tunctl/v1/GetNodeResponse.js';
+import type { ListNodesResponse__Output } from '../../proto/gen/tunctl/v1/ListNodesResponse.js';
+import type { Node__Output } from '../../proto/gen/tunctl/v1/Node.js';
+import type { RemoveNodeResponse__Output } from '../../proto/gen/tunctl/v1/RemoveNodeResponse.js';
+import { withAdminClient } from '../admin-client.js';
+import { CONTROLLER_HELP, CONTROLLER_OPTION, OUTPUT_HELP, OUTPUT_OPTION, type Command } from '../command.js';
+import { formatAge, formatTable, parseOutputFormat, printJson } from '../output.js';
+
+function nodeTable(nodes: readonly Node__Output[]): string {
+  return formatTable(
+    ['NAME', 'UNDERLAY IP', 'SUBNET', 'AGENT', 'LAST REGISTERED', 'VERSION'],
+    nodes.map((n) => [n.name, n.underlayIp, n.subnet, n.connected ? 'connected' : 'disconnected', formatAge(n.lastRegisteredAt), n.agentVersion || '-']),
+  );
+}
+
+export const addNode: Command = {
+  name: 'add-node',
+  summary: 'add a node and assign it a subnet',
+  positionals: ['NAME'],
+  help: [
+    'usage: tunctl add-node NAME --underlay-ip IP [--subnet CIDR] [--controller HOST:PORT] [-o table|json]',
+    '',
+    'Adds a node to the cluster and assigns it the lowest free subnet (or the one given).',
+    'Then start `tunctl agent --name NAME` on that host.',
+    '',
+    '  --underlay-ip IP   address other hosts reach this node on (required)',
+    '  --subnet CIDR      pin this subnet instead of allocating one',
+    CONTROLLER_HELP,
+    OUTPUT_HELP,
+  ].join('\n'),
+  options: { 'underlay-ip': { type: 'string' }, subnet: { type: 'string' }, ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
+  async run(values, [name]) {
+    const format = parseOutputFormat(values.output as string | undefined);
+    const res = await withAdminClient(values.controller as string | undefined, (c) =>
+      c.call<object, AddNodeResponse__Output>('AddNode', { name, underlayIp: values['underlay-ip'] ?? '', subnet: values.subnet ?? '' }),
+    );
+    if (format === 'json') printJson(res);
+    else process.stdout.write(`node ${res.node!.name} added: subnet ${res.node!.subnet}, underlay ${res.node!.underlayIp} (revision ${res.revision})\n`);
+    return 0;
+  },
+};
+
+export const removeNode: Command = {
+  name: 'remove-node',
+  summary: 'remove a node; every agent drops its route',
+  positionals: ['NAME'],
+  help: ['usage: tunctl remove-node NAME [--controller HOST:PORT] [-o table|json]', '', CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
+  options: { ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
+  async run(values, [name]) {
+    const format = parseOutputFormat(values.output as string | undefined);
+    const res = await withAdminClient(values.controller as string | undefined, (c) => c.call<object, RemoveNodeResponse__Output>('RemoveNode', { name }));
+    if (format === 'json') printJson(res);
+    else process.stdout.write(`node ${res.node!.name} removed: subnet ${res.node!.subnet} released (revision ${res.revision})\n`);
+    return 0;
+  },
+};
+
+export const getNode: Command = {
+  name: 'get-node',
+  summary: 'show one node',
+  positionals: ['NAME'],
+  help: ['usage: tunctl get-node NAME [--controller HOST:PORT] [-o table|json]', '', CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
+  options: { ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
+  async run(values, [name]) {
+    const format = parseOutputFormat(values.output as string | undefined);
+    const res = await withAdminClient(values.controller as string | undefined, (c) => c.call<object, GetNodeResponse__Output>('GetNode', { name }));
+    if (format === 'json') printJson(res.node);
+    else process.stdout.write(nodeTable([res.node!]));
+    return 0;
+  },
+};
+
+export const listNodes: Command = {
+  name: 'list-nodes',
+  summary: 'list nodes, their subnets and whether their agent is connected',
+  positionals: [],
+  help: ['usage: tunctl list-nodes [--controller HOST:PORT] [-o table|json]', '', CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
+  options: { ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
+  async run(values) {
+    const format = parseOutputFormat(values.output as string | undefined);
+    const res = await withAdminClient(values.controller as string | undefined, (c) => c.call<object, ListNodesResponse__Output>('ListNodes', {}));
+    if (format === 'json') printJson(res);
+    else process.stdout.write(nodeTable(res.nodes));
+    return 0;
+  },
+};

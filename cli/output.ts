@@ -1,0 +1,66 @@
+// Read commands print either an aligned table for people or the API's objects in the
+// proto3 JSON mapping (camelCase names, 64-bit integers as strings, RFC 3339 times).
+
+export type OutputFormat = 'table' | 'json';
+
+export function parseOutputFormat(value: string | undefined): OutputFormat {
+  if (value === undefined || value === 'table') return 'table';
+  if (value === 'json') return 'json';
+  throw new UsageError(`-o must be "table" or "json", not "${value}"`);
+}
+
+/** A mistake in how the command was called (exit code 2). */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Proto fields of type (u)int64, rendered as strings in proto3 JSON. */
+const INT64_FIELDS = new Set(['revision', 'baseRevision', 'subnetsTotal', 'subnetsUsed']);
+
+function isTimestamp(value: unknown): value is { seconds: number; nanos: number } {
+  if (typeof value !== 'object' || value === null) return false;
+  const keys = Object.keys(value);
+  return keys.length === 2 && keys.includes('seconds') && keys.includes('nanos');
+}
+
+export function timestampToRfc3339(ts: { seconds: number; nanos: number }): string {
+  return new Date(ts.seconds * 1000 + Math.floor(ts.nanos / 1e6)).toISOString();
+}
+
+/** Converts a message as grpc-js decoded it into its proto3 JSON form. */
+export function toProtoJson(value: unknown, key = ''): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (Array.isArray(value)) return value.map((v) => toProtoJson(v));
+  if (isTimestamp(value)) return timestampToRfc3339(value);
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const converted = toProtoJson(v, k);
+      if (converted !== undefined) out[k] = converted;
+    }
+    return out;
+  }
+  if (typeof value === 'number' && INT64_FIELDS.has(key)) return String(value);
+  return value;
+}
+
+export function printJson(value: unknown, write: (s: string) => void = (s) => process.stdout.write(s)): void {
+  write(JSON.stringify(toProtoJson(value), null, 2) + '\n');
+}
+
+/** Left-aligned columns separated by two spaces, headers in capitals. */
+export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** "3m ago" style age for tables. */
+export function formatAge(ts: { seconds: number; nanos: number } | null | undefined, nowMs = Date.now()): string {
+  if (!ts) return '-';
+  const s = Math.max(0, Math.round((nowMs - ts.seconds * 1000) / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
+  return `${Math.floor(s / 86400)}d ago`;
+}

@@ -1,0 +1,148 @@
+// AgentService handlers: Register (an agent claims the node an admin added) and Watch
+// (the route-table stream, fed by RouteFeed).
+import * as grpc from '@grpc/grpc-js';
+import { formatIpv4, parseIpv4 } from '../common/cidr.js';
+import { FailedPreconditionError, NotFoundError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import type { AgentServiceHandlers } from '../proto/gen/tunctl/v1/AgentService.js';
+import type { WatchRequest__Output } from '../proto/gen/tunctl/v1/WatchRequest.js';
+import type { WatchResponse } from '../proto/gen/tunctl/v1/WatchResponse.js';
+import { changeToProto, ENCAP_OVERHEAD, networkToProto, nodeToProto, routeToProto } from './proto-convert.js';
+import type { FeedCloseReason, FeedMessage, RouteFeed } from './route-feed.js';
+import { toServiceError, unary } from './rpc-errors.js';
+import type { Store } from './store/store.js';
+import { requireNodeName } from './validate.js';
+
+/** Underlay MTU assumed when an agent cannot tell (Ethernet). */
+const DEFAULT_UNDERLAY_MTU = 1500;
+const MIN_TUN_MTU = 576;
+
+export interface AgentServiceDeps {
+  readonly store: Store;
+  readonly feed: RouteFeed;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  readonly heartbeatIntervalMs: number;
+}
+
+export function agentServiceHandlers({ store, feed, logger, now, heartbeatIntervalMs }: AgentServiceDeps): AgentServiceHandlers {
+  return {
+    Register: unary('Register', logger, (req) => {
+      const name = requireNodeName(req.nodeName, 'node_name');
+      const node = findNodeForAgent(store, name);
+      if (req.underlayIp) {
+        const reported = parseIpv4(req.underlayIp, 'underlay_ip');
+        if (reported !== node.underlayIp) {
+          throw new FailedPreconditionError(
+            `node "${name}" was added with underlay address ${formatIpv4(node.underlayIp)} but this agent uses ${req.underlayIp}; ` +
+              `start the agent with --underlay-ip ${formatIpv4(node.underlayIp)}, or re-add the node: ` +
+              `tunctl remove-node ${name} && tunctl add-node ${name} --underlay-ip ${req.underlayIp}`,
+          );
+        }
+      }
+      const underlayMtu = req.underlayMtu > 0 ? req.underlayMtu : DEFAULT_UNDERLAY_MTU;
+      const tunMtu = underlayMtu - ENCAP_OVERHEAD;
+      if (tunMtu < MIN_TUN_MTU) {
+        throw new FailedPreconditionError(
+          `the underlay MTU ${underlayMtu} leaves only ${tunMtu} bytes for packets after the ${ENCAP_OVERHEAD}-byte encapsulation; ` +
+            `raise the underlay interface's MTU to at least ${MIN_TUN_MTU + ENCAP_OVERHEAD}`,
+        );
+      }
+      const registered = store.recordRegistration(name, req.agentVersion.slice(0, 64), now());
+      logger.info('agent registered', { node: name, underlay_ip: formatIpv4(node.underlayIp), version: req.agentVersion || undefined, tun_mtu: tunMtu });
+      return {
+        node: nodeToProto(registered, feed.isConnected(name)),
+        network: networkToProto(store.network()),
+        tunMtu,
+        heartbeatIntervalMs,
+      };
+    }),
+
+    Watch: (call) => {
+      let name: string;
+      try {
+        name = requireNodeName(call.request.nodeName, 'node_name');
+        findNodeForAgent(store, name);
+      } catch (err) {
+        endWithStatus(call, toServiceError(err, 'Watch', logger));
+        return;
+      }
+      startWatch(call, name, feed, logger);
+    },
+  };
+}
+
+function findNodeForAgent(store: Store, name: string) {
+  try {
+    return store.getNode(name);
+  } catch (err) {
+    if (err instanceof NotFoundError) {
+      throw new NotFoundError(
+        `node "${name}" is not known to the controller; add it first with \`tunctl add-node ${name} --underlay-ip <this host's underlay address>\``,
+      );
+    }
+    throw err;
+  }
+}
+
+type WatchCall = grpc.ServerWritableStream<WatchRequest__Output, WatchResponse>;
+
+/** Ends a server stream with a status: grpc-js sends the status of an emitted 'error'. */
+function endWithStatus(call: WatchCall, status: Partial<grpc.ServiceError>): void {
+  call.emit('error', Object.assign(new Error(status.details), status));
+}
+
+const CLOSE_STATUS: Record<FeedCloseReason, grpc.status> = {
+  'node-removed': grpc.status.NOT_FOUND,
+  superseded: grpc.status.ABORTED,
+  shutdown: grpc.status.UNAVAILABLE,
+};
+
+function startWatch(call: WatchCall, name: string, feed: RouteFeed, logger: Logger): void {
+  let ended = false;
+  const unsubscribe = feed.subscribe(name, call.request.knownRevision, {
+    send: (message) => (ended ? true : call.write(watchResponseFor(message))),
+    onceDrain: (callback) => call.once('drain', callback),
+    close: (reason, details) => {
+      if (ended) return;
+      ended = true;
+      logger.info('watch closed by controller', { node: name, reason });
+      endWithStatus(call, { code: CLOSE_STATUS[reason], details });
+    },
+  });
+  const onGone = (why: string) => {
+    if (ended) {
+      unsubscribe();
+      return;
+    }
+    ended = true;
+    unsubscribe();
+    logger.info('agent stopped watching', { node: name, why });
+  };
+  call.once('cancelled', () => onGone('cancelled'));
+  call.once('error', (err: Error) => onGone(`error: ${err.message}`));
+  call.once('close', () => onGone('closed'));
+}
+
+// Each change is converted once, however many agents receive it.
+const converted = new WeakMap<FeedMessage, WatchResponse>();
+
+function watchResponseFor(message: FeedMessage): WatchResponse {
+  let response = converted.get(message);
+  if (!response) {
+    response = toWatchResponse(message);
+    converted.set(message, response);
+  }
+  return response;
+}
+
+function toWatchResponse(message: FeedMessage): WatchResponse {
+  switch (message.kind) {
+    case 'snapshot':
+      return { kind: 'KIND_SNAPSHOT', revision: message.revision, routes: message.routes.map(routeToProto) };
+    case 'delta':
+      return { kind: 'KIND_DELTA', revision: message.revision, baseRevision: message.baseRevision, changes: message.changes.map(changeToProto) };
+    case 'heartbeat':
+      return { kind: 'KIND_HEARTBEAT', revision: message.revision };
+  }
+}

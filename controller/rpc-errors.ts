@@ -1,0 +1,49 @@
+// The one place where domain errors become gRPC status codes.
+import * as grpc from '@grpc/grpc-js';
+import {
+  AlreadyExistsError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  PoolExhaustedError,
+} from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+
+export function statusFor(err: unknown): grpc.status {
+  if (err instanceof InvalidArgumentError) return grpc.status.INVALID_ARGUMENT;
+  if (err instanceof AlreadyExistsError) return grpc.status.ALREADY_EXISTS;
+  if (err instanceof NotFoundError) return grpc.status.NOT_FOUND;
+  if (err instanceof FailedPreconditionError) return grpc.status.FAILED_PRECONDITION;
+  if (err instanceof PoolExhaustedError) return grpc.status.RESOURCE_EXHAUSTED;
+  return grpc.status.INTERNAL;
+}
+
+/** A ServiceError for the client: domain messages pass through; internal ones are logged, not leaked. */
+export function toServiceError(err: unknown, method: string, logger: Logger): Partial<grpc.ServiceError> {
+  const code = statusFor(err);
+  if (code === grpc.status.INTERNAL) {
+    logger.error('internal error', { method, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+    return { code, details: `internal error in ${method}; see the controller log` };
+  }
+  return { code, details: (err as Error).message };
+}
+
+/** Wraps a synchronous unary handler: runs it, maps thrown domain errors to a status. */
+export function unary<Req, Res>(
+  method: string,
+  logger: Logger,
+  handler: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Res,
+): grpc.handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    let response: Res;
+    try {
+      response = handler(call.request, call);
+    } catch (err) {
+      const error = toServiceError(err, method, logger);
+      logger.debug('request refused', { method, code: grpc.status[error.code ?? 2], details: error.details });
+      callback(error as grpc.ServiceError, null);
+      return;
+    }
+    callback(null, response);
+  };
+}

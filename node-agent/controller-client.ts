@@ -1,0 +1,164 @@
+// The agent's side of the gRPC contract: Register and Watch, converted to domain types.
+// The only agent file that imports grpc-js or generated proto types.
+import * as grpc from '@grpc/grpc-js';
+import { parseCidr, parseIpv4, type Ipv4Cidr } from '../common/cidr.js';
+import { loadTunctlProto } from '../common/proto.js';
+import type { AgentServiceClient } from '../proto/gen/tunctl/v1/AgentService.js';
+import type { Route__Output } from '../proto/gen/tunctl/v1/Route.js';
+import type { WatchResponse__Output } from '../proto/gen/tunctl/v1/WatchResponse.js';
+import type { RouteChangeEntry, RouteEntry } from './route-table.js';
+
+export interface Registration {
+  readonly nodeName: string;
+  readonly underlayIp: number;
+  readonly subnet: Ipv4Cidr;
+  readonly network: Ipv4Cidr;
+  readonly udpPort: number;
+  readonly encapOverhead: number;
+  readonly tunMtu: number;
+  readonly heartbeatIntervalMs: number;
+}
+
+export type WatchEvent =
+  | { readonly kind: 'snapshot'; readonly revision: number; readonly routes: RouteEntry[] }
+  | { readonly kind: 'delta'; readonly baseRevision: number; readonly revision: number; readonly changes: RouteChangeEntry[] }
+  | { readonly kind: 'heartbeat'; readonly revision: number };
+
+/** A gRPC failure with its status code, so callers can tell "fix your setup" from "retry". */
+export class ControllerCallError extends Error {
+  override name = 'ControllerCallError';
+  readonly code: grpc.status;
+  constructor(code: grpc.status, message: string) {
+    super(message);
+    this.code = code;
+  }
+  /** Errors an operator must fix; retrying the same call cannot succeed. */
+  get isPermanent(): boolean {
+    return [grpc.status.NOT_FOUND, grpc.status.FAILED_PRECONDITION, grpc.status.INVALID_ARGUMENT, grpc.status.UNIMPLEMENTED].includes(this.code);
+  }
+}
+
+export interface WatchHandle {
+  cancel(): void;
+}
+
+export class ControllerClient {
+  readonly target: string;
+  private readonly client: AgentServiceClient;
+
+  constructor(target: string) {
+    this.target = target;
+    const { proto } = loadTunctlProto();
+    this.client = new proto.tunctl.v1.AgentService(target, grpc.credentials.createInsecure(), {
+      // Notice a dead controller connection even when no message is due.
+      'grpc.keepalive_time_ms': 30_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+      // Our own backoff decides when to retry, with jitter.
+      'grpc.initial_reconnect_backoff_ms': 500,
+      'grpc.max_reconnect_backoff_ms': 5_000,
+    });
+  }
+
+  register(nodeName: string, underlayIp: string, underlayMtu: number, agentVersion: string, timeoutMs = 10_000): Promise<Registration> {
+    return new Promise((resolve, reject) => {
+      this.client.Register(
+        { nodeName, underlayIp, underlayMtu, agentVersion },
+        { deadline: Date.now() + timeoutMs },
+        (err, res) => {
+          if (err || !res) {
+            reject(toCallError(err, this.target));
+            return;
+          }
+          try {
+            const node = res.node!;
+            const network = res.network!;
+            resolve({
+              nodeName: node.name,
+              underlayIp: parseIpv4(node.underlayIp),
+              subnet: parseCidr(node.subnet),
+              network: parseCidr(network.cidr),
+              udpPort: network.udpPort,
+              encapOverhead: network.encapOverhead,
+              tunMtu: res.tunMtu,
+              heartbeatIntervalMs: res.heartbeatIntervalMs,
+            });
+          } catch (parseErr) {
+            reject(new ControllerCallError(grpc.status.INTERNAL, `controller sent an invalid registration: ${(parseErr as Error).message}`));
+          }
+        },
+      );
+    });
+  }
+
+  /**
+   * Opens the route stream. `onEvent` gets each message; `onEnd` is called exactly once,
+   * with the error that ended it (a cancel by us ends it silently with no error).
+   */
+  watch(nodeName: string, knownRevision: number, onEvent: (event: WatchEvent) => void, onEnd: (err: ControllerCallError | null) => void): WatchHandle {
+    const call = this.client.Watch({ nodeName, knownRevision });
+    let cancelled = false;
+    let ended = false;
+    const end = (err: ControllerCallError | null) => {
+      if (ended) return;
+      ended = true;
+      onEnd(err);
+    };
+    call.on('data', (msg: WatchResponse__Output) => {
+      let event: WatchEvent;
+      try {
+        event = toWatchEvent(msg);
+      } catch (err) {
+        call.cancel();
+        end(new ControllerCallError(grpc.status.INTERNAL, `controller sent an invalid watch message: ${(err as Error).message}`));
+        return;
+      }
+      onEvent(event);
+    });
+    call.on('error', (err: grpc.ServiceError) => end(cancelled ? null : toCallError(err, this.target)));
+    call.on('end', () => end(cancelled ? null : new ControllerCallError(grpc.status.UNAVAILABLE, 'the controller ended the watch stream')));
+    return {
+      cancel: () => {
+        cancelled = true;
+        call.cancel();
+      },
+    };
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+function toCallError(err: grpc.ServiceError | null, target: string): ControllerCallError {
+  if (!err) return new ControllerCallError(grpc.status.INTERNAL, 'empty response from the controller');
+  const details = err.details || err.message;
+  if (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED) {
+    return new ControllerCallError(err.code, `controller at ${target} is unreachable: ${details}`);
+  }
+  return new ControllerCallError(err.code, details);
+}
+
+function toRoute(route: Route__Output): RouteEntry {
+  return { nodeName: route.nodeName, subnet: parseCidr(route.subnet), underlayIp: parseIpv4(route.underlayIp) };
+}
+
+function toWatchEvent(msg: WatchResponse__Output): WatchEvent {
+  switch (msg.kind) {
+    case 'KIND_SNAPSHOT':
+      return { kind: 'snapshot', revision: msg.revision, routes: msg.routes.map(toRoute) };
+    case 'KIND_DELTA':
+      return {
+        kind: 'delta',
+        baseRevision: msg.baseRevision,
+        revision: msg.revision,
+        changes: msg.changes.map((c) => {
+          if (c.op !== 'OP_ADD' && c.op !== 'OP_REMOVE') throw new Error(`unknown route change op ${c.op}`);
+          return { op: c.op === 'OP_ADD' ? 'add' : 'remove', route: toRoute(c.route!) } as const;
+        }),
+      };
+    case 'KIND_HEARTBEAT':
+      return { kind: 'heartbeat', revision: msg.revision };
+    default:
+      throw new Error(`unknown watch message kind ${String(msg.kind)}`);
+  }
+}
