@@ -2,7 +2,6 @@
 import { ConsoleLogger } from '../../common/logger.js';
 import { validateNodeName } from '../../common/names.js';
 import { parseIpv4 } from '../../common/cidr.js';
-import { startAgent } from '../../node-agent/main.js';
 import { controllerAddress } from '../admin-client.js';
 import type { Command } from '../command.js';
 import { intFlag, requiredString } from '../flags.js';
@@ -48,6 +47,8 @@ export const agent: Command = {
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    // Loaded only here: admin commands never pay for koffi and the data path.
+    const { startAgent } = await import('../../node-agent/main.js');
     await startAgent(
       {
         nodeName,

@@ -1,7 +1,6 @@
 // tunctl controller: run the controller until SIGTERM/SIGINT.
 import { parseCidr } from '../../common/cidr.js';
 import { ConsoleLogger } from '../../common/logger.js';
-import { Controller } from '../../controller/controller.js';
 import type { NetworkConfigInput } from '../../controller/store/store.js';
 import type { Command } from '../command.js';
 import { intFlag } from '../flags.js';
@@ -51,6 +50,8 @@ export const controller: Command = {
         udpPort: intFlag('udp-port', values['udp-port'], 7000, 1, 65535),
       };
     }
+    // Loaded only here: admin commands never open SQLite.
+    const { Controller } = await import('../../controller/controller.js');
     const instance = await Controller.start({
       listen: (values.listen as string | undefined) ?? DEFAULT_LISTEN,
       dataDir: (values['data-dir'] as string | undefined) ?? DEFAULT_DATA_DIR,

@@ -1,0 +1,115 @@
+// The tunctl binary as an operator runs it: output formats, exit codes, messages.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startController, type ControllerFixture } from '../controller/controller-fixture.js';
+
+const TUNCTL = fileURLToPath(new URL('../../cli/tunctl.js', import.meta.url));
+
+function tunctl(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [TUNCTL, ...args], { env: { ...process.env, ...env }, timeout: 20_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('tunctl CLI against a real controller', () => {
+  let fx: ControllerFixture;
+  let env: Record<string, string>;
+  before(async () => {
+    fx = await startController();
+    env = { TUNCTL_CONTROLLER: fx.address };
+  });
+  after(() => fx.dispose());
+
+  test('add-node, list-nodes, get-node, routes and network in table and JSON form', async () => {
+    const add = await tunctl(['add-node', 'web-1', '--underlay-ip', '192.168.10.1'], env);
+    assert.equal(add.code, 0, add.stderr);
+    assert.match(add.stdout, /node web-1 added: subnet 10\.244\.0\.0\/24, underlay 192\.168\.10\.1/);
+    const addJson = await tunctl(['add-node', 'web-2', '--underlay-ip', '192.168.10.2', '--subnet', '10.244.7.0/24', '-o', 'json', '--controller', fx.address]);
+    assert.equal(addJson.code, 0, addJson.stderr);
+    const added = JSON.parse(addJson.stdout);
+    assert.equal(added.node.subnet, '10.244.7.0/24');
+    assert.equal(typeof added.revision, 'string', 'uint64 is a string in proto3 JSON');
+
+    const table = await tunctl(['list-nodes'], env);
+    assert.equal(table.code, 0);
+    const lines = table.stdout.trim().split('\n');
+    assert.match(lines[0]!, /^NAME\s+UNDERLAY IP\s+SUBNET\s+AGENT/);
+    assert.match(table.stdout, /web-1\s+192\.168\.10\.1\s+10\.244\.0\.0\/24\s+disconnected/);
+
+    const json = JSON.parse((await tunctl(['list-nodes', '-o', 'json'], env)).stdout);
+    const node = json.nodes.find((n: { name: string }) => n.name === 'web-1');
+    assert.equal(node.underlayIp, '192.168.10.1');
+    assert.equal(node.subnet, '10.244.0.0/24');
+    assert.match(node.createdAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    assert.equal(node.lastRegisteredAt, undefined);
+
+    const one = JSON.parse((await tunctl(['get-node', 'web-2', '-o', 'json'], env)).stdout);
+    assert.equal(one.name, 'web-2');
+
+    const routes = await tunctl(['routes'], env);
+    assert.match(routes.stdout, /10\.244\.7\.0\/24\s+192\.168\.10\.2\s+web-2/);
+    const routesJson = JSON.parse((await tunctl(['routes', '-o', 'json'], env)).stdout);
+    assert.equal(routesJson.routes.length, 2);
+
+    const net = JSON.parse((await tunctl(['network', '-o', 'json'], env)).stdout);
+    assert.equal(net.network.cidr, '10.244.0.0/16');
+    assert.equal(net.subnetsUsed, '2');
+
+    const rm = await tunctl(['remove-node', 'web-2'], env);
+    assert.equal(rm.code, 0);
+    assert.match(rm.stdout, /node web-2 removed: subnet 10\.244\.7\.0\/24 released/);
+  });
+
+  test('server errors: non-zero exit, the server message on stderr, nothing on stdout', async () => {
+    const dup = await tunctl(['add-node', 'dup', '--underlay-ip', '192.168.11.1'], env);
+    assert.equal(dup.code, 0);
+    const again = await tunctl(['add-node', 'dup', '--underlay-ip', '192.168.11.2'], env);
+    assert.equal(again.code, 1);
+    assert.equal(again.stdout, '');
+    assert.match(again.stderr, /^Error: node "dup" already exists/);
+    const missing = await tunctl(['remove-node', 'ghost'], env);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /node "ghost" not found/);
+    const badIp = await tunctl(['add-node', 'x', '--underlay-ip', '1.2.3'], env);
+    assert.equal(badIp.code, 1);
+    assert.match(badIp.stderr, /not a valid IPv4 address/);
+  });
+
+  test('usage errors exit 2 with the command help', async () => {
+    const unknownFlag = await tunctl(['list-nodes', '--bogus'], env);
+    assert.equal(unknownFlag.code, 2);
+    assert.match(unknownFlag.stderr, /bogus/);
+    assert.match(unknownFlag.stderr, /usage: tunctl list-nodes/);
+    const noName = await tunctl(['add-node', '--underlay-ip', '192.168.1.1'], env);
+    assert.equal(noName.code, 2);
+    const badOutput = await tunctl(['list-nodes', '-o', 'yaml'], env);
+    assert.equal(badOutput.code, 2);
+    assert.match(badOutput.stderr, /-o must be "table" or "json"/);
+    const unknown = await tunctl(['frobnicate']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown command "frobnicate"/);
+  });
+
+  test('--help works on every command', async () => {
+    const top = await tunctl(['--help']);
+    assert.equal(top.code, 0);
+    const commands = [...top.stdout.matchAll(/^  ([a-z-]+)  /gm)].map((m) => m[1]!);
+    assert.ok(commands.length >= 8, top.stdout);
+    for (const name of commands) {
+      const res = await tunctl([name, '--help']);
+      assert.equal(res.code, 0, name);
+      assert.match(res.stdout, new RegExp(`usage: tunctl ${name}`));
+    }
+  });
+});
+
+test('a controller that is down: exit 1 and a message that says where it looked', async () => {
+  const res = await tunctl(['list-nodes'], { TUNCTL_CONTROLLER: '127.0.0.1:1' });
+  assert.equal(res.code, 1);
+  assert.match(res.stderr, /cannot reach the controller at 127\.0\.0\.1:1/);
+});
