@@ -1,0 +1,53 @@
+// Schema migrations: append-only, ordered by a timestamp id, each applied once in its own
+// transaction and recorded in schema_migrations. Never edit a shipped entry; add a new one.
+
+export interface Migration {
+  /** yyyymmddNNNN; strictly increasing through the list. */
+  readonly id: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    id: 202611250001,
+    name: 'network, nodes and changes',
+    // Addresses are unsigned 32-bit INTEGERs; every subnet has the network's one length, so
+    // UNIQUE(subnet_base) alone rules out two nodes on one subnet. Times are unix milliseconds.
+    sql: `
+      CREATE TABLE network (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        cidr_base INTEGER NOT NULL CHECK (cidr_base BETWEEN 0 AND 4294967295),
+        cidr_len INTEGER NOT NULL CHECK (cidr_len BETWEEN 0 AND 32),
+        subnet_len INTEGER NOT NULL CHECK (subnet_len > cidr_len AND subnet_len <= 30),
+        subnet_min_base INTEGER NOT NULL CHECK (subnet_min_base BETWEEN 0 AND 4294967295),
+        subnet_max_base INTEGER NOT NULL CHECK (subnet_max_base BETWEEN subnet_min_base AND 4294967295),
+        udp_port INTEGER NOT NULL CHECK (udp_port BETWEEN 1 AND 65535),
+        created_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE nodes (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 63),
+        underlay_ip INTEGER NOT NULL UNIQUE CHECK (underlay_ip BETWEEN 0 AND 4294967295),
+        subnet_base INTEGER NOT NULL UNIQUE CHECK (subnet_base BETWEEN 0 AND 4294967295),
+        subnet_len INTEGER NOT NULL CHECK (subnet_len BETWEEN 1 AND 32 AND subnet_base % (1 << (32 - subnet_len)) = 0),
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        last_registered_at INTEGER,
+        agent_version TEXT NOT NULL DEFAULT ''
+      ) STRICT;
+
+      -- AUTOINCREMENT: sqlite_sequence keeps the highest revision, so none is reused after compaction or a restart.
+      CREATE TABLE changes (
+        revision INTEGER PRIMARY KEY AUTOINCREMENT,
+        op TEXT NOT NULL CHECK (op IN ('add', 'remove')),
+        node_name TEXT NOT NULL,
+        subnet_base INTEGER NOT NULL CHECK (subnet_base BETWEEN 0 AND 4294967295),
+        subnet_len INTEGER NOT NULL CHECK (subnet_len BETWEEN 1 AND 32),
+        underlay_ip INTEGER NOT NULL CHECK (underlay_ip BETWEEN 0 AND 4294967295),
+        at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+];
