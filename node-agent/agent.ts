@@ -62,7 +62,7 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps, signal: A
     localSubnet: registration.subnet,
     mtu: registration.tunMtu,
     logger,
-    onFatal: fail,
+    onFailure: fail,
   });
   const reconciler = new RouteReconciler({ installer: host, dev: dataplane.tunName, logger });
   const table = new AgentRouteTable();
@@ -107,9 +107,9 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps, signal: A
       void writeJsonAtomic(statsFile, { node: options.nodeName, revision: table.revision, routes: table.size, updatedAt: new Date().toISOString(), ...stats }).catch(
         (err: unknown) => logger.warn('cannot write stats file', { file: statsFile, error: errorMessage(err) }),
       );
-      const drops = JSON.stringify(stats.drops);
+      const drops = JSON.stringify([stats.rxDrops, stats.txDrops]);
       if (drops !== lastDrops) {
-        logger.info('data path counters', { ...flattenDrops(stats.drops), tun_rx: stats.tunRxPackets, udp_rx: stats.udpRxPackets });
+        logger.info('packets dropped (totals by reason)', { ...flattenDrops({ ...stats.rxDrops, ...stats.txDrops }), udp_rx: stats.udpRxPackets, tun_rx: stats.tunRxPackets });
         lastDrops = drops;
       }
     }, options.statsIntervalMs);
@@ -201,7 +201,7 @@ function writeJsonAtomic(file: string, value: unknown): Promise<void> {
   return writeTextAtomic(file, JSON.stringify(value, null, 2) + '\n');
 }
 
-function flattenDrops(drops: Record<string, number>): Record<string, number> {
+function flattenDrops(drops: { [reason: string]: number }): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [reason, count] of Object.entries(drops)) if (count > 0) out[`drop_${reason}`] = count;
   return out;

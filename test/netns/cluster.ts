@@ -1,0 +1,194 @@
+// A whole tunctl cluster inside throwaway namespaces, as an operator would build it on
+// real hosts: a switch namespace with the controller on a bridge, hosts joined to it by
+// underlay veths, and a container namespace on each host set up by the hand-made recipe
+// (veth, proxy_arp, default route via the host). Used by the end-to-end tests and the demo.
+import type { ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stopChild, waitFor, type NetnsLab } from './netns.js';
+
+export const TUNCTL = fileURLToPath(new URL('../../cli/tunctl.js', import.meta.url));
+export const SEND_UDP = fileURLToPath(new URL('./fixtures/send-udp.js', import.meta.url));
+
+const UNDERLAY_PREFIX = '192.168.77';
+const CONTROLLER_IP = `${UNDERLAY_PREFIX}.254`;
+const CONTROLLER_PORT = 7400;
+
+export interface Host {
+  readonly name: string;
+  readonly ns: string;
+  readonly containerNs: string;
+  readonly underlayIp: string;
+  readonly subnet: string;
+  /** The container's address: .2 in the node's subnet. */
+  readonly containerIp: string;
+  readonly stateDir: string;
+  agent?: ChildProcess;
+}
+
+export interface ClusterOptions {
+  readonly lab: NetnsLab;
+  /** Folder for the controller database, agent state and process logs. */
+  readonly workDir: string;
+  readonly network?: string;
+  readonly heartbeatIntervalMs?: number;
+}
+
+export class Cluster {
+  readonly controllerAddress = `${CONTROLLER_IP}:${CONTROLLER_PORT}`;
+  readonly hosts = new Map<string, Host>();
+  private readonly lab: NetnsLab;
+  private readonly workDir: string;
+  private readonly options: ClusterOptions;
+  private switchNs = '';
+  private controller?: ChildProcess;
+
+  constructor(options: ClusterOptions) {
+    this.options = options;
+    this.lab = options.lab;
+    this.workDir = options.workDir;
+    mkdirSync(this.workDir, { recursive: true });
+  }
+
+  /** The switch namespace with its bridge, and the controller listening on it. */
+  async startController(): Promise<void> {
+    this.switchNs = await this.lab.addNamespace('sw');
+    await this.lab.exec(this.switchNs, 'ip', ['link', 'add', 'br0', 'type', 'bridge']);
+    await this.lab.exec(this.switchNs, 'ip', ['addr', 'add', `${CONTROLLER_IP}/24`, 'dev', 'br0']);
+    await this.lab.exec(this.switchNs, 'ip', ['link', 'set', 'br0', 'up']);
+    this.controller = this.spawnLogged(this.switchNs, 'controller', [
+      'controller',
+      '--listen', this.controllerAddress,
+      '--data-dir', join(this.workDir, 'controller'),
+      '--network', this.options.network ?? '10.244.0.0/16',
+      '--heartbeat-interval', String(this.options.heartbeatIntervalMs ?? 1000),
+    ]);
+    await waitFor('the controller to answer', async () => (await this.tunctl(['network'])).code === 0, 20_000, 200);
+  }
+
+  /** Runs `tunctl ...` in the switch namespace against the controller. */
+  tunctl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return this.lab.execStatus(this.switchNs, process.execPath, [TUNCTL, ...args, ...(needsController(args[0]) ? ['--controller', this.controllerAddress] : [])]);
+  }
+
+  /** A host on the underlay, its node added with `tunctl add-node`, and one container. */
+  async addHost(name: string, index: number): Promise<Host> {
+    const ns = await this.lab.addNamespace(name);
+    const underlayIp = `${UNDERLAY_PREFIX}.${index}`;
+    await this.lab.veth(ns, 'ul0', this.switchNs, `p-${name}`);
+    await this.lab.exec(this.switchNs, 'ip', ['link', 'set', `p-${name}`, 'master', 'br0']);
+    await this.lab.addAddress(ns, 'ul0', `${underlayIp}/24`);
+    await this.lab.sysctl(ns, 'net.ipv4.ip_forward', '1');
+
+    const added = await this.tunctl(['add-node', name, '--underlay-ip', underlayIp, '-o', 'json']);
+    if (added.code !== 0) throw new Error(`add-node ${name} failed: ${added.stderr}`);
+    const subnet = (JSON.parse(added.stdout) as { node: { subnet: string } }).node.subnet;
+    const [base, len] = subnet.split('/') as [string, string];
+    const prefix = base.split('.').slice(0, 3).join('.');
+    const gatewayIp = `${prefix}.1`;
+    const containerIp = `${prefix}.2`;
+
+    // The hand-made recipe: container veth, host side in the same subnet, proxy ARP, default route.
+    const containerNs = await this.lab.addNamespace(`c-${name}`);
+    await this.lab.veth(containerNs, 'eth0', ns, 'veth-c');
+    await this.lab.addAddress(containerNs, 'eth0', `${containerIp}/${len}`);
+    await this.lab.addAddress(ns, 'veth-c', `${gatewayIp}/${len}`);
+    await this.lab.exec(containerNs, 'ip', ['route', 'add', 'default', 'via', gatewayIp]);
+    await this.lab.sysctl(ns, 'net.ipv4.conf.veth-c.proxy_arp', '1');
+
+    const host: Host = { name, ns, containerNs, underlayIp, subnet, containerIp, stateDir: join(this.workDir, `agent-${name}`) };
+    this.hosts.set(name, host);
+    return host;
+  }
+
+  startAgent(host: Host): ChildProcess {
+    host.agent = this.spawnLogged(host.ns, `agent-${host.name}`, [
+      'agent',
+      '--name', host.name,
+      '--controller', this.controllerAddress,
+      '--state-dir', host.stateDir,
+      '--route-check-interval', '1000',
+    ]);
+    return host.agent;
+  }
+
+  async stopAgent(host: Host): Promise<number | null> {
+    const agent = host.agent;
+    if (!agent) return null;
+    await stopChild(agent, 5000);
+    host.agent = undefined;
+    return agent.exitCode;
+  }
+
+  async stopController(): Promise<void> {
+    if (this.controller) await stopChild(this.controller);
+    this.controller = undefined;
+  }
+
+  /** The subnets with a tunctl route (proto 147) in a host namespace. */
+  async routesOn(host: Host): Promise<string[]> {
+    const res = await this.lab.execStatus(host.ns, 'ip', ['-j', 'route', 'show', 'proto', '147']);
+    if (res.code !== 0) return [];
+    return (JSON.parse(res.stdout || '[]') as { dst: string }[]).map((r) => r.dst).sort();
+  }
+
+  async waitForRoutes(host: Host, subnets: string[], timeoutMs = 15_000): Promise<void> {
+    const want = [...subnets].sort().join(',');
+    await waitFor(`routes ${want} on ${host.name}`, async () => (await this.routesOn(host)).join(',') === want, timeoutMs, 200);
+  }
+
+  /** `ping -c COUNT` from one host's container to another's; returns how many replies came back. */
+  async ping(from: Host, to: Host, count = 3): Promise<{ received: number; output: string }> {
+    const res = await this.lab.execStatus(from.containerNs, 'ping', ['-c', String(count), '-i', '0.2', '-W', '2', to.containerIp], 30_000);
+    const match = /(\d+) received/.exec(res.stdout);
+    return { received: match ? Number(match[1]) : 0, output: res.stdout + res.stderr };
+  }
+
+  /** The agent's stats.json (data path counters), written every second. */
+  readStats(host: Host): AgentStats {
+    return JSON.parse(readFileSync(join(host.stateDir, 'stats.json'), 'utf8')) as AgentStats;
+  }
+
+  /** Sends datagrams from `bindIp` inside `ns` to a host's agent port. */
+  async sendDatagram(ns: string, bindIp: string, to: Host, innerSrc: string, innerDst: string, count = 1): Promise<void> {
+    await this.lab.exec(ns, process.execPath, [SEND_UDP, bindIp, to.underlayIp, '7000', innerSrc, innerDst, String(count)]);
+  }
+
+  /** A namespace on the underlay that is not a node: the place attacks come from. */
+  async addRogue(name: string, index: number): Promise<{ ns: string; ip: string }> {
+    const ns = await this.lab.addNamespace(name);
+    const ip = `${UNDERLAY_PREFIX}.${index}`;
+    await this.lab.veth(ns, 'ul0', this.switchNs, `p-${name}`);
+    await this.lab.exec(this.switchNs, 'ip', ['link', 'set', `p-${name}`, 'master', 'br0']);
+    await this.lab.addAddress(ns, 'ul0', `${ip}/24`);
+    return { ns, ip };
+  }
+
+  logFile(name: string): string {
+    return join(this.workDir, `${name}.log`);
+  }
+
+  private spawnLogged(ns: string, name: string, args: string[]): ChildProcess {
+    const child = this.lab.spawn(ns, process.execPath, [TUNCTL, ...args], { env: { ...process.env, TUNCTL_LOG_LEVEL: 'debug' } });
+    const log = createWriteStream(this.logFile(name), { flags: 'a' });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    return child;
+  }
+}
+
+export interface AgentStats {
+  revision: number;
+  routes: number;
+  tunRxPackets: number;
+  tunTxPackets: number;
+  udpRxPackets: number;
+  udpTxPackets: number;
+  rxDrops: Record<string, number>;
+  txDrops: Record<string, number>;
+}
+
+function needsController(command: string | undefined): boolean {
+  return command !== undefined && !['controller', 'agent', 'help', 'version'].includes(command);
+}

@@ -1,0 +1,72 @@
+// `npm run demo`: a throwaway three-host cluster in network namespaces on this machine.
+// A controller, three hosts with one container each, tunctl agents; shows
+// `tunctl list-nodes`, `tunctl routes` and container-to-container pings, then removes
+// every namespace and process it made (also on Ctrl-C or failure).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Cluster } from './cluster.js';
+import { NetnsLab, netnsSupported, waitFor } from './netns.js';
+
+function say(text: string): void {
+  process.stdout.write(`\n\x1b[1m== ${text}\x1b[0m\n`);
+}
+
+async function main(): Promise<number> {
+  const support = netnsSupported();
+  if (!support.ok) {
+    process.stderr.write(`the demo builds network namespaces and ${support.why}; run it as root (sudo npm run demo)\n`);
+    return 1;
+  }
+  const lab = new NetnsLab('demo');
+  const workDir = mkdtempSync(join(tmpdir(), 'tunctl-demo-'));
+  const cluster = new Cluster({ lab, workDir, heartbeatIntervalMs: 1000 });
+  try {
+    say('starting a controller (network 10.244.0.0/16, /24 per node) in its own namespace');
+    await cluster.startController();
+    say('adding three hosts with `tunctl add-node`, a container on each, and starting their agents');
+    const hosts = [];
+    for (const [i, name] of ['host-1', 'host-2', 'host-3'].entries()) {
+      const host = await cluster.addHost(name, i + 1);
+      process.stdout.write(`$ tunctl add-node ${name} --underlay-ip ${host.underlayIp}   -> subnet ${host.subnet}, container ${host.containerIp}\n`);
+      cluster.startAgent(host);
+      hosts.push(host);
+    }
+    for (const host of hosts) {
+      await cluster.waitForRoutes(host, hosts.filter((h) => h !== host).map((h) => h.subnet), 20_000);
+    }
+    await waitFor('agents connected', async () => (await cluster.tunctl(['list-nodes'])).stdout.split('\n').filter((l) => l.includes(' connected')).length === 3, 10_000);
+
+    say('$ tunctl list-nodes');
+    process.stdout.write((await cluster.tunctl(['list-nodes'])).stdout);
+    say('$ tunctl routes');
+    process.stdout.write((await cluster.tunctl(['routes'])).stdout);
+    say(`routes the agent installed on ${hosts[0]!.name} (ip route show proto 147)`);
+    process.stdout.write((await lab.exec(hosts[0]!.ns, 'ip', ['route', 'show', 'proto', '147'])).stdout);
+
+    let failures = 0;
+    for (const [from, to] of [[0, 1], [1, 2], [2, 0]] as const) {
+      say(`ping from the container on ${hosts[from]!.name} (${hosts[from]!.containerIp}) to the one on ${hosts[to]!.name} (${hosts[to]!.containerIp})`);
+      const ping = await cluster.ping(hosts[from]!, hosts[to]!, 3);
+      process.stdout.write(ping.output);
+      if (ping.received === 0) failures++;
+    }
+    say(failures === 0 ? 'all containers reached each other through tunctl; cleaning up' : `${failures} ping(s) failed; logs are in ${workDir}`);
+    return failures === 0 ? 0 : 1;
+  } finally {
+    for (const host of cluster.hosts.values()) await cluster.stopAgent(host);
+    await cluster.stopController();
+    await lab.cleanup();
+    if (!process.exitCode) rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

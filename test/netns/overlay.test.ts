@@ -1,0 +1,109 @@
+// End to end: a controller, hosts on an underlay, a container on each, tunctl agents,
+// real pings between containers, and the agents refusing what they must refuse.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Cluster, type Host } from './cluster.js';
+import { labFor, netnsTestOptions, waitFor } from './netns.js';
+
+test('containers on different hosts talk through tunctl with no manual routes', { ...netnsTestOptions(), timeout: 240_000 }, async (t) => {
+  const lab = labFor(t, 'e2e');
+  const workDir = mkdtempSync(join(tmpdir(), 'tunctl-e2e-'));
+  const cluster = new Cluster({ lab, workDir, heartbeatIntervalMs: 500 });
+  t.after(async () => {
+    if (process.exitCode || t.signal.aborted) dumpLogs(cluster, ['controller', 'agent-h1', 'agent-h2', 'agent-h3']);
+    rmSync(workDir, { recursive: true, force: true });
+  });
+  try {
+    await cluster.startController();
+    const h1 = await cluster.addHost('h1', 1);
+    const h2 = await cluster.addHost('h2', 2);
+    assert.notEqual(h1.subnet, h2.subnet);
+    cluster.startAgent(h1);
+    cluster.startAgent(h2);
+
+    await t.test('both agents install a route to the other host and containers ping each other', async () => {
+      await cluster.waitForRoutes(h1, [h2.subnet]);
+      await cluster.waitForRoutes(h2, [h1.subnet]);
+      const ping = await cluster.ping(h1, h2, 3);
+      assert.equal(ping.received, 3, ping.output);
+      const back = await cluster.ping(h2, h1, 2);
+      assert.equal(back.received, 2, back.output);
+    });
+
+    await t.test('list-nodes shows both agents connected', async () => {
+      await waitFor('both connected', async () => {
+        const res = await cluster.tunctl(['list-nodes', '-o', 'json']);
+        const nodes = (JSON.parse(res.stdout) as { nodes: { name: string; connected?: boolean }[] }).nodes;
+        return nodes.length === 2 && nodes.every((n) => n.connected === true);
+      });
+    });
+
+    let h3: Host;
+    await t.test('a third host added later is reachable from both without restarting anything', async () => {
+      h3 = await cluster.addHost('h3', 3);
+      cluster.startAgent(h3);
+      await cluster.waitForRoutes(h1, [h2.subnet, h3.subnet]);
+      await cluster.waitForRoutes(h2, [h1.subnet, h3.subnet]);
+      await cluster.waitForRoutes(h3, [h1.subnet, h2.subnet]);
+      assert.equal((await cluster.ping(h1, h3, 2)).received, 2);
+      assert.equal((await cluster.ping(h2, h3, 2)).received, 2);
+      assert.equal((await cluster.ping(h3, h1, 2)).received, 2);
+    });
+
+    await t.test('a datagram from an address that is not a known peer is dropped and counted', async () => {
+      const rogue = await cluster.addRogue('rogue', 99);
+      const before = cluster.readStats(h1);
+      // A well-formed packet that claims to come from h2's container, sent from a stranger.
+      await cluster.sendDatagram(rogue.ns, rogue.ip, h1, h2.containerIp, h1.containerIp, 5);
+      const after = await waitFor('unknownPeer drops on h1', () => {
+        const s = cluster.readStats(h1);
+        return (s.rxDrops.unknownPeer ?? 0) >= (before.rxDrops.unknownPeer ?? 0) + 5 && s;
+      });
+      assert.equal(after.tunTxPackets, before.tunTxPackets, 'nothing from the stranger reached the TUN device');
+    });
+
+    await t.test('a datagram whose inner source lies outside the sender\'s subnet is dropped and counted', async () => {
+      const before = cluster.readStats(h1);
+      // From h2's own underlay address, but claiming a source in h3's subnet.
+      await cluster.sendDatagram(h2.ns, h2.underlayIp, h1, h3!.containerIp, h1.containerIp, 4);
+      const after = await waitFor('spoofedSource drops on h1', () => {
+        const s = cluster.readStats(h1);
+        return (s.rxDrops.spoofedSource ?? 0) >= (before.rxDrops.spoofedSource ?? 0) + 4 && s;
+      });
+      assert.equal(after.tunTxPackets, before.tunTxPackets, 'no spoofed packet reached the TUN device');
+    });
+
+    await t.test('a removed host\'s routes disappear from the others', async () => {
+      const removed = await cluster.tunctl(['remove-node', 'h3']);
+      assert.equal(removed.code, 0, removed.stderr);
+      await cluster.waitForRoutes(h1, [h2.subnet]);
+      await cluster.waitForRoutes(h2, [h1.subnet]);
+      assert.equal((await cluster.ping(h1, h2, 1)).received, 1, 'the others still talk');
+    });
+
+    await t.test('a clean agent shutdown removes its routes and its device', async () => {
+      const code = await cluster.stopAgent(h2);
+      assert.equal(code, 0, 'agent exits 0 on SIGTERM');
+      assert.deepEqual(await cluster.routesOn(h2), []);
+      const link = await lab.execStatus(h2.ns, 'ip', ['link', 'show', 'tun0']);
+      assert.notEqual(link.code, 0, 'tun0 is gone');
+    });
+  } finally {
+    for (const host of cluster.hosts.values()) await cluster.stopAgent(host);
+    await cluster.stopController();
+  }
+});
+
+function dumpLogs(cluster: Cluster, names: string[]): void {
+  for (const name of names) {
+    try {
+      const text = readFileSync(cluster.logFile(name), 'utf8').split('\n').slice(-40).join('\n');
+      process.stderr.write(`---- ${name} (last 40 lines)\n${text}\n`);
+    } catch {
+      /* never started */
+    }
+  }
+}
