@@ -57,6 +57,11 @@ export class Cluster {
     await this.lab.exec(this.switchNs, 'ip', ['link', 'add', 'br0', 'type', 'bridge']);
     await this.lab.exec(this.switchNs, 'ip', ['addr', 'add', `${CONTROLLER_IP}/24`, 'dev', 'br0']);
     await this.lab.exec(this.switchNs, 'ip', ['link', 'set', 'br0', 'up']);
+    await this.runController();
+  }
+
+  /** Starts (again) the controller process on the same data directory and address. */
+  async runController(): Promise<void> {
     this.controller = this.spawnLogged(this.switchNs, 'controller', [
       'controller',
       '--listen', this.controllerAddress,

@@ -76,6 +76,18 @@ test('containers on different hosts talk through tunctl with no manual routes', 
       assert.equal(after.tunTxPackets, before.tunTxPackets, 'no spoofed packet reached the TUN device');
     });
 
+    await t.test('with the controller down, traffic keeps flowing; when it returns, agents resynchronise', async () => {
+      await cluster.stopController();
+      const during = await cluster.ping(h1, h2, 3);
+      assert.equal(during.received, 3, during.output);
+      await cluster.runController();
+      await waitFor('all three agents reconnected', async () => {
+        const res = await cluster.tunctl(['list-nodes', '-o', 'json']);
+        const nodes = (JSON.parse(res.stdout) as { nodes: { connected?: boolean }[] }).nodes;
+        return nodes.length === 3 && nodes.every((n) => n.connected === true);
+      }, 20_000);
+    });
+
     await t.test('a removed host\'s routes disappear from the others', async () => {
       const removed = await cluster.tunctl(['remove-node', 'h3']);
       assert.equal(removed.code, 0, removed.stderr);
