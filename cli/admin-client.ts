@@ -56,9 +56,10 @@ export class AdminClient {
 
   private describe(err: grpc.ServiceError): CallFailedError {
     if (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED) {
+      const cause = /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|Deadline exceeded/.exec(err.details || err.message)?.[0] ?? (err.details || err.message);
       return new CallFailedError(
         err.code,
-        `cannot reach the controller at ${this.target} (${err.details || err.message}); is \`tunctl controller\` running there? ` +
+        `cannot reach the controller at ${this.target} (${cause}); is \`tunctl controller\` running there? ` +
           'Set the address with --controller or TUNCTL_CONTROLLER',
       );
     }
