@@ -155,6 +155,15 @@ export class Cluster {
     return JSON.parse(readFileSync(join(host.stateDir, 'stats.json'), 'utf8')) as AgentStats;
   }
 
+  /** Stats written after this call began, so they include every packet sent before it. */
+  async freshStats(host: Host): Promise<AgentStats> {
+    const since = Date.now();
+    return waitFor(`fresh stats from ${host.name}`, () => {
+      const stats = this.readStats(host);
+      return Date.parse(stats.updatedAt) > since && stats;
+    }, 5000, 100);
+  }
+
   /** Sends datagrams from `bindIp` inside `ns` to a host's agent port. */
   async sendDatagram(ns: string, bindIp: string, to: Host, innerSrc: string, innerDst: string, count = 1): Promise<void> {
     await this.lab.exec(ns, process.execPath, [SEND_UDP, bindIp, to.underlayIp, '7000', innerSrc, innerDst, String(count)]);
@@ -184,6 +193,7 @@ export class Cluster {
 }
 
 export interface AgentStats {
+  updatedAt: string;
   revision: number;
   routes: number;
   tunRxPackets: number;

@@ -55,7 +55,7 @@ test('containers on different hosts talk through tunctl with no manual routes', 
 
     await t.test('a datagram from an address that is not a known peer is dropped and counted', async () => {
       const rogue = await cluster.addRogue('rogue', 99);
-      const before = cluster.readStats(h1);
+      const before = await cluster.freshStats(h1);
       // A well-formed packet that claims to come from h2's container, sent from a stranger.
       await cluster.sendDatagram(rogue.ns, rogue.ip, h1, h2.containerIp, h1.containerIp, 5);
       const after = await waitFor('unknownPeer drops on h1', () => {
@@ -66,7 +66,7 @@ test('containers on different hosts talk through tunctl with no manual routes', 
     });
 
     await t.test('a datagram whose inner source lies outside the sender\'s subnet is dropped and counted', async () => {
-      const before = cluster.readStats(h1);
+      const before = await cluster.freshStats(h1);
       // From h2's own underlay address, but claiming a source in h3's subnet.
       await cluster.sendDatagram(h2.ns, h2.underlayIp, h1, h3!.containerIp, h1.containerIp, 4);
       const after = await waitFor('spoofedSource drops on h1', () => {

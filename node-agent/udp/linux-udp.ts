@@ -1,0 +1,361 @@
+// Linux UDP socket through koffi: the only file making socket syscalls. recvmmsg/sendmmsg
+// move a whole batch per syscall; their mmsghdr, iovec and sockaddr_in arrays live in
+// native memory built once, and JS only patches lengths and addresses between calls.
+import koffi from 'koffi';
+import { formatIpv4 } from '../../common/cidr.js';
+import type { Transport } from './transport.js';
+
+const libc = koffi.load('libc.so.6');
+const sysSocket = libc.func('int socket(int domain, int type, int protocol)');
+const sysClose = libc.func('int close(int fd)');
+const sysSetsockopt = libc.func('int setsockopt(int fd, int level, int name, const void *value, unsigned int len)');
+const sysGetsockopt = libc.func('int getsockopt(int fd, int level, int name, void *value, void *len)');
+const sysBind = libc.func('int bind(int fd, const void *addr, unsigned int len)');
+const sysGetsockname = libc.func('int getsockname(int fd, void *addr, void *len)');
+const sysRecvmmsg = libc.func('int recvmmsg(int fd, uintptr_t msgs, unsigned int vlen, int flags, uintptr_t timeout)');
+const sysSendmmsg = libc.func('int sendmmsg(int fd, uintptr_t msgs, unsigned int vlen, int flags)');
+const sysPoll = libc.func('int poll(uintptr_t fds, unsigned long nfds, int timeout)');
+
+const AF_INET = 2;
+const SOCK_DGRAM = 2;
+const SOCK_NONBLOCK = 0x800;
+const SOCK_CLOEXEC = 0x80000;
+const SOL_SOCKET = 1;
+const SO_SNDBUF = 7;
+const SO_RCVBUF = 8;
+const SO_SNDBUFFORCE = 32;
+const SO_RCVBUFFORCE = 33;
+const MSG_DONTWAIT = 0x40;
+const POLLIN = 0x1;
+const POLLOUT = 0x4;
+
+// 64-bit Linux layouts: struct mmsghdr (msghdr + msg_len), struct iovec, struct sockaddr_in.
+const MMSGHDR_SIZE = 64;
+const MSG_NAME = 0;
+const MSG_NAMELEN = 8;
+const MSG_IOV = 16;
+const MSG_IOVLEN = 24;
+const MSG_LEN = 56;
+const IOVEC_SIZE = 16;
+const SOCKADDR_IN_SIZE = 16;
+const SLOT_BYTES = MMSGHDR_SIZE + IOVEC_SIZE + SOCKADDR_IN_SIZE;
+
+const E = koffi.os.errno;
+// First name wins, so 11 reads EAGAIN rather than its alias EWOULDBLOCK.
+const ERRNO_NAMES = new Map<number, string>();
+for (const [name, value] of Object.entries(E)) if (!ERRNO_NAMES.has(value)) ERRNO_NAMES.set(value, name);
+
+export const DEFAULT_UDP_BATCH = 64;
+export const DEFAULT_SOCKET_BUFFER = 4 * 1024 * 1024;
+export const DEFAULT_POLL_TIMEOUT_MS = 200;
+
+/** An OS failure shaped like Node's ErrnoException, so callers can switch on `code`. */
+export interface SyscallError extends Error {
+  code: string;
+  errno: number;
+  syscall: string;
+}
+
+function syscallError(syscall: string, errno: number, message: string): SyscallError {
+  const code = ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
+  const err = new Error(`${message} (${syscall}: ${code})`) as SyscallError;
+  err.code = code;
+  err.errno = errno;
+  err.syscall = syscall;
+  return err;
+}
+
+function errnoName(errno: number): string {
+  return ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
+}
+
+function writePointer(view: DataView, offset: number, address: number): void {
+  view.setUint32(offset, address >>> 0, true);
+  view.setUint32(offset + 4, Math.floor(address / 0x100000000), true);
+}
+
+/** Native arrays for one direction: mmsghdr[batch], then iovec[batch], then sockaddr_in[batch]. */
+class MessageArray {
+  readonly memory: Buffer;
+  readonly view: DataView;
+  readonly msgsAddr: number;
+  readonly iovOffset: number;
+  readonly addrOffset: number;
+
+  constructor(batch: number, port: number) {
+    this.memory = Buffer.alloc(batch * SLOT_BYTES);
+    this.view = new DataView(this.memory.buffer, this.memory.byteOffset, this.memory.byteLength);
+    this.msgsAddr = Number(koffi.address(this.memory));
+    this.iovOffset = batch * MMSGHDR_SIZE;
+    this.addrOffset = this.iovOffset + batch * IOVEC_SIZE;
+    for (let i = 0; i < batch; i++) {
+      const m = i * MMSGHDR_SIZE;
+      writePointer(this.view, m + MSG_NAME, this.msgsAddr + this.addrOffset + i * SOCKADDR_IN_SIZE);
+      this.view.setUint32(m + MSG_NAMELEN, SOCKADDR_IN_SIZE, true);
+      writePointer(this.view, m + MSG_IOV, this.msgsAddr + this.iovOffset + i * IOVEC_SIZE);
+      this.view.setUint32(m + MSG_IOVLEN, 1, true);
+      const a = this.addrOffset + i * SOCKADDR_IN_SIZE;
+      this.view.setUint16(a, AF_INET, true);
+      this.view.setUint16(a + 2, port, false);
+    }
+  }
+}
+
+function sockaddrIn(ip: number, port: number): Buffer {
+  const sa = Buffer.alloc(SOCKADDR_IN_SIZE);
+  sa.writeUInt16LE(AF_INET, 0);
+  sa.writeUInt16BE(port, 2);
+  sa.writeUInt32BE(ip, 4);
+  return sa;
+}
+
+/** Sets a socket buffer size, using the *FORCE variant (beyond rmem_max) when privileged. */
+function setBufferSize(fd: number, force: number, plain: number, bytes: number): void {
+  const value = Buffer.alloc(4);
+  value.writeInt32LE(bytes, 0);
+  if ((sysSetsockopt(fd, SOL_SOCKET, force, value, 4) as number) === 0) return;
+  sysSetsockopt(fd, SOL_SOCKET, plain, value, 4);
+}
+
+function getIntOption(fd: number, name: number): number {
+  const value = Buffer.alloc(4);
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(4, 0);
+  return (sysGetsockopt(fd, SOL_SOCKET, name, value, len) as number) === 0 ? value.readInt32LE(0) : -1;
+}
+
+export interface LinuxUdpOptions {
+  /** Underlay IPv4 address to bind (0 = all addresses). */
+  localIp: number;
+  /** UDP port to bind; 0 lets the kernel choose (tests). */
+  port: number;
+  /** Destination port for sends; defaults to the bound port, as every node uses the same one. */
+  peerPort?: number;
+  batchSize?: number;
+  /** How long recv() waits for a first datagram; bounds how quickly a loop sees a stop flag. */
+  pollTimeoutMs?: number;
+  /** SO_RCVBUF / SO_SNDBUF request in bytes. */
+  socketBufferBytes?: number;
+}
+
+export class LinuxUdpTransport implements Transport {
+  readonly localIp: number;
+  readonly localPort: number;
+  readonly peerPort: number;
+  readonly fd: number;
+  readonly batchSize: number;
+  lastSendError = '';
+  private readonly owned: boolean;
+  private readonly pollTimeoutMs: number;
+  private closed = false;
+  private readonly rx: MessageArray;
+  private readonly tx: MessageArray;
+  private readonly pollFd = Buffer.alloc(64);
+  private readonly pollFdView: DataView;
+  private readonly pollFdAddr: number;
+  /** Native address of the caller's buffer in each slot; recomputed only when a buffer is swapped. */
+  private readonly slotBufs: (Uint8Array | undefined)[];
+  private readonly slotAddrs: Float64Array;
+  /** Which caller buffer each iovec points at now, per direction. */
+  private readonly rxIovBufs: (Uint8Array | undefined)[];
+  private readonly txIovBufs: (Uint8Array | undefined)[];
+  /** Caller index of each tx message, to mark refused entries. */
+  private readonly txIndex: Int32Array;
+
+  private constructor(fd: number, owned: boolean, localIp: number, localPort: number, options: LinuxUdpOptions) {
+    this.fd = fd;
+    this.owned = owned;
+    this.localIp = localIp;
+    this.localPort = localPort;
+    this.peerPort = options.peerPort ?? localPort;
+    this.batchSize = options.batchSize ?? DEFAULT_UDP_BATCH;
+    this.pollTimeoutMs = options.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS;
+    this.rx = new MessageArray(this.batchSize, 0);
+    this.tx = new MessageArray(this.batchSize, this.peerPort);
+    this.slotBufs = new Array<Uint8Array | undefined>(this.batchSize).fill(undefined);
+    this.slotAddrs = new Float64Array(this.batchSize);
+    this.rxIovBufs = new Array<Uint8Array | undefined>(this.batchSize).fill(undefined);
+    this.txIovBufs = new Array<Uint8Array | undefined>(this.batchSize).fill(undefined);
+    this.txIndex = new Int32Array(this.batchSize);
+    this.pollFdView = new DataView(this.pollFd.buffer, this.pollFd.byteOffset, 8);
+    this.pollFdView.setInt32(0, fd, true);
+    this.pollFdAddr = Number(koffi.address(this.pollFd));
+  }
+
+  /** Opens a non-blocking UDP socket with large buffers, bound to options.localIp:options.port. */
+  static open(options: LinuxUdpOptions): LinuxUdpTransport {
+    const where = `${formatIpv4(options.localIp)}:${options.port}`;
+    const fd = sysSocket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) as number;
+    if (fd < 0) throw syscallError('socket', koffi.errno(), 'cannot create the UDP socket');
+    try {
+      const bytes = options.socketBufferBytes ?? DEFAULT_SOCKET_BUFFER;
+      setBufferSize(fd, SO_RCVBUFFORCE, SO_RCVBUF, bytes);
+      setBufferSize(fd, SO_SNDBUFFORCE, SO_SNDBUF, bytes);
+      if ((sysBind(fd, sockaddrIn(options.localIp, options.port), SOCKADDR_IN_SIZE) as number) < 0) {
+        const errno = koffi.errno();
+        if (errno === E.EADDRINUSE) {
+          throw syscallError('bind', errno, `UDP port ${options.port} on ${formatIpv4(options.localIp)} is already in use: stop the other process using it or configure another port`);
+        }
+        if (errno === E.EADDRNOTAVAIL) {
+          throw syscallError('bind', errno, `cannot bind UDP ${where}: ${formatIpv4(options.localIp)} is not an address of this host (check the underlay IP setting)`);
+        }
+        if (errno === E.EACCES) {
+          throw syscallError('bind', errno, `binding UDP port ${options.port} needs privileges: run as root or use a port above 1023`);
+        }
+        throw syscallError('bind', errno, `cannot bind UDP ${where}`);
+      }
+      const sa = Buffer.alloc(SOCKADDR_IN_SIZE);
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(SOCKADDR_IN_SIZE, 0);
+      if ((sysGetsockname(fd, sa, len) as number) < 0) throw syscallError('getsockname', koffi.errno(), `cannot read the address of UDP ${where}`);
+      return new LinuxUdpTransport(fd, true, options.localIp, sa.readUInt16BE(2), options);
+    } catch (err) {
+      sysClose(fd);
+      throw err;
+    }
+  }
+
+  /** Wraps a socket opened elsewhere in this process (a worker's view); close() leaves the fd open. */
+  static attach(fd: number, options: LinuxUdpOptions): LinuxUdpTransport {
+    return new LinuxUdpTransport(fd, false, options.localIp, options.port, options);
+  }
+
+  /** Effective kernel buffer sizes (the kernel reports double the requested value). */
+  bufferSizes(): { receive: number; send: number } {
+    return { receive: getIntOption(this.fd, SO_RCVBUF), send: getIntOption(this.fd, SO_SNDBUF) };
+  }
+
+  recv(bufs: readonly Uint8Array[], sizes: Int32Array, srcAddrs: Uint32Array, max: number): number {
+    if (this.closed) throw this.closedError('recvmmsg');
+    const vlen = Math.min(max, this.batchSize, bufs.length, sizes.length, srcAddrs.length);
+    if (vlen <= 0) return 0;
+    const rx = this.rx;
+    const view = rx.view;
+    for (let i = 0; i < vlen; i++) {
+      const buf = bufs[i]!;
+      if (this.rxIovBufs[i] !== buf) {
+        this.rxIovBufs[i] = buf;
+        const iov = rx.iovOffset + i * IOVEC_SIZE;
+        writePointer(view, iov, this.addressOf(i, buf));
+        view.setUint32(iov + 8, buf.length, true);
+        view.setUint32(iov + 12, 0, true);
+      }
+    }
+    let polled = false;
+    for (;;) {
+      const n = sysRecvmmsg(this.fd, rx.msgsAddr, vlen, MSG_DONTWAIT, 0) as number;
+      if (n >= 0) {
+        for (let i = 0; i < n; i++) {
+          const m = i * MMSGHDR_SIZE;
+          sizes[i] = view.getUint32(m + MSG_LEN, true);
+          srcAddrs[i] = view.getUint32(rx.addrOffset + i * SOCKADDR_IN_SIZE + 4, false);
+          view.setUint32(m + MSG_NAMELEN, SOCKADDR_IN_SIZE, true);
+        }
+        return n;
+      }
+      const errno = koffi.errno();
+      if (errno === E.EINTR) continue;
+      if (errno === E.EAGAIN) {
+        if (polled || !this.waitFor(POLLIN)) return 0;
+        polled = true;
+        continue;
+      }
+      throw syscallError('recvmmsg', errno, `receiving on UDP ${formatIpv4(this.localIp)}:${this.localPort} failed`);
+    }
+  }
+
+  send(bufs: readonly Uint8Array[], sizes: Int32Array, dstAddrs: Uint32Array, count: number): number {
+    if (this.closed) throw this.closedError('sendmmsg');
+    const tx = this.tx;
+    const view = tx.view;
+    let sent = 0;
+    let i = 0;
+    while (i < count) {
+      // Fill up to one batch of messages from the non-empty entries, then send them.
+      let m = 0;
+      while (i < count && m < this.batchSize) {
+        const size = sizes[i]!;
+        if (size > 0) {
+          const buf = bufs[i]!;
+          // The kernel would read past the buffer: never let a caller bug leak memory onto the wire.
+          if (size > buf.length) throw new RangeError(`send: sizes[${i}] = ${size} exceeds its buffer (${buf.length} bytes)`);
+          const iov = tx.iovOffset + m * IOVEC_SIZE;
+          if (this.txIovBufs[m] !== buf) {
+            this.txIovBufs[m] = buf;
+            writePointer(view, iov, this.addressOf(i, buf));
+          }
+          view.setUint32(iov + 8, size, true);
+          view.setUint32(tx.addrOffset + m * SOCKADDR_IN_SIZE + 4, dstAddrs[i]!, false);
+          this.txIndex[m] = i;
+          m++;
+        }
+        i++;
+      }
+      sent += this.sendMessages(m, sizes);
+    }
+    return sent;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.owned) sysClose(this.fd);
+  }
+
+  /** sendmmsg over messages [0, m) of the tx array, skipping any the kernel refuses; returns how many went out. */
+  private sendMessages(m: number, sizes: Int32Array): number {
+    let start = 0;
+    let sent = 0;
+    let waited = false;
+    while (start < m) {
+      const r = sysSendmmsg(this.fd, this.tx.msgsAddr + start * MMSGHDR_SIZE, m - start, 0) as number;
+      if (r > 0) {
+        start += r;
+        sent += r;
+        continue;
+      }
+      const errno = r === 0 ? E.EAGAIN : koffi.errno();
+      if (errno === E.EINTR) continue;
+      if (errno === E.EAGAIN || errno === E.ENOBUFS) {
+        // Socket buffer full: wait once for room (back-pressure), then drop what is left.
+        if (!waited) {
+          waited = true;
+          if (this.waitFor(POLLOUT)) continue;
+        }
+        this.lastSendError = errnoName(errno);
+        for (; start < m; start++) sizes[this.txIndex[start]!] = -1;
+        return sent;
+      }
+      if (errno === E.EBADF || errno === E.ENOTSOCK) throw syscallError('sendmmsg', errno, `UDP socket ${this.localPort} is gone`);
+      // This one datagram was refused (e.g. ENETUNREACH, EMSGSIZE, EPERM from a firewall); go on with the rest.
+      this.lastSendError = errnoName(errno);
+      sizes[this.txIndex[start]!] = -1;
+      start++;
+    }
+    return sent;
+  }
+
+  private addressOf(slot: number, buf: Uint8Array): number {
+    if (slot >= this.batchSize) return Number(koffi.address(buf));
+    if (this.slotBufs[slot] !== buf) {
+      this.slotBufs[slot] = buf;
+      this.slotAddrs[slot] = Number(koffi.address(buf));
+    }
+    return this.slotAddrs[slot]!;
+  }
+
+  /** poll() for `events` up to the timeout; false when the socket did not become ready. */
+  private waitFor(events: number): boolean {
+    this.pollFdView.setInt16(4, events, true);
+    for (;;) {
+      const r = sysPoll(this.pollFdAddr, 1, this.pollTimeoutMs) as number;
+      if (r >= 0) return r > 0;
+      const errno = koffi.errno();
+      if (errno !== E.EINTR) throw syscallError('poll', errno, `waiting on UDP socket ${this.localPort} failed`);
+    }
+  }
+
+  private closedError(syscall: string): SyscallError {
+    return syscallError(syscall, E.EBADF, `UDP transport ${formatIpv4(this.localIp)}:${this.localPort} is closed`);
+  }
+}

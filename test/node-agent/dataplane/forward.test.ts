@@ -1,0 +1,341 @@
+// Two forwarding sides joined by in-memory TUN devices and UDP, like wireguard-go's
+// TestTwoDevicePing: what goes into A's TUN must come out of B's, byte for byte, and
+// everything that must not pass is dropped and counted under its reason.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseCidr, parseIpv4 } from '../../../common/cidr.js';
+import { createCounters, snapshotCounters, type DataplaneStats } from '../../../node-agent/dataplane/counters.js';
+import {
+  CONTROL_GENERATION,
+  CONTROL_SLOTS,
+  CONTROL_STOP,
+  createPacketBatch,
+  forwardTunToUdp,
+  forwardUdpToTun,
+  localSubnetFields,
+  runTunToUdpLoop,
+  runUdpToTunLoop,
+  type TunToUdpContext,
+  type UdpToTunContext,
+} from '../../../node-agent/dataplane/forward.js';
+import { RouteLookup, type PeerRoute } from '../../../node-agent/dataplane/route-lookup.js';
+import { FakeTun, FakeTunHost } from '../../../node-agent/tun/fake-tun.js';
+import type { TunDevice } from '../../../node-agent/tun/tun-device.js';
+import { MemoryNetwork, type MemoryTransport } from '../../../node-agent/udp/memory-transport.js';
+import { ipv4Packet, udpPacket } from '../fixtures/ipv4-packets.js';
+
+const PORT = 8472;
+const UNDERLAY_A = parseIpv4('192.168.200.1');
+const UNDERLAY_B = parseIpv4('192.168.200.2');
+const ROGUE = parseIpv4('192.168.200.9');
+const SUBNET_A = parseCidr('10.250.1.0/24');
+const SUBNET_B = parseCidr('10.250.2.0/24');
+const HOST_A = parseIpv4('10.250.1.2');
+const HOST_B = parseIpv4('10.250.2.2');
+
+interface Side {
+  tun: FakeTun;
+  udp: MemoryTransport;
+  counters: Float64Array;
+  out: TunToUdpContext;
+  in: UdpToTunContext;
+  stats(): DataplaneStats;
+}
+
+function side(net: MemoryNetwork, underlay: number, local: typeof SUBNET_A, peers: PeerRoute[], batchSize = 8): Side {
+  const tun = new FakeTunHost().open('tun0', { batchSize });
+  const udp = net.bind(underlay, PORT, { batchSize });
+  const counters = createCounters();
+  const routes = RouteLookup.build(peers);
+  return {
+    tun,
+    udp,
+    counters,
+    out: { tun, transport: udp, routes, counters, batch: createPacketBatch(batchSize, 2048) },
+    in: { transport: udp, tun, routes, counters, batch: createPacketBatch(batchSize, 2048), ...localSubnetFields(local) },
+    stats: () => snapshotCounters(counters),
+  };
+}
+
+function pair(batchSize = 8): { net: MemoryNetwork; a: Side; b: Side } {
+  const net = new MemoryNetwork();
+  const a = side(net, UNDERLAY_A, SUBNET_A, [{ nodeName: 'b', subnet: SUBNET_B, underlayIp: UNDERLAY_B }], batchSize);
+  const b = side(net, UNDERLAY_B, SUBNET_B, [{ nodeName: 'a', subnet: SUBNET_A, underlayIp: UNDERLAY_A }], batchSize);
+  return { net, a, b };
+}
+
+function echoRequest(src: number, dst: number, seq: number): Buffer {
+  const icmp = Buffer.alloc(16, seq);
+  icmp[0] = 8;
+  return ipv4Packet({ src, dst, protocol: 1, payload: icmp, id: seq });
+}
+
+/** Delivers `payload` to B's socket as if sent from `from`, then runs B's receive side once. */
+function receiveAtB(net: MemoryNetwork, b: Side, from: number, payload: Uint8Array): void {
+  assert.ok(net.deliver(from, UNDERLAY_B, PORT, payload));
+  forwardUdpToTun(b.in);
+}
+
+function rxDropsOnly(stats: DataplaneStats): Record<string, number> {
+  return Object.fromEntries(Object.entries(stats.rxDrops).filter(([, v]) => v !== 0));
+}
+
+test('two-device ping: a packet into A comes out of B byte-identical, and the reply comes back', () => {
+  const { a, b } = pair();
+  const request = echoRequest(HOST_A, HOST_B, 1);
+  a.tun.inject(request);
+  assert.equal(forwardTunToUdp(a.out), 1);
+  assert.equal(forwardUdpToTun(b.in), 1);
+  assert.deepEqual(b.tun.takeWritten(), [request]);
+
+  const reply = Buffer.from(echoRequest(HOST_B, HOST_A, 1));
+  reply[20] = 0;
+  b.tun.inject(reply);
+  forwardTunToUdp(b.out);
+  forwardUdpToTun(a.in);
+  assert.deepEqual(a.tun.takeWritten(), [reply]);
+
+  const sa = a.stats();
+  assert.equal(sa.tunRxPackets, 1);
+  assert.equal(sa.tunRxBytes, request.length);
+  assert.equal(sa.udpTxPackets, 1);
+  assert.equal(sa.udpTxBytes, request.length);
+  assert.equal(sa.udpRxPackets, 1);
+  assert.equal(sa.tunTxPackets, 1);
+  assert.equal(sa.tunTxBytes, reply.length);
+  const sb = b.stats();
+  assert.equal(sb.udpRxPackets, 1);
+  assert.equal(sb.udpRxBytes, request.length);
+  assert.equal(sb.tunTxPackets, 1);
+  assert.deepEqual(rxDropsOnly(sb), {});
+});
+
+test('more packets than one batch all arrive, in order', () => {
+  const { a, b } = pair(8);
+  const sent = Array.from({ length: 50 }, (_, i) => udpPacket(HOST_A, HOST_B, 1000 + i, 53, Buffer.alloc(i * 7, i)));
+  for (const p of sent) a.tun.inject(p);
+  while (a.tun.pending > 0) forwardTunToUdp(a.out);
+  while (b.udp.pending > 0) forwardUdpToTun(b.in);
+  assert.deepEqual(b.tun.takeWritten(), sent);
+  assert.equal(a.stats().udpTxPackets, 50);
+  assert.equal(b.stats().tunTxPackets, 50);
+});
+
+const valid = (): Buffer => echoRequest(HOST_A, HOST_B, 9);
+
+const rxCases: Array<{ reason: keyof DataplaneStats['rxDrops']; from: number; packet: () => Buffer }> = [
+  { reason: 'unknownPeer', from: ROGUE, packet: valid },
+  { reason: 'spoofedSource', from: UNDERLAY_A, packet: () => echoRequest(parseIpv4('10.250.9.9'), HOST_B, 2) },
+  // The source lies in B's own subnet: not A's, however plausible.
+  { reason: 'spoofedSource', from: UNDERLAY_A, packet: () => echoRequest(parseIpv4('10.250.2.77'), HOST_B, 2) },
+  { reason: 'wrongDestination', from: UNDERLAY_A, packet: () => echoRequest(HOST_A, parseIpv4('10.250.3.3'), 3) },
+  { reason: 'tooShort', from: UNDERLAY_A, packet: () => valid().subarray(0, 19) },
+  { reason: 'truncated', from: UNDERLAY_A, packet: () => valid().subarray(0, 30) },
+  {
+    reason: 'notIpv4',
+    from: UNDERLAY_A,
+    packet: () => {
+      const p = valid();
+      p[0] = 0x60;
+      return p;
+    },
+  },
+  {
+    reason: 'badHeaderLength',
+    from: UNDERLAY_A,
+    packet: () => {
+      const p = valid();
+      p[0] = 0x43;
+      return p;
+    },
+  },
+  {
+    reason: 'badChecksum',
+    from: UNDERLAY_A,
+    packet: () => {
+      const p = valid();
+      p[8] = 1;
+      return p;
+    },
+  },
+];
+
+for (const c of rxCases) {
+  test(`receive side drops and counts: ${c.reason} (${c.from === ROGUE ? 'unknown sender' : 'from the peer'})`, () => {
+    const { net, b } = pair();
+    receiveAtB(net, b, c.from, c.packet());
+    assert.deepEqual(b.tun.takeWritten(), [], 'nothing reaches the TUN device');
+    const s = b.stats();
+    assert.deepEqual(rxDropsOnly(s), { [c.reason]: 1 });
+    assert.equal(s.udpRxPackets, 1);
+    assert.equal(s.tunTxPackets, 0);
+  });
+}
+
+test('drops in a batch do not disturb the good packets around them', () => {
+  const { net, b } = pair();
+  const good1 = echoRequest(HOST_A, HOST_B, 1);
+  const good2 = echoRequest(HOST_A, parseIpv4('10.250.2.3'), 2);
+  net.deliver(UNDERLAY_A, UNDERLAY_B, PORT, good1);
+  net.deliver(ROGUE, UNDERLAY_B, PORT, valid());
+  net.deliver(UNDERLAY_A, UNDERLAY_B, PORT, echoRequest(parseIpv4('10.250.9.9'), HOST_B, 3));
+  net.deliver(UNDERLAY_A, UNDERLAY_B, PORT, good2);
+  assert.equal(forwardUdpToTun(b.in), 4);
+  assert.deepEqual(b.tun.takeWritten(), [good1, good2]);
+  assert.deepEqual(rxDropsOnly(b.stats()), { unknownPeer: 1, spoofedSource: 1 });
+  assert.equal(b.stats().tunTxPackets, 2);
+});
+
+test('bytes after the IP total length are not written to the TUN device', () => {
+  const { net, b } = pair();
+  const p = valid();
+  receiveAtB(net, b, UNDERLAY_A, Buffer.concat([p, Buffer.alloc(6, 0xee)]));
+  assert.deepEqual(b.tun.takeWritten(), [p]);
+});
+
+test('send side: no route and non-IPv4 packets are dropped and counted, nothing sent', () => {
+  const { a, b } = pair();
+  a.tun.inject(echoRequest(HOST_A, parseIpv4('10.250.3.3'), 1));
+  const v6 = valid();
+  v6[0] = 0x60;
+  a.tun.inject(v6);
+  a.tun.inject(Buffer.alloc(10, 0x45));
+  assert.equal(forwardTunToUdp(a.out), 3);
+  const s = a.stats();
+  assert.deepEqual(s.txDrops, { noRoute: 1, txInvalid: 2 });
+  assert.equal(s.tunRxPackets, 3);
+  assert.equal(s.udpTxPackets, 0);
+  assert.equal(b.udp.pending, 0);
+});
+
+test('a datagram the kernel refuses is counted as a send error and the rest still go', () => {
+  const net = new MemoryNetwork();
+  const unreachable = parseIpv4('192.168.201.5');
+  const a = side(net, UNDERLAY_A, SUBNET_A, [
+    { nodeName: 'b', subnet: SUBNET_B, underlayIp: UNDERLAY_B },
+    { nodeName: 'c', subnet: parseCidr('10.250.3.0/24'), underlayIp: unreachable },
+  ]);
+  net.bind(UNDERLAY_B, PORT);
+  net.refuseSendsTo(unreachable, 'ENETUNREACH');
+  const toB = echoRequest(HOST_A, HOST_B, 1);
+  a.tun.inject(echoRequest(HOST_A, parseIpv4('10.250.3.3'), 1));
+  a.tun.inject(toB);
+  forwardTunToUdp(a.out);
+  const s = a.stats();
+  assert.equal(s.sendErrors, 1);
+  assert.equal(s.udpTxPackets, 1);
+  assert.equal(s.udpTxBytes, toB.length, 'bytes count only what went out');
+  assert.equal(a.udp.lastSendError, 'ENETUNREACH');
+});
+
+test('loops: a new table is picked up by generation, the stop flag ends the loop', () => {
+  const { net, a, b } = pair();
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
+  const newPeer = parseIpv4('192.168.200.3');
+  const third = net.bind(newPeer, PORT);
+  a.tun.inject(echoRequest(HOST_A, parseIpv4('10.250.3.3'), 1));
+  let batches = 0;
+  let posted: RouteLookup | undefined;
+  runTunToUdpLoop(a.out, {
+    control,
+    generation: 0,
+    takeRoutes: () => (posted ? { routes: posted, generation: 1 } : undefined),
+    reportError: (err) => assert.fail(String(err)),
+    afterBatch: () => {
+      batches++;
+      if (batches === 1) {
+        // As the main thread does: post the table, then publish the generation.
+        posted = RouteLookup.build([
+          { nodeName: 'b', subnet: SUBNET_B, underlayIp: UNDERLAY_B },
+          { nodeName: 'c', subnet: parseCidr('10.250.3.0/24'), underlayIp: newPeer },
+        ]);
+        Atomics.store(control, CONTROL_GENERATION, 1);
+        a.tun.inject(echoRequest(HOST_A, parseIpv4('10.250.3.3'), 2));
+      } else if (batches === 2) {
+        Atomics.store(control, CONTROL_STOP, 1);
+      }
+    },
+  });
+  assert.equal(batches, 2);
+  assert.equal(a.stats().txDrops.noRoute, 1, 'first packet went out before the table changed');
+  assert.equal(third.pending, 1, 'second packet used the new table');
+  assert.equal(b.udp.pending, 0);
+});
+
+test('loops: a table published while the loop waits for packets applies to the packets that end the wait', () => {
+  const { net, a } = pair();
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
+  const third = net.bind(parseIpv4('192.168.200.3'), PORT);
+  const table = RouteLookup.build([{ nodeName: 'c', subnet: parseCidr('10.250.3.0/24'), underlayIp: parseIpv4('192.168.200.3') }]);
+  let published = false;
+  // Stands in for a blocking read: the main thread publishes a table, then a packet arrives.
+  const waiting: TunDevice = {
+    name: 'waiting',
+    fd: -1,
+    batchSize: 8,
+    lastWriteError: '',
+    read: (bufs, sizes, max) => {
+      if (!published) {
+        published = true;
+        Atomics.store(control, CONTROL_GENERATION, 1);
+        a.tun.inject(echoRequest(HOST_A, parseIpv4('10.250.3.3'), 1));
+      }
+      return a.tun.read(bufs, sizes, max);
+    },
+    write: () => 0,
+    close: () => undefined,
+  };
+  runTunToUdpLoop({ ...a.out, tun: waiting }, {
+    control,
+    generation: 0,
+    takeRoutes: () => ({ routes: table, generation: 1 }),
+    reportError: (err) => assert.fail(String(err)),
+    afterBatch: () => Atomics.store(control, CONTROL_STOP, 1),
+  });
+  assert.equal(a.stats().txDrops.noRoute, 0);
+  assert.equal(third.pending, 1);
+});
+
+test('loops: a transient error is counted and reported, a closed device ends the loop with its error', () => {
+  const { net, b } = pair();
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
+  let failures = 1;
+  const flaky: TunDevice = {
+    name: 'flaky',
+    fd: -1,
+    batchSize: 8,
+    lastWriteError: '',
+    read: () => 0,
+    write: (bufs, sizes, count) => {
+      if (failures-- > 0) throw Object.assign(new Error('I/O error'), { code: 'EIO' });
+      return b.tun.write(bufs, sizes, count);
+    },
+    close: () => undefined,
+  };
+  const ctx: UdpToTunContext = { ...b.in, tun: flaky };
+  const reported: unknown[] = [];
+  net.deliver(UNDERLAY_A, UNDERLAY_B, PORT, valid());
+  let batches = 0;
+  runUdpToTunLoop(ctx, {
+    control,
+    generation: 0,
+    takeRoutes: () => undefined,
+    reportError: (err) => reported.push(err),
+    afterBatch: () => {
+      batches++;
+      if (batches === 1) net.deliver(UNDERLAY_A, UNDERLAY_B, PORT, valid());
+      if (batches === 2) Atomics.store(control, CONTROL_STOP, 1);
+    },
+  });
+  assert.equal(reported.length, 1);
+  assert.equal(b.stats().recvErrors, 1);
+  assert.equal(b.tun.takeWritten().length, 1, 'the loop went on after the error');
+
+  Atomics.store(control, CONTROL_STOP, 0);
+  b.tun.close();
+  net.deliver(UNDERLAY_A, UNDERLAY_B, PORT, valid());
+  assert.throws(
+    () => runUdpToTunLoop(b.in, { control, generation: 0, takeRoutes: () => undefined, reportError: () => undefined }),
+    (err: unknown) => (err as { code?: string }).code === 'EBADF',
+  );
+});
