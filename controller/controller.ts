@@ -19,6 +19,8 @@ export interface ControllerOptions {
   /** Required on first start; later starts may omit it and use the stored one. */
   readonly network?: NetworkConfigInput;
   readonly heartbeatIntervalMs?: number;
+  /** Changes kept for agents resuming from a revision; older ones get a snapshot. */
+  readonly changelogRetention?: number;
   readonly logger: Logger;
   readonly now?: () => Date;
 }
@@ -34,6 +36,7 @@ export class Controller {
   private readonly health: HealthImplementation;
   private readonly logger: Logger;
   private stopping: Promise<void> | undefined;
+  private compactTimer: NodeJS.Timeout | undefined;
 
   private constructor(server: grpc.Server, port: number, store: Store, feed: RouteFeed, health: HealthImplementation, logger: Logger) {
     this.server = server;
@@ -78,17 +81,31 @@ export class Controller {
         subnets_free: usage.total - usage.used,
         revision: store.latestRevision(),
       });
-      return new Controller(server, port, store, feed, health, logger);
+      const controller = new Controller(server, port, store, feed, health, logger);
+      controller.startCompaction(options.changelogRetention ?? 10_000);
+      return controller;
     } catch (err) {
       store.close();
       throw err;
     }
   }
 
+  /** Trims the changelog now and every 10 minutes, so it cannot grow without bound. */
+  private startCompaction(keep: number): void {
+    const compact = () => {
+      const deleted = this.store.compactChanges(keep);
+      if (deleted > 0) this.logger.info('changelog compacted', { deleted, kept: keep });
+    };
+    compact();
+    this.compactTimer = setInterval(compact, 10 * 60_000);
+    this.compactTimer.unref();
+  }
+
   /** Stops accepting calls, ends watches, waits up to `graceMs` for calls in flight. */
   stop(graceMs = 5000): Promise<void> {
     this.stopping ??= (async () => {
       this.logger.info('controller shutting down');
+      clearInterval(this.compactTimer);
       for (const service of ['', ADMIN_SERVICE, AGENT_SERVICE]) this.health.setStatus(service, 'NOT_SERVING');
       this.feed.close('the controller is shutting down; the agent will reconnect when it is back');
       await new Promise<void>((resolve) => {

@@ -125,8 +125,11 @@ export function validateUnderlayIp(config: NetworkConfig, ip: number): number {
     throw new InvalidArgumentError(`underlay address ${String(ip)} is not an IPv4 address`);
   }
   const text = formatIpv4(ip);
-  if (ip === 0 || ip === 0xffffffff || ip >>> 28 === 0xe) {
+  if (ip >>> 24 === 0 || ip === 0xffffffff || ip >>> 28 >= 0xe) {
     throw new InvalidArgumentError(`underlay address ${text} is not a unicast address; use the host's own IPv4 address`);
+  }
+  if (ip >>> 24 === 127) {
+    throw new InvalidArgumentError(`underlay address ${text} is a loopback address that other hosts cannot reach; use the host's own IPv4 address`);
   }
   if (cidrContainsIp(config.network, ip)) {
     throw new InvalidArgumentError(

@@ -1,8 +1,9 @@
 // Request-field validation shared by the RPC handlers: every field is checked before it
 // reaches the store, with messages that say what to fix.
-import { cidrContainsIp, formatCidr, parseCidr, parseIpv4, type Ipv4Cidr } from '../common/cidr.js';
+import { parseCidr, parseIpv4, type Ipv4Cidr } from '../common/cidr.js';
 import { InvalidArgumentError } from '../common/errors.js';
 import { validateNodeName } from '../common/names.js';
+import { validateUnderlayIp } from './network-config.js';
 import type { NetworkConfig } from './store/store.js';
 
 export function requireNodeName(name: string | undefined, field = 'name'): string {
@@ -10,20 +11,10 @@ export function requireNodeName(name: string | undefined, field = 'name'): strin
   return validateNodeName(name);
 }
 
-/** An address other hosts can send encapsulated packets to. */
+/** An address other hosts can send encapsulated packets to (rules in network-config.ts). */
 export function requireUnderlayIp(text: string | undefined, network: NetworkConfig, field = 'underlay_ip'): number {
   if (!text) throw new InvalidArgumentError(`${field} is required (the IPv4 address the node's agent uses to reach other hosts)`);
-  const ip = parseIpv4(text, field);
-  const first = ip >>> 24;
-  if (ip === 0 || ip === 0xffffffff || first === 0 || first === 127 || first >= 224) {
-    throw new InvalidArgumentError(`${field} ${text} cannot be a node's underlay address: use a unicast address that other hosts can reach`);
-  }
-  if (cidrContainsIp(network.network, ip)) {
-    throw new InvalidArgumentError(
-      `${field} ${text} lies inside the cluster network ${formatCidr(network.network)}; the underlay address must be outside the overlay`,
-    );
-  }
-  return ip;
+  return validateUnderlayIp(network, parseIpv4(text, field));
 }
 
 export function optionalSubnet(text: string | undefined, field = 'subnet'): Ipv4Cidr | undefined {

@@ -81,6 +81,8 @@ export interface Store {
   /** Changes after `revision` in order, or null when some were compacted away. */
   changesSince(revision: number): ChangeRecord[] | null;
   latestRevision(): number;
+  /** Deletes all but the newest `keepLast` changes; returns how many went. */
+  compactChanges(keepLast: number): number;
   /** How many subnets the pool has and how many are assigned. */
   poolUsage(): { total: number; used: number };
 

@@ -2,6 +2,7 @@
 // synchronous and take buffer addresses as plain numbers (looked up once per buffer),
 // which is what keeps a worker-thread packet loop on par with C forwarders.
 import koffi from 'koffi';
+import { ERRNO, errnoName, syscallError, type SyscallError } from '../../common/syscall-error.js';
 import { validateTunName, type TunDevice } from './tun-device.js';
 
 const libc = koffi.load('libc.so.6');
@@ -22,29 +23,10 @@ const IFNAMSIZ = 16;
 const IFREQ_SIZE = 40;
 const POLLIN = 0x1;
 
-const E = koffi.os.errno;
-// First name wins, so 11 reads EAGAIN rather than its alias EWOULDBLOCK.
-const ERRNO_NAMES = new Map<number, string>();
-for (const [name, value] of Object.entries(E)) if (!ERRNO_NAMES.has(value)) ERRNO_NAMES.set(value, name);
+const E = ERRNO;
 
 export const DEFAULT_TUN_BATCH = 64;
 export const DEFAULT_POLL_TIMEOUT_MS = 200;
-
-/** An OS failure shaped like Node's ErrnoException, so callers can switch on `code`. */
-export interface SyscallError extends Error {
-  code: string;
-  errno: number;
-  syscall: string;
-}
-
-function syscallError(syscall: string, errno: number, message: string): SyscallError {
-  const code = ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
-  const err = new Error(`${message} (${syscall}: ${code})`) as SyscallError;
-  err.code = code;
-  err.errno = errno;
-  err.syscall = syscall;
-  return err;
-}
 
 function openError(name: string, errno: number): SyscallError {
   switch (errno) {
@@ -182,7 +164,7 @@ export class LinuxTun implements TunDevice {
         continue;
       }
       if (errno === E.EBADF || errno === E.EBADFD) throw syscallError('write', errno, `TUN device ${this.name} is gone`);
-      this.lastWriteError = ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
+      this.lastWriteError = errnoName(errno);
       sizes[i] = -1;
     }
     return written;

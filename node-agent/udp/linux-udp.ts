@@ -2,6 +2,7 @@
 // move a whole batch per syscall; their mmsghdr, iovec and sockaddr_in arrays live in
 // native memory built once, and JS only patches lengths and addresses between calls.
 import koffi from 'koffi';
+import { ERRNO, errnoName, syscallError, type SyscallError } from '../../common/syscall-error.js';
 import { formatIpv4 } from '../../common/cidr.js';
 import type { Transport } from './transport.js';
 
@@ -40,34 +41,11 @@ const IOVEC_SIZE = 16;
 const SOCKADDR_IN_SIZE = 16;
 const SLOT_BYTES = MMSGHDR_SIZE + IOVEC_SIZE + SOCKADDR_IN_SIZE;
 
-const E = koffi.os.errno;
-// First name wins, so 11 reads EAGAIN rather than its alias EWOULDBLOCK.
-const ERRNO_NAMES = new Map<number, string>();
-for (const [name, value] of Object.entries(E)) if (!ERRNO_NAMES.has(value)) ERRNO_NAMES.set(value, name);
+const E = ERRNO;
 
 export const DEFAULT_UDP_BATCH = 64;
 export const DEFAULT_SOCKET_BUFFER = 4 * 1024 * 1024;
 export const DEFAULT_POLL_TIMEOUT_MS = 200;
-
-/** An OS failure shaped like Node's ErrnoException, so callers can switch on `code`. */
-export interface SyscallError extends Error {
-  code: string;
-  errno: number;
-  syscall: string;
-}
-
-function syscallError(syscall: string, errno: number, message: string): SyscallError {
-  const code = ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
-  const err = new Error(`${message} (${syscall}: ${code})`) as SyscallError;
-  err.code = code;
-  err.errno = errno;
-  err.syscall = syscall;
-  return err;
-}
-
-function errnoName(errno: number): string {
-  return ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
-}
 
 function writePointer(view: DataView, offset: number, address: number): void {
   view.setUint32(offset, address >>> 0, true);

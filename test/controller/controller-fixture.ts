@@ -25,13 +25,13 @@ export function networkInput(cidr = '10.244.0.0/16', subnetLen = 24): NetworkCon
 }
 
 export async function startController(
-  options: { network?: NetworkConfigInput; heartbeatIntervalMs?: number } = {},
+  options: { network?: NetworkConfigInput; heartbeatIntervalMs?: number; changelogRetention?: number } = {},
 ): Promise<ControllerFixture> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tunctl-ctl-'));
   const logger = new MemoryLogger();
   const network = options.network ?? networkInput();
   const start = (listen: string) =>
-    Controller.start({ listen, dataDir, network, heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5000, logger });
+    Controller.start({ listen, dataDir, network, heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5000, changelogRetention: options.changelogRetention, logger });
   let controller = await start('127.0.0.1:0');
   const port = controller.port;
   const fixture: ControllerFixture = {

@@ -96,8 +96,8 @@ describe('AdminService over gRPC', () => {
       [{ name: 'n1', underlayIp: '' }, /underlay_ip is required/],
       [{ name: 'n1', underlayIp: '192.168.60' }, /not a valid IPv4 address/],
       [{ name: 'n1', underlayIp: '300.1.1.1' }, /not a valid IPv4 address/],
-      [{ name: 'n1', underlayIp: '127.0.0.1' }, /cannot be a node's underlay address/],
-      [{ name: 'n1', underlayIp: '10.244.7.7' }, /inside the cluster network 10.244.0.0\/16/],
+      [{ name: 'n1', underlayIp: '127.0.0.1' }, /loopback address that other hosts cannot reach/],
+      [{ name: 'n1', underlayIp: '10.244.7.7' }, /inside the overlay network 10.244.0.0\/16/],
       [{ name: 'n1', underlayIp: '192.168.60.1', subnet: '10.244.3.0' }, /not a CIDR block/],
       [{ name: 'n1', underlayIp: '192.168.60.1', subnet: '10.244.3.1/24' }, /host bits set; did you mean 10.244.3.0\/24/],
       [{ name: 'n1', underlayIp: '192.168.60.1', subnet: '10.99.0.0/24' }, /outside|not inside|inside the network/],
@@ -346,4 +346,29 @@ test('a restart with a different --network is refused with a message that says w
   assert.equal(again.store.network().subnetLen, 24);
   await again.stop(200);
   await fx.dispose().catch(() => undefined);
+});
+
+test('the changelog is compacted; an agent behind the retained changes gets a snapshot, one inside them only deltas', async () => {
+  const fx = await startController({ changelogRetention: 2 });
+  const admin = new AdminClient(fx.address);
+  const client = new ControllerClient(fx.address);
+  try {
+    for (let i = 1; i <= 5; i++) await admin.call('AddNode', { name: `c${i}`, underlayIp: `192.168.91.${i}` });
+    await fx.stop();
+    await fx.restart(); // compacts at start: revisions 4 and 5 remain
+    assert.equal(fx.controller.store.changesSince(1), null);
+    const old = collectWatch(client, 'c1', 1);
+    await waitFor('snapshot for the far-behind agent', () => old.events.length >= 1);
+    assert.equal(old.events[0]!.kind, 'snapshot');
+    assert.equal(old.events[0]!.revision, 5);
+    old.handle.cancel();
+    const recent = collectWatch(client, 'c1', 4);
+    await waitFor('delta for the recent agent', () => recent.events.length >= 1);
+    assert.deepEqual([recent.events[0]!.kind, recent.events[0]!.revision], ['delta', 5]);
+    recent.handle.cancel();
+  } finally {
+    client.close();
+    admin.close();
+    await fx.dispose();
+  }
 });

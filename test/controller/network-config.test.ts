@@ -120,15 +120,16 @@ test('describe and flags say what is stored and how to start with it', () => {
   assert.ok(networkConfigsEqual(again, bounded));
 });
 
-test('an underlay address must be unicast and outside the overlay network', () => {
+test('an underlay address must be unicast, not loopback, and outside the overlay network', () => {
   const cfg = validateNetworkConfig(input('10.244.0.0/16', 24));
   assert.equal(validateUnderlayIp(cfg, parseIpv4('192.168.1.2')), parseIpv4('192.168.1.2'));
-  assert.equal(validateUnderlayIp(cfg, parseIpv4('127.0.0.1')), parseIpv4('127.0.0.1'));
   assert.equal(validateUnderlayIp(cfg, parseIpv4('10.245.0.1')), parseIpv4('10.245.0.1'));
   const refuse = (ip: number, message: RegExp): void =>
     assert.throws(() => validateUnderlayIp(cfg, ip), (err: unknown) => err instanceof InvalidArgumentError && message.test(err.message));
   refuse(parseIpv4('10.244.3.7'), /underlay address 10\.244\.3\.7 lies inside the overlay network 10\.244\.0\.0\/16/);
   refuse(0, /0\.0\.0\.0 is not a unicast address/);
+  refuse(parseIpv4('127.0.0.1'), /127\.0\.0\.1 is a loopback address/);
+  refuse(parseIpv4('0.1.2.3'), /not a unicast address/);
   refuse(parseIpv4('255.255.255.255'), /not a unicast address/);
   refuse(parseIpv4('224.0.0.1'), /not a unicast address/);
   refuse(parseIpv4('239.255.255.250'), /not a unicast address/);
