@@ -92,7 +92,8 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps, signal: A
       heartbeatIntervalMs: () => heartbeatIntervalMs,
       onTableChanged,
       beforeReconnect: async () => {
-        const again = await client.register(options.nodeName, formatIpv4(registration.underlayIp), 0, VERSION);
+        const underlayMtu = registration.tunMtu + registration.encapOverhead;
+        const again = await client.register(options.nodeName, formatIpv4(registration.underlayIp), underlayMtu, VERSION);
         if (again.subnet.base !== registration.subnet.base || again.subnet.prefixLen !== registration.subnet.prefixLen) {
           fail(new Error(`the controller now assigns subnet ${formatCidr(again.subnet)} to this node instead of ${formatCidr(registration.subnet)}; restart the agent to move to it`));
         }

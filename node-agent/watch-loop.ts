@@ -39,7 +39,7 @@ export async function runWatchLoop(options: WatchLoopOptions): Promise<void> {
         await options.beforeReconnect();
       } catch (err) {
         const delay = backoff.next();
-        logger.warn('cannot reach the controller; forwarding continues with the routes we have', { error: errorMessage(err), retry_in_ms: delay, revision: table.revision });
+        logger.warn('reconnect to the controller failed; forwarding continues with the routes we have', { error: errorMessage(err), retry_in_ms: delay, revision: table.revision });
         await sleep(delay, signal);
         continue;
       }

@@ -126,9 +126,13 @@ export class Cluster {
     return agent.exitCode;
   }
 
-  async stopController(): Promise<void> {
-    if (this.controller) await stopChild(this.controller);
+  /** SIGTERM to the controller; resolves with its exit code (null if it was not running). */
+  async stopController(): Promise<number | null> {
+    const controller = this.controller;
+    if (!controller) return null;
+    await stopChild(controller);
     this.controller = undefined;
+    return controller.exitCode;
   }
 
   /** The subnets with a tunctl route (proto 147) in a host namespace. */

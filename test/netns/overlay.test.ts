@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Cluster, type Host } from './cluster.js';
+import { Cluster, TUNCTL, type Host } from './cluster.js';
 import { labFor, netnsTestOptions, waitFor } from './netns.js';
 
 test('containers on different hosts talk through tunctl with no manual routes', { ...netnsTestOptions(), timeout: 240_000 }, async (t) => {
@@ -31,6 +31,30 @@ test('containers on different hosts talk through tunctl with no manual routes', 
       assert.equal(ping.received, 3, ping.output);
       const back = await cluster.ping(h2, h1, 2);
       assert.equal(back.received, 2, back.output);
+    });
+
+    await t.test('an agent for a node nobody added, or with an address the host lacks, exits 1 saying what to do', async () => {
+      const run = (args: string[]) =>
+        lab.execStatus(h1.ns, process.execPath, [TUNCTL, 'agent', '--controller', cluster.controllerAddress, '--tun', 'tunx', '--state-dir', join(workDir, 'bad-agent'), ...args], 20_000);
+      const ghost = await run(['--name', 'ghost']);
+      assert.equal(ghost.code, 1);
+      assert.match(ghost.stderr, /node "ghost" is not known to the controller; add it first with `tunctl add-node ghost --underlay-ip/);
+      const wrongIp = await run(['--name', 'h1', '--underlay-ip', '192.168.77.200']);
+      assert.equal(wrongIp.code, 1);
+      assert.match(wrongIp.stderr, /underlay address 192\.168\.77\.200 is not configured on any interface of this host/);
+      const link = await lab.execStatus(h1.ns, 'ip', ['link', 'show', 'tunx']);
+      assert.notEqual(link.code, 0, 'a refused agent leaves no device behind');
+    });
+
+    await t.test('the TUN device has the MTU, address and state the agent promised', async () => {
+      const res = await lab.exec(h1.ns, 'ip', ['-j', 'addr', 'show', 'dev', 'tun0']);
+      const [link] = JSON.parse(res.stdout) as { mtu: number; flags: string[]; addr_info: { local: string; prefixlen: number }[] }[];
+      assert.equal(link!.mtu, 1500 - 28);
+      assert.ok(link!.flags.includes('UP'));
+      assert.deepEqual(link!.addr_info.map((a) => `${a.local}/${a.prefixlen}`), [`${h1.subnet.split('/')[0]}/32`]);
+      const env = readFileSync(join(h1.stateDir, 'subnet.env'), 'utf8');
+      assert.match(env, /TUNCTL_MTU=1472/);
+      assert.match(env, new RegExp(`TUNCTL_NETWORK=10\\.244\\.0\\.0/16`));
     });
 
     await t.test('list-nodes shows both agents connected', async () => {
@@ -77,7 +101,7 @@ test('containers on different hosts talk through tunctl with no manual routes', 
     });
 
     await t.test('with the controller down, traffic keeps flowing; when it returns, agents resynchronise', async () => {
-      await cluster.stopController();
+      assert.equal(await cluster.stopController(), 0, "controller exits 0 on SIGTERM");
       const during = await cluster.ping(h1, h2, 3);
       assert.equal(during.received, 3, during.output);
       await cluster.runController();
@@ -102,6 +126,11 @@ test('containers on different hosts talk through tunctl with no manual routes', 
       assert.deepEqual(await cluster.routesOn(h2), []);
       const link = await lab.execStatus(h2.ns, 'ip', ['link', 'show', 'tun0']);
       assert.notEqual(link.code, 0, 'tun0 is gone');
+    });
+
+    await t.test('the controller shuts down gracefully on SIGTERM', async () => {
+      assert.equal(await cluster.stopController(), 0);
+      assert.match(readFileSync(cluster.logFile('controller'), 'utf8'), /controller stopped/);
     });
   } finally {
     for (const host of cluster.hosts.values()) await cluster.stopAgent(host);
