@@ -30,9 +30,13 @@ function usage(): string {
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === 'help' || name === '--help' || name === '-h') {
+  if (!name) {
+    process.stderr.write(usage() + '\n');
+    return 2;
+  }
+  if (name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(usage() + '\n');
-    return name ? 0 : 2;
+    return 0;
   }
   if (name === 'version' || name === '--version') {
     process.stdout.write(`tunctl ${VERSION}\n`);

@@ -2,7 +2,7 @@
 // (the route-table stream, fed by RouteFeed).
 import * as grpc from '@grpc/grpc-js';
 import { formatIpv4, parseIpv4 } from '../common/cidr.js';
-import { FailedPreconditionError, NotFoundError } from '../common/errors.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { AgentServiceHandlers } from '../proto/gen/tunctl/v1/AgentService.js';
 import type { WatchRequest__Output } from '../proto/gen/tunctl/v1/WatchRequest.js';
@@ -16,6 +16,11 @@ import { requireNodeName } from './validate.js';
 /** Underlay MTU assumed when an agent cannot tell (Ethernet). */
 const DEFAULT_UNDERLAY_MTU = 1500;
 const MIN_TUN_MTU = 576;
+/** The largest UDP payload over IPv4: a bigger TUN packet could not be encapsulated. */
+const MAX_TUN_MTU = 65507;
+/** Largest MTU Linux accepts on a TUN device (and an IPv4 packet's 16-bit length). */
+const MAX_UNDERLAY_MTU = 65535;
+const MAX_AGENT_VERSION_LENGTH = 64;
 
 export interface AgentServiceDeps {
   readonly store: Store;
@@ -29,6 +34,10 @@ export function agentServiceHandlers({ store, feed, logger, now, heartbeatInterv
   return {
     Register: unary('Register', logger, (req) => {
       const name = requireNodeName(req.nodeName, 'node_name');
+      const agentVersion = requireAgentVersion(req.agentVersion);
+      if (req.underlayMtu > MAX_UNDERLAY_MTU) {
+        throw new InvalidArgumentError(`underlay_mtu ${req.underlayMtu} is too large: an IPv4 interface's MTU is at most ${MAX_UNDERLAY_MTU} (send 0 if unknown)`);
+      }
       const node = findNodeForAgent(store, name);
       if (req.underlayIp) {
         const reported = parseIpv4(req.underlayIp, 'underlay_ip');
@@ -41,15 +50,15 @@ export function agentServiceHandlers({ store, feed, logger, now, heartbeatInterv
         }
       }
       const underlayMtu = req.underlayMtu > 0 ? req.underlayMtu : DEFAULT_UNDERLAY_MTU;
-      const tunMtu = underlayMtu - ENCAP_OVERHEAD;
+      const tunMtu = Math.min(underlayMtu - ENCAP_OVERHEAD, MAX_TUN_MTU);
       if (tunMtu < MIN_TUN_MTU) {
         throw new FailedPreconditionError(
           `the underlay MTU ${underlayMtu} leaves only ${tunMtu} bytes for packets after the ${ENCAP_OVERHEAD}-byte encapsulation; ` +
             `raise the underlay interface's MTU to at least ${MIN_TUN_MTU + ENCAP_OVERHEAD}`,
         );
       }
-      const registered = store.recordRegistration(name, req.agentVersion.slice(0, 64), now());
-      logger.info('agent registered', { node: name, underlay_ip: formatIpv4(node.underlayIp), version: req.agentVersion || undefined, tun_mtu: tunMtu });
+      const registered = store.recordRegistration(name, agentVersion, now());
+      logger.info('agent registered', { node: name, underlay_ip: formatIpv4(node.underlayIp), version: agentVersion || undefined, tun_mtu: tunMtu });
       return {
         node: nodeToProto(registered, feed.isConnected(name)),
         network: networkToProto(store.network()),
@@ -70,6 +79,16 @@ export function agentServiceHandlers({ store, feed, logger, now, heartbeatInterv
       startWatch(call, name, feed, logger);
     },
   };
+}
+
+/** The version is stored and printed in tables and logs: short and printable, or refused. */
+function requireAgentVersion(version: string): string {
+  if (version.length > MAX_AGENT_VERSION_LENGTH || !/^[\x21-\x7e]*$/.test(version)) {
+    throw new InvalidArgumentError(
+      `agent_version must be at most ${MAX_AGENT_VERSION_LENGTH} printable ASCII characters without spaces (like 0.1.0), got ${JSON.stringify(version.slice(0, 80))}`,
+    );
+  }
+  return version;
 }
 
 function findNodeForAgent(store: Store, name: string) {
@@ -96,6 +115,9 @@ const CLOSE_STATUS: Record<FeedCloseReason, grpc.status> = {
   'node-removed': grpc.status.NOT_FOUND,
   superseded: grpc.status.ABORTED,
   shutdown: grpc.status.UNAVAILABLE,
+  // Both are transient for the agent: it reconnects and resumes from its revision.
+  stalled: grpc.status.UNAVAILABLE,
+  internal: grpc.status.INTERNAL,
 };
 
 function startWatch(call: WatchCall, name: string, feed: RouteFeed, logger: Logger): void {

@@ -11,7 +11,7 @@ export type FeedMessage =
   | { readonly kind: 'delta'; readonly baseRevision: number; readonly revision: number; readonly changes: readonly ChangeRecord[] }
   | { readonly kind: 'heartbeat'; readonly revision: number };
 
-export type FeedCloseReason = 'node-removed' | 'superseded' | 'shutdown';
+export type FeedCloseReason = 'node-removed' | 'superseded' | 'shutdown' | 'stalled' | 'internal';
 
 /** One watcher's stream, as the feed sees it. */
 export interface FeedSink {
@@ -29,13 +29,22 @@ export interface RouteFeedOptions {
   readonly maxDeltaBacklog?: number;
   /** How many recent changes to keep in memory for catching up without the store. */
   readonly recentChanges?: number;
+  /**
+   * A stream that has not drained for this long is dropped (default 3 heartbeat intervals,
+   * when the agent itself gives up): a dead or wedged peer must not stay "connected".
+   */
+  readonly stallTimeoutMs?: number;
   readonly logger: Logger;
   readonly now?: () => number;
 }
 
+/** sentRevision of a subscriber that must start with a snapshot. */
+const NEEDS_SNAPSHOT = -1;
+
 class Subscription {
-  sentRevision = -1;
+  sentRevision = NEEDS_SNAPSHOT;
   paused = false;
+  pausedAt = 0;
   closed = false;
   lastSentAt = 0;
   readonly nodeName: string;
@@ -54,13 +63,18 @@ export class RouteFeed {
   private latest: number;
   // The delta most subscribers receive for the newest change: built once, sent to all.
   private sharedDelta: FeedMessage | undefined;
+  // The snapshot at `latest`, read once however many agents (re)connect at that revision.
+  private sharedSnapshot: FeedMessage | undefined;
   private readonly heartbeatTimer: NodeJS.Timeout;
+  // Set by close(): later watches are ended at once instead of living on after shutdown.
+  private closedWith: string | undefined;
 
   constructor(store: Store, options: RouteFeedOptions) {
     this.store = store;
     this.options = {
       maxDeltaBacklog: 1000,
       recentChanges: 4096,
+      stallTimeoutMs: 3 * options.heartbeatIntervalMs,
       now: Date.now,
       ...options,
     };
@@ -87,22 +101,21 @@ export class RouteFeed {
    * Returns the function to call when the stream ends from the agent's side.
    */
   subscribe(nodeName: string, knownRevision: number, sink: FeedSink): () => void {
+    if (this.closedWith !== undefined) {
+      sink.close('shutdown', this.closedWith);
+      return () => {};
+    }
+    const sub = new Subscription(nodeName, sink);
     const previous = this.subscriptions.get(nodeName);
     if (previous) {
       this.drop(previous, 'superseded', `a newer watch from node "${nodeName}" replaced this one`);
     }
-    const sub = new Subscription(nodeName, sink);
     this.subscriptions.set(nodeName, sub);
-    const resumable = knownRevision > 0 && knownRevision <= this.latest && this.changesAfter(knownRevision) !== null;
-    if (resumable) {
-      sub.sentRevision = knownRevision;
-      this.options.logger.info('agent watching (resumed)', { node: nodeName, from_revision: knownRevision, latest: this.latest });
-      this.pump(sub);
-    } else {
-      this.sendSnapshot(sub);
-      this.options.logger.info('agent watching', { node: nodeName, revision: this.latest, routes_sent: 'snapshot' });
-      this.pump(sub);
-    }
+    // A revision this feed has not reached came from another database: start over with a snapshot.
+    const resume = knownRevision > 0 && knownRevision <= this.latest;
+    if (resume) sub.sentRevision = knownRevision;
+    this.options.logger.info('agent watching', { node: nodeName, known_revision: knownRevision, latest: this.latest, resume });
+    this.pump(sub);
     return () => {
       if (this.subscriptions.get(nodeName) === sub) this.subscriptions.delete(nodeName);
       sub.closed = true;
@@ -115,7 +128,7 @@ export class RouteFeed {
     this.latest = change.revision;
     this.recent.push(change);
     if (this.recent.length > this.options.recentChanges) this.recent.splice(0, this.recent.length - this.options.recentChanges);
-    for (const sub of this.subscriptions.values()) this.pump(sub);
+    for (const sub of [...this.subscriptions.values()]) this.pump(sub);
   }
 
   /** Ends the watch of a node that was removed. */
@@ -126,6 +139,7 @@ export class RouteFeed {
 
   /** Ends every watch (controller shutdown). */
   close(message: string): void {
+    this.closedWith ??= message;
     clearInterval(this.heartbeatTimer);
     for (const sub of [...this.subscriptions.values()]) this.drop(sub, 'shutdown', message);
   }
@@ -160,18 +174,42 @@ export class RouteFeed {
   }
 
   private sendSnapshot(sub: Subscription): boolean {
-    const { routes, revision } = this.store.routeSnapshot();
-    sub.sentRevision = revision;
-    return this.send(sub, { kind: 'snapshot', revision, routes });
+    let snapshot = this.sharedSnapshot;
+    if (snapshot?.revision !== this.latest) {
+      const { routes, revision } = this.store.routeSnapshot();
+      snapshot = { kind: 'snapshot', revision, routes };
+      this.sharedSnapshot = snapshot;
+    }
+    sub.sentRevision = snapshot.revision;
+    return this.send(sub, snapshot);
+  }
+
+  /** Runs `fn` for one subscriber; a failure ends that subscriber's stream, never the caller or the others. */
+  private guarded(sub: Subscription, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.options.logger.error('cannot feed a watcher; ending its stream', {
+        node: sub.nodeName,
+        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+      });
+      this.drop(sub, 'internal', 'internal error while sending the route table; see the controller log (the agent reconnects)');
+    }
   }
 
   /** Sends what `sub` lacks until it is current or its stream asks us to wait. */
   private pump(sub: Subscription): void {
+    this.guarded(sub, () => this.pumpUnguarded(sub));
+  }
+
+  private pumpUnguarded(sub: Subscription): void {
     while (!sub.closed && !sub.paused && sub.sentRevision < this.latest) {
-      const changes = this.changesAfter(sub.sentRevision);
+      const changes = sub.sentRevision === NEEDS_SNAPSHOT ? null : this.changesAfter(sub.sentRevision);
       let writable: boolean;
       if (changes === null || changes.length > this.options.maxDeltaBacklog) {
-        this.options.logger.info('agent too far behind, sending a snapshot', { node: sub.nodeName, had: sub.sentRevision, latest: this.latest });
+        if (sub.sentRevision !== NEEDS_SNAPSHOT) {
+          this.options.logger.info('agent too far behind, sending a snapshot', { node: sub.nodeName, had: sub.sentRevision, latest: this.latest });
+        }
         writable = this.sendSnapshot(sub);
       } else {
         writable = true;
@@ -196,6 +234,7 @@ export class RouteFeed {
 
   private pauseUntilDrained(sub: Subscription): void {
     sub.paused = true;
+    sub.pausedAt = this.options.now();
     sub.sink.onceDrain(() => {
       sub.paused = false;
       this.pump(sub);
@@ -204,10 +243,20 @@ export class RouteFeed {
 
   private sendHeartbeats(): void {
     const now = this.options.now();
-    for (const sub of this.subscriptions.values()) {
-      if (sub.paused || sub.closed || sub.sentRevision < this.latest) continue;
+    for (const sub of [...this.subscriptions.values()]) {
+      if (sub.closed) continue;
+      if (sub.paused) {
+        if (now - sub.pausedAt >= this.options.stallTimeoutMs) {
+          this.options.logger.warn('agent stopped reading its route stream; dropping it', { node: sub.nodeName, stalled_ms: now - sub.pausedAt });
+          this.drop(sub, 'stalled', `the agent read nothing from its route stream for ${now - sub.pausedAt} ms; reconnect to resume`);
+        }
+        continue;
+      }
+      if (sub.sentRevision < this.latest) continue;
       if (now - sub.lastSentAt >= this.options.heartbeatIntervalMs) {
-        if (!this.send(sub, { kind: 'heartbeat', revision: sub.sentRevision })) this.pauseUntilDrained(sub);
+        this.guarded(sub, () => {
+          if (!this.send(sub, { kind: 'heartbeat', revision: sub.sentRevision })) this.pauseUntilDrained(sub);
+        });
       }
     }
   }

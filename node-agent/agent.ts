@@ -8,9 +8,9 @@ import { formatCidr, formatIpv4, parseIpv4 } from '../common/cidr.js';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { VERSION } from '../common/version.js';
-import { ControllerCallError, type ControllerClient, type Registration } from './controller-client.js';
+import { ControllerCallError, type AgentController, type Registration } from './controller-client.js';
 import type { Dataplane, DataplaneOptions } from './dataplane/dataplane.js';
-import { checkIpForwarding, checkTunAvailable } from './host/host-checks.js';
+import type { ForwardingCheck, TunCheck } from './host/host-checks.js';
 import { AgentRouteTable } from './route-table.js';
 import { RouteReconciler, runRouteReconcileLoop } from './routes/route-reconciler.js';
 import type { LinkConfigurator, RouteInstaller } from './routes/route-installer.js';
@@ -26,24 +26,37 @@ export interface AgentOptions {
   readonly statsIntervalMs: number;
 }
 
+/** The part of the data path the agent drives; Dataplane is the real one. */
+export type AgentDataplane = Pick<Dataplane, 'tunName' | 'setPeers' | 'stats' | 'close'>;
+
 export interface AgentDeps {
-  readonly client: ControllerClient;
+  readonly client: AgentController;
   readonly host: RouteInstaller & LinkConfigurator;
-  readonly openDataplane: (options: DataplaneOptions) => Promise<Dataplane>;
+  readonly openDataplane: (options: DataplaneOptions) => Promise<AgentDataplane>;
+  readonly checkTun: () => Promise<TunCheck>;
+  readonly checkForwarding: () => Promise<ForwardingCheck>;
   readonly logger: Logger;
 }
 
 /** Runs until `signal` aborts (clean shutdown) or something fatal happens (rejects). */
 export async function runAgent(options: AgentOptions, deps: AgentDeps, signal: AbortSignal): Promise<void> {
+  try {
+    const tun = await deps.checkTun();
+    if (!tun.available) throw new Error(tun.hint);
+    const registration = await registerUntilAccepted(options, deps, signal);
+    if (!registration) return;
+    const forwarding = await deps.checkForwarding();
+    if (!forwarding.enabled) deps.logger.error(forwarding.hint);
+    // An abort during the awaits above fired before anyone listened for it.
+    if (signal.aborted) return;
+    await runRegistered(options, deps, registration, signal);
+  } finally {
+    deps.client.close();
+  }
+}
+
+async function runRegistered(options: AgentOptions, deps: AgentDeps, registration: Registration, signal: AbortSignal): Promise<void> {
   const { client, host, logger } = deps;
-  const tun = await checkTunAvailable();
-  if (!tun.available) throw new Error(tun.hint);
-
-  const registration = await registerUntilAccepted(options, deps, signal);
-  if (!registration) return;
-  const forwarding = await checkIpForwarding();
-  if (!forwarding.enabled) logger.error(forwarding.hint);
-
   // Internal stop: clean shutdown, or a fatal error that must end the agent.
   const stop = new AbortController();
   let fatal: Error | undefined;
@@ -54,82 +67,105 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps, signal: A
   };
   const onOuterAbort = () => stop.abort();
   signal.addEventListener('abort', onOuterAbort, { once: true });
-
-  const dataplane = await deps.openDataplane({
-    tunName: options.tunName,
-    localUnderlayIp: registration.underlayIp,
-    udpPort: registration.udpPort,
-    localSubnet: registration.subnet,
-    mtu: registration.tunMtu,
-    logger,
-    onFailure: fail,
-  });
-  const reconciler = new RouteReconciler({ installer: host, dev: dataplane.tunName, logger });
-  const table = new AgentRouteTable();
-  let heartbeatIntervalMs = registration.heartbeatIntervalMs;
-  const statsFile = join(options.stateDir, 'stats.json');
-  let statsTimer: NodeJS.Timeout | undefined;
   try {
-    await host.configureTun(dataplane.tunName, { mtu: registration.tunMtu, address: registration.subnet.base });
-    await writeSubnetEnv(options.stateDir, registration, dataplane.tunName);
-    logger.info('data path up', {
-      tun: dataplane.tunName,
-      address: `${formatIpv4(registration.subnet.base)}/32`,
+    const dataplane = await deps.openDataplane({
+      tunName: options.tunName,
+      localUnderlayIp: registration.underlayIp,
+      udpPort: registration.udpPort,
+      localSubnet: registration.subnet,
       mtu: registration.tunMtu,
-      udp: `${formatIpv4(registration.underlayIp)}:${registration.udpPort}`,
-    });
-
-    const routesLoop = runRouteReconcileLoop(reconciler, { intervalMs: options.routeCheckIntervalMs, signal: stop.signal, logger });
-    const onTableChanged = () => {
-      const peers = table.peers(options.nodeName);
-      dataplane.setPeers(peers);
-      reconciler.setDesired(peers.map((p) => p.subnet));
-    };
-    const watchLoop = runWatchLoop({
-      source: client,
-      nodeName: options.nodeName,
-      table,
-      heartbeatIntervalMs: () => heartbeatIntervalMs,
-      onTableChanged,
-      beforeReconnect: async () => {
-        const underlayMtu = registration.tunMtu + registration.encapOverhead;
-        const again = await client.register(options.nodeName, formatIpv4(registration.underlayIp), underlayMtu, VERSION);
-        if (again.subnet.base !== registration.subnet.base || again.subnet.prefixLen !== registration.subnet.prefixLen) {
-          fail(new Error(`the controller now assigns subnet ${formatCidr(again.subnet)} to this node instead of ${formatCidr(registration.subnet)}; restart the agent to move to it`));
-        }
-        heartbeatIntervalMs = again.heartbeatIntervalMs;
-      },
       logger,
-      signal: stop.signal,
+      onFailure: fail,
     });
-    let lastDrops = '';
-    statsTimer = setInterval(() => {
-      const stats = dataplane.stats();
-      void writeJsonAtomic(statsFile, { node: options.nodeName, revision: table.revision, routes: table.size, updatedAt: new Date().toISOString(), ...stats }).catch(
-        (err: unknown) => logger.warn('cannot write stats file', { file: statsFile, error: errorMessage(err) }),
-      );
-      const drops = JSON.stringify([stats.rxDrops, stats.txDrops]);
-      if (drops !== lastDrops) {
-        logger.info('packets dropped (totals by reason)', { ...flattenDrops({ ...stats.rxDrops, ...stats.txDrops }), udp_rx: stats.udpRxPackets, tun_rx: stats.tunRxPackets });
-        lastDrops = drops;
-      }
-    }, options.statsIntervalMs);
-
-    await Promise.all([routesLoop, watchLoop]);
+    await runDataplane(dataplane);
   } finally {
-    clearInterval(statsTimer);
     signal.removeEventListener('abort', onOuterAbort);
-    stop.abort();
-    try {
-      await reconciler.removeAll();
-    } catch (err) {
-      logger.warn('could not remove routes on shutdown (they go away with the device)', { error: errorMessage(err) });
-    }
-    await dataplane.close();
-    client.close();
-    logger.info('agent stopped; routes and device removed', { tun: dataplane.tunName });
   }
   if (fatal) throw fatal;
+
+  async function runDataplane(dataplane: AgentDataplane): Promise<void> {
+    const reconciler = new RouteReconciler({ installer: host, dev: dataplane.tunName, logger });
+    const table = new AgentRouteTable();
+    let heartbeatIntervalMs = registration.heartbeatIntervalMs;
+    const statsFile = join(options.stateDir, 'stats.json');
+    let statsTimer: NodeJS.Timeout | undefined;
+    try {
+      await host.configureTun(dataplane.tunName, { mtu: registration.tunMtu, address: registration.subnet.base });
+      await writeSubnetEnv(options.stateDir, registration, dataplane.tunName);
+      logger.info('data path up', {
+        tun: dataplane.tunName,
+        address: `${formatIpv4(registration.subnet.base)}/32`,
+        mtu: registration.tunMtu,
+        udp: `${formatIpv4(registration.underlayIp)}:${registration.udpPort}`,
+      });
+
+      const routesLoop = runRouteReconcileLoop(reconciler, { intervalMs: options.routeCheckIntervalMs, signal: stop.signal, logger });
+      const onTableChanged = () => {
+        const peers = table.peers(options.nodeName);
+        dataplane.setPeers(peers);
+        reconciler.setDesired(peers.map((p) => p.subnet));
+      };
+      const watchLoop = runWatchLoop({
+        source: client,
+        nodeName: options.nodeName,
+        table,
+        heartbeatIntervalMs: () => heartbeatIntervalMs,
+        onTableChanged,
+        beforeReconnect: async () => {
+          const underlayMtu = registration.tunMtu + registration.encapOverhead;
+          let again: Registration;
+          try {
+            again = await client.register(options.nodeName, formatIpv4(registration.underlayIp), underlayMtu, VERSION, { signal: stop.signal });
+          } catch (err) {
+            // Removed, or re-added with another address: retrying cannot help, and our routes are stale.
+            if (err instanceof ControllerCallError && err.isPermanent) {
+              fail(new Error(`the controller refused this agent: ${err.message}`));
+              return;
+            }
+            throw err;
+          }
+          if (again.subnet.base !== registration.subnet.base || again.subnet.prefixLen !== registration.subnet.prefixLen) {
+            fail(new Error(`the controller now assigns subnet ${formatCidr(again.subnet)} to this node instead of ${formatCidr(registration.subnet)}; restart the agent to move to it`));
+            return;
+          }
+          heartbeatIntervalMs = again.heartbeatIntervalMs;
+        },
+        logger,
+        signal: stop.signal,
+      });
+      let lastDrops = '';
+      let writing = false;
+      statsTimer = setInterval(() => {
+        const stats = dataplane.stats();
+        // One write at a time: two would race on the same temporary file.
+        if (!writing) {
+          writing = true;
+          writeJsonAtomic(statsFile, { node: options.nodeName, revision: table.revision, routes: table.size, updatedAt: new Date().toISOString(), ...stats })
+            .catch((err: unknown) => logger.warn('cannot write stats file', { file: statsFile, error: errorMessage(err) }))
+            .finally(() => {
+              writing = false;
+            });
+        }
+        const drops = JSON.stringify([stats.rxDrops, stats.txDrops]);
+        if (drops !== lastDrops) {
+          logger.info('packets dropped (totals by reason)', { ...flattenDrops({ ...stats.rxDrops, ...stats.txDrops }), udp_rx: stats.udpRxPackets, tun_rx: stats.tunRxPackets });
+          lastDrops = drops;
+        }
+      }, options.statsIntervalMs);
+
+      await Promise.all([routesLoop, watchLoop]);
+    } finally {
+      clearInterval(statsTimer);
+      stop.abort();
+      try {
+        await reconciler.removeAll();
+      } catch (err) {
+        logger.warn('could not remove routes on shutdown (they go away with the device)', { error: errorMessage(err) });
+      }
+      await dataplane.close();
+      logger.info('agent stopped; routes and device removed', { tun: dataplane.tunName });
+    }
+  }
 }
 
 /**
@@ -144,7 +180,7 @@ async function registerUntilAccepted(options: AgentOptions, deps: AgentDeps, sig
   if (underlayIp) underlayMtu = await underlayMtuFor(host, underlayIp);
   while (!signal.aborted) {
     try {
-      const registration = await client.register(options.nodeName, underlayIp, underlayMtu, VERSION);
+      const registration = await client.register(options.nodeName, underlayIp, underlayMtu, VERSION, { signal });
       if (!underlayIp) {
         // The admin gave the address at add-node; make sure this host really has it.
         underlayIp = formatIpv4(registration.underlayIp);
@@ -161,8 +197,8 @@ async function registerUntilAccepted(options: AgentOptions, deps: AgentDeps, sig
       });
       return registration;
     } catch (err) {
-      if (err instanceof ControllerCallError && err.isPermanent) throw err;
-      if (!(err instanceof ControllerCallError)) throw err;
+      if (signal.aborted) break;
+      if (!(err instanceof ControllerCallError) || err.isPermanent) throw err;
       const delay = backoff.next();
       logger.warn('controller not reachable; retrying', { controller: client.target, error: err.message, retry_in_ms: delay });
       await sleep(delay, signal);

@@ -42,7 +42,26 @@ export interface WatchHandle {
   cancel(): void;
 }
 
-export class ControllerClient {
+export interface RegisterOptions {
+  /** Default 10 s. */
+  readonly timeoutMs?: number;
+  /** Aborting cancels the call (it rejects with CANCELLED), so a stopping agent never waits out the deadline. */
+  readonly signal?: AbortSignal;
+}
+
+/** What the agent needs from the controller; ControllerClient is the gRPC implementation. */
+export interface AgentController {
+  readonly target: string;
+  register(nodeName: string, underlayIp: string, underlayMtu: number, agentVersion: string, options?: RegisterOptions): Promise<Registration>;
+  /**
+   * Opens the route stream. `onEvent` gets each message; `onEnd` is called exactly once,
+   * with the error that ended it (a cancel by us ends it silently with no error).
+   */
+  watch(nodeName: string, knownRevision: number, onEvent: (event: WatchEvent) => void, onEnd: (err: ControllerCallError | null) => void): WatchHandle;
+  close(): void;
+}
+
+export class ControllerClient implements AgentController {
   readonly target: string;
   private readonly client: AgentServiceClient;
 
@@ -59,12 +78,19 @@ export class ControllerClient {
     });
   }
 
-  register(nodeName: string, underlayIp: string, underlayMtu: number, agentVersion: string, timeoutMs = 10_000): Promise<Registration> {
+  register(nodeName: string, underlayIp: string, underlayMtu: number, agentVersion: string, options: RegisterOptions = {}): Promise<Registration> {
+    const { timeoutMs = 10_000, signal } = options;
     return new Promise((resolve, reject) => {
-      this.client.Register(
+      if (signal?.aborted) {
+        reject(new ControllerCallError(grpc.status.CANCELLED, 'registration cancelled: the agent is stopping'));
+        return;
+      }
+      const onAbort = () => call.cancel();
+      const call = this.client.Register(
         { nodeName, underlayIp, underlayMtu, agentVersion },
         { deadline: Date.now() + timeoutMs },
         (err, res) => {
+          signal?.removeEventListener('abort', onAbort);
           if (err || !res) {
             reject(toCallError(err, this.target));
             return;
@@ -87,13 +113,10 @@ export class ControllerClient {
           }
         },
       );
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
-  /**
-   * Opens the route stream. `onEvent` gets each message; `onEnd` is called exactly once,
-   * with the error that ended it (a cancel by us ends it silently with no error).
-   */
   watch(nodeName: string, knownRevision: number, onEvent: (event: WatchEvent) => void, onEnd: (err: ControllerCallError | null) => void): WatchHandle {
     const call = this.client.Watch({ nodeName, knownRevision });
     let cancelled = false;

@@ -1,6 +1,6 @@
 // The agent's copy of the cluster route table, kept in step with the controller's watch
 // stream: a snapshot replaces it, a delta applies only on top of the revision it names.
-import { formatCidr, type Ipv4Cidr } from '../common/cidr.js';
+import type { Ipv4Cidr } from '../common/cidr.js';
 
 export interface RouteEntry {
   readonly nodeName: string;
@@ -54,11 +54,6 @@ export class AgentRouteTable {
     return 'applied';
   }
 
-  /** Marks the table as resumable from `revision` (the agent already holds it). */
-  markSynced(): void {
-    this.synced = true;
-  }
-
   routes(): RouteEntry[] {
     return [...this.entries.values()].sort((a, b) => a.subnet.base - b.subnet.base);
   }
@@ -66,9 +61,5 @@ export class AgentRouteTable {
   /** Every route except our own node's: what the data path and the route installer need. */
   peers(selfName: string): RouteEntry[] {
     return this.routes().filter((r) => r.nodeName !== selfName);
-  }
-
-  describe(): string {
-    return this.routes().map((r) => `${formatCidr(r.subnet)}->${r.nodeName}`).join(',');
   }
 }

@@ -4,19 +4,17 @@
 import { Backoff, sleep } from '../common/backoff.js';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import type { ControllerCallError, WatchEvent, WatchHandle } from './controller-client.js';
+import type { AgentController, WatchEvent, WatchHandle } from './controller-client.js';
 import type { AgentRouteTable } from './route-table.js';
 
-export interface WatchSource {
-  watch(nodeName: string, knownRevision: number, onEvent: (event: WatchEvent) => void, onEnd: (err: ControllerCallError | null) => void): WatchHandle;
-}
+export type WatchSource = Pick<AgentController, 'watch'>;
 
 export interface WatchLoopOptions {
   readonly source: WatchSource;
   readonly nodeName: string;
   readonly table: AgentRouteTable;
   readonly heartbeatIntervalMs: () => number;
-  /** Called after the table changed (snapshot or applied delta). */
+  /** Called after the table changed (snapshot or applied delta); a throw ends the stream and the next one starts from a snapshot. */
   readonly onTableChanged: () => void;
   /** Runs before every reconnect (e.g. register again); a throw counts as a failed attempt. */
   readonly beforeReconnect?: () => Promise<void>;
@@ -43,15 +41,17 @@ export async function runWatchLoop(options: WatchLoopOptions): Promise<void> {
         await sleep(delay, signal);
         continue;
       }
+      if (signal.aborted) break;
     }
     first = false;
     const known = table.isSynced && !forceSnapshot ? table.revision : 0;
     forceSnapshot = false;
     const outcome = await watchOnce(options, known);
     if (signal.aborted) break;
-    if (outcome.gap) forceSnapshot = true;
-    if (outcome.received) backoff.reset();
-    const delay = outcome.gap ? 0 : backoff.next();
+    if (outcome.end !== 'closed') forceSnapshot = true;
+    // A refused table is not progress: keep backing off so a bad snapshot cannot spin the loop.
+    if (outcome.received && outcome.end !== 'refused') backoff.reset();
+    const delay = outcome.end === 'gap' ? 0 : backoff.next();
     logger.warn('route stream ended; reconnecting', { reason: outcome.reason, retry_in_ms: delay, revision: table.revision });
     if (delay > 0) await sleep(delay, signal);
   }
@@ -59,37 +59,52 @@ export async function runWatchLoop(options: WatchLoopOptions): Promise<void> {
 
 interface WatchOutcome {
   readonly received: boolean;
-  readonly gap: boolean;
+  /** closed: the stream ended or went silent; gap: we missed changes; refused: applying the table failed. */
+  readonly end: 'closed' | 'gap' | 'refused';
   readonly reason: string;
 }
 
 function watchOnce(options: WatchLoopOptions, knownRevision: number): Promise<WatchOutcome> {
   const { source, nodeName, table, logger, signal } = options;
   return new Promise((resolve) => {
+    // An abort that came before us fires no event: without this the stream would stay open until the idle timer.
+    if (signal.aborted) {
+      resolve({ received: false, end: 'closed', reason: 'agent stopping' });
+      return;
+    }
     let received = false;
     let settled = false;
     let idleTimer: NodeJS.Timeout | undefined;
     let handle: WatchHandle | undefined;
-    const finish = (gap: boolean, reason: string) => {
+    const finish = (end: WatchOutcome['end'], reason: string) => {
       if (settled) return;
       settled = true;
       clearTimeout(idleTimer);
       signal.removeEventListener('abort', onAbort);
       handle?.cancel();
-      resolve({ received, gap, reason });
+      resolve({ received, end, reason });
     };
     const armIdleTimer = () => {
       clearTimeout(idleTimer);
       const silenceMs = MISSED_HEARTBEATS * options.heartbeatIntervalMs();
-      idleTimer = setTimeout(() => finish(false, `no message from the controller in ${silenceMs} ms`), silenceMs);
+      idleTimer = setTimeout(() => finish('closed', `no message from the controller in ${silenceMs} ms`), silenceMs);
     };
-    const onAbort = () => finish(false, 'agent stopping');
+    const onAbort = () => finish('closed', 'agent stopping');
     signal.addEventListener('abort', onAbort, { once: true });
 
+    // Runs inside the gRPC stream's 'data' handler, where a throw would crash the agent.
     const onEvent = (event: WatchEvent) => {
       if (settled) return;
       received = true;
       armIdleTimer();
+      try {
+        apply(event);
+      } catch (err) {
+        logger.error('could not apply the route table from the controller; forwarding continues with the previous one', { error: errorMessage(err), revision: event.revision });
+        finish('refused', `applying revision ${event.revision} failed: ${errorMessage(err)}; will ask for a snapshot`);
+      }
+    };
+    const apply = (event: WatchEvent) => {
       switch (event.kind) {
         case 'snapshot':
           table.applySnapshot(event.revision, event.routes);
@@ -104,17 +119,17 @@ function watchOnce(options: WatchLoopOptions, knownRevision: number): Promise<Wa
             }
             options.onTableChanged();
           } else if (result === 'gap') {
-            finish(true, `delta from revision ${event.baseRevision} does not follow our revision ${table.revision}; resynchronising`);
+            finish('gap', `delta from revision ${event.baseRevision} does not follow our revision ${table.revision}; resynchronising`);
           }
           break;
         }
         case 'heartbeat':
-          if (event.revision > table.revision) finish(true, `controller is at revision ${event.revision}, we have ${table.revision}; resynchronising`);
+          if (event.revision > table.revision) finish('gap', `controller is at revision ${event.revision}, we have ${table.revision}; resynchronising`);
           break;
       }
     };
     armIdleTimer();
-    handle = source.watch(nodeName, knownRevision, onEvent, (err) => finish(false, err ? err.message : 'stream closed'));
+    handle = source.watch(nodeName, knownRevision, onEvent, (err) => finish('closed', err ? err.message : 'stream closed'));
     if (settled) handle.cancel();
   });
 }

@@ -4,6 +4,7 @@ import { ConsoleLogger } from '../../common/logger.js';
 import type { NetworkConfigInput } from '../../controller/store/store.js';
 import type { Command } from '../command.js';
 import { intFlag } from '../flags.js';
+import { UsageError } from '../output.js';
 
 export const DEFAULT_LISTEN = '0.0.0.0:7400';
 export const DEFAULT_DATA_DIR = '/var/lib/tunctl/controller';
@@ -41,6 +42,14 @@ export const controller: Command = {
   async run(values) {
     const logger = new ConsoleLogger('controller');
     let network: NetworkConfigInput | undefined;
+    const planFlags = ['subnet-len', 'subnet-min', 'subnet-max', 'udp-port'].filter((flag) => values[flag] !== undefined);
+    if (typeof values.network !== 'string' && planFlags.length > 0) {
+      // Without --network these would be silently ignored: the stored plan is what runs.
+      throw new UsageError(
+        `--${planFlags[0]} only applies with --network: the address plan is fixed on first start; ` +
+          'give --network (and the same flags as then) or drop it to use the stored plan',
+      );
+    }
     if (typeof values.network === 'string') {
       network = {
         network: parseCidr(values.network, '--network'),

@@ -6,6 +6,7 @@ import type { Node__Output } from '../../proto/gen/tunctl/v1/Node.js';
 import type { RemoveNodeResponse__Output } from '../../proto/gen/tunctl/v1/RemoveNodeResponse.js';
 import { withAdminClient } from '../admin-client.js';
 import { CONTROLLER_HELP, CONTROLLER_OPTION, OUTPUT_HELP, OUTPUT_OPTION, type Command } from '../command.js';
+import { requiredString } from '../flags.js';
 import { formatAge, formatTable, parseOutputFormat, printJson } from '../output.js';
 
 function nodeTable(nodes: readonly Node__Output[]): string {
@@ -33,8 +34,9 @@ export const addNode: Command = {
   options: { 'underlay-ip': { type: 'string' }, subnet: { type: 'string' }, ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
   async run(values, [name]) {
     const format = parseOutputFormat(values.output as string | undefined);
+    const underlayIp = requiredString('underlay-ip', values['underlay-ip']);
     const res = await withAdminClient(values.controller as string | undefined, (c) =>
-      c.call<object, AddNodeResponse__Output>('AddNode', { name, underlayIp: values['underlay-ip'] ?? '', subnet: values.subnet ?? '' }),
+      c.call<object, AddNodeResponse__Output>('AddNode', { name, underlayIp, subnet: values.subnet ?? '' }),
     );
     if (format === 'json') printJson(res);
     else process.stdout.write(`node ${res.node!.name} added: subnet ${res.node!.subnet}, underlay ${res.node!.underlayIp} (revision ${res.revision})\n`);

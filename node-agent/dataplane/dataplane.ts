@@ -50,11 +50,6 @@ export class Dataplane {
   readonly mtu: number;
   readonly localUnderlayIp: number;
   readonly udpPort: number;
-  /**
-   * Resolves (never rejects) with the reason if a worker stops on its own; after that the
-   * node no longer forwards in that direction.
-   */
-  readonly failed: Promise<Error>;
   private readonly tun: LinuxTun;
   private readonly transport: LinuxUdpTransport;
   private readonly counters: Float64Array;
@@ -62,10 +57,8 @@ export class Dataplane {
   private readonly logger: Logger;
   private readonly workers: WorkerHandle[] = [];
   private readonly onFailure: ((err: Error) => void) | undefined;
-  private resolveFailed!: (err: Error) => void;
   private failure: Error | undefined;
   private generation = 0;
-  private peerCount = 0;
   private stopping = false;
   private closing: Promise<void> | undefined;
 
@@ -80,9 +73,6 @@ export class Dataplane {
     this.onFailure = opts.onFailure;
     this.counters = createCounters();
     this.control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT));
-    this.failed = new Promise<Error>((resolve) => {
-      this.resolveFailed = resolve;
-    });
   }
 
   /**
@@ -135,12 +125,6 @@ export class Dataplane {
     for (const w of this.workers) w.routesPort.postMessage(message);
     // Publish after posting, so a worker that sees the new generation finds the message.
     Atomics.store(this.control, CONTROL_GENERATION, generation);
-    this.peerCount = table.size;
-  }
-
-  /** Number of peers in the table last handed to the workers. */
-  get peers(): number {
-    return this.peerCount;
   }
 
   /** Counters snapshot, including drops by reason. */
@@ -239,10 +223,14 @@ export class Dataplane {
   }
 
   private fail(err: Error): void {
-    this.logger.error('data path failed: packets are no longer forwarded', { error: err.message });
+    // A worker killed by the stop backstop is not a failure of a running data path.
+    if (this.stopping) {
+      this.logger.warn('data path worker did not stop cleanly', { error: err.message });
+      return;
+    }
     if (this.failure) return;
     this.failure = err;
-    this.resolveFailed(err);
+    this.logger.error('data path failed: packets are no longer forwarded', { error: err.message });
     this.onFailure?.(err);
   }
 }

@@ -170,12 +170,6 @@ export class RouteLookup {
     }
   }
 
-  /** True when `ip` lies in peer `index`'s subnet. */
-  subnetContains(index: number, ip: number): boolean {
-    const len = this.prefixLens[index]!;
-    return ((ip & prefixMask(len)) >>> 0) === this.bases[index];
-  }
-
   underlayOf(index: number): number {
     return this.underlays[index]!;
   }

@@ -1,20 +1,13 @@
 // Host preconditions the agent checks at start, each with a hint an operator can act on.
 import { constants } from 'node:fs';
 import { access as fsAccess, readFile as fsReadFile } from 'node:fs/promises';
-import { InvalidArgumentError, errorMessage } from '../../common/errors.js';
+import { errorMessage } from '../../common/errors.js';
 
 export type ReadTextFile = (path: string, encoding: 'utf8') => Promise<string>;
 export type AccessFile = (path: string, mode: number) => Promise<void>;
 
 export const IP_FORWARD_PATH = '/proc/sys/net/ipv4/ip_forward';
 export const TUN_DEVICE_PATH = '/dev/net/tun';
-
-/** IPv4 header (20) + UDP header (8) that every encapsulated packet carries. */
-export const UDP_IPV4_OVERHEAD = 28;
-/** The smallest datagram every IPv4 host must accept (RFC 791). */
-export const MIN_TUN_MTU = 576;
-/** The largest UDP payload in one IPv4 datagram: 65535 − 28. */
-export const MAX_TUN_MTU = 65507;
 
 const FORWARDING_OFF_HINT =
   'IPv4 forwarding is off: run `sysctl -w net.ipv4.ip_forward=1` (and persist it in /etc/sysctl.d/) or containers on this host cannot reach other hosts';
@@ -67,25 +60,4 @@ export async function checkTunAvailable(access: AccessFile = fsAccess): Promise<
     }
     return { available: false, hint: `cannot access ${TUN_DEVICE_PATH}: ${errorMessage(err)}` };
   }
-}
-
-/** TUN MTU = underlay MTU − 28 (IPv4 + UDP), so an encapsulated packet fits the underlay unfragmented. */
-export function tunMtuForUnderlay(underlayMtu: number): number {
-  if (!Number.isInteger(underlayMtu) || underlayMtu <= 0) {
-    throw new InvalidArgumentError(`underlay MTU ${underlayMtu} is invalid (expected a positive integer, like 1500)`);
-  }
-  const mtu = underlayMtu - UDP_IPV4_OVERHEAD;
-  if (mtu < MIN_TUN_MTU) {
-    throw new InvalidArgumentError(
-      `underlay MTU ${underlayMtu} leaves a TUN MTU of ${mtu} after ${UDP_IPV4_OVERHEAD} bytes of IPv4+UDP overhead, ` +
-        `below the IPv4 minimum of ${MIN_TUN_MTU}: use an underlay interface with MTU >= ${MIN_TUN_MTU + UDP_IPV4_OVERHEAD}`,
-    );
-  }
-  if (mtu > MAX_TUN_MTU) {
-    throw new InvalidArgumentError(
-      `underlay MTU ${underlayMtu} gives a TUN MTU of ${mtu}, above ${MAX_TUN_MTU}, the largest UDP payload over IPv4: ` +
-        `use an underlay interface with MTU <= ${MAX_TUN_MTU + UDP_IPV4_OVERHEAD} (loopback, at 65536, is too large)`,
-    );
-  }
-  return mtu;
 }

@@ -1,6 +1,9 @@
 // The tunctl binary as an operator runs it: output formats, exit codes, messages.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startController, type ControllerFixture } from '../controller/controller-fixture.js';
@@ -90,6 +93,13 @@ describe('tunctl CLI against a real controller', () => {
     const badOutput = await tunctl(['list-nodes', '-o', 'yaml'], env);
     assert.equal(badOutput.code, 2);
     assert.match(badOutput.stderr, /-o must be "table" or "json"/);
+    const noIp = await tunctl(['add-node', 'n9'], env);
+    assert.equal(noIp.code, 2);
+    assert.match(noIp.stderr, /--underlay-ip is required/);
+    const bare = await tunctl([]);
+    assert.equal(bare.code, 2);
+    assert.equal(bare.stdout, '', 'usage for a missing command goes to stderr');
+    assert.match(bare.stderr, /usage: tunctl COMMAND/);
     const unknown = await tunctl(['frobnicate']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown command "frobnicate"/);
@@ -112,4 +122,15 @@ test('a controller that is down: exit 1 and a message that says where it looked'
   const res = await tunctl(['list-nodes'], { TUNCTL_CONTROLLER: '127.0.0.1:1' });
   assert.equal(res.code, 1);
   assert.match(res.stderr, /cannot reach the controller at 127\.0\.0\.1:1/);
+});
+
+test('controller plan flags without --network are refused, not silently ignored', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tunctl-cli-'));
+  try {
+    const res = await tunctl(['controller', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--subnet-len', '26']);
+    assert.equal(res.code, 2);
+    assert.match(res.stderr, /--subnet-len only applies with --network/);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });

@@ -101,7 +101,7 @@ describe('AdminService over gRPC', () => {
       [{ name: 'n1', underlayIp: '192.168.60.1', subnet: '10.244.3.0' }, /not a CIDR block/],
       [{ name: 'n1', underlayIp: '192.168.60.1', subnet: '10.244.3.1/24' }, /host bits set; did you mean 10.244.3.0\/24/],
       [{ name: 'n1', underlayIp: '192.168.60.1', subnet: '10.99.0.0/24' }, /outside|not inside|inside the network/],
-      [{ name: 'n1', underlayIp: '192.168.60.1', subnet: '10.244.4.0/25' }, /24/],
+      [{ name: 'n1', underlayIp: '192.168.60.1', subnet: '10.244.4.0/25' }, /hands out \/24 subnets/],
     ];
     for (const [request, pattern] of cases) {
       await expectStatus(admin.call('AddNode', request), grpc.status.INVALID_ARGUMENT, pattern);
@@ -220,6 +220,8 @@ describe('AgentService over gRPC', () => {
     assert.equal(reg.heartbeatIntervalMs, 200);
     const withoutIp = await agent.register('h1', '', 9000, 'test');
     assert.equal(withoutIp.tunMtu, 8972);
+    const jumbo = await agent.register('h1', '', 65535, 'test');
+    assert.equal(jumbo.tunMtu, 65507, 'capped at the largest UDP payload');
     const node = await admin.call<object, GetNodeResponse__Output>('GetNode', { name: 'h1' });
     assert.equal(node.node!.agentVersion, 'test');
     assert.ok(node.node!.lastRegisteredAt);
@@ -228,6 +230,11 @@ describe('AgentService over gRPC', () => {
     await expectStatus(agent.register('h1', '192.168.80.77', 1500, 'test'), grpc.status.FAILED_PRECONDITION, /added with underlay address 192\.168\.80\.1 but this agent uses 192\.168\.80\.77/);
     await expectStatus(agent.register('h1', '192.168.80.1', 300, 'test'), grpc.status.FAILED_PRECONDITION, /MTU/);
     await expectStatus(agent.register('BAD', '192.168.80.1', 1500, 'test'), grpc.status.INVALID_ARGUMENT, /invalid/);
+    await expectStatus(agent.register('h1', '192.168.80.1', 70_000, 'test'), grpc.status.INVALID_ARGUMENT, /underlay_mtu 70000 is too large/);
+    await expectStatus(agent.register('h1', '192.168.80.1', 1500, 'v'.repeat(65)), grpc.status.INVALID_ARGUMENT, /agent_version must be at most 64/);
+    await expectStatus(agent.register('h1', '192.168.80.1', 1500, '1.0\u001b[2J'), grpc.status.INVALID_ARGUMENT, /printable/);
+    const stored = await admin.call<object, GetNodeResponse__Output>('GetNode', { name: 'h1' });
+    assert.equal(stored.node!.agentVersion, 'test', 'a refused registration stored nothing');
   });
 
   test('Watch of an unknown node is refused with NOT_FOUND', async () => {

@@ -139,4 +139,70 @@ test('closeNode and close end streams with a reason; unsubscribe stops delivery'
   add();
   assert.equal(b.messages.length, before);
   assert.equal(feed.subscriberCount, 0);
+  const c = new RecordingSink();
+  feed.subscribe('n3', 0, c);
+  feed.close('controller shutting down');
+  assert.deepEqual(c.closed, { reason: 'shutdown', message: 'controller shutting down' });
+  assert.equal(feed.subscriberCount, 0);
+});
+
+test('a watcher whose stream stops draining is dropped after the stall timeout, not kept "connected"', async (t) => {
+  const { store } = setup(t);
+  const feed = new RouteFeed(store, { heartbeatIntervalMs: 20, stallTimeoutMs: 60, logger: new MemoryLogger() });
+  t.after(() => feed.close('test over'));
+  const dead = new RecordingSink();
+  dead.capacity = 1; // full after the snapshot, and never drains (a peer that is gone)
+  feed.subscribe('n1', 0, dead);
+  assert.ok(feed.isConnected('n1'));
+  await waitFor('the stalled watcher to be dropped', () => dead.closed !== undefined, 3000, 10);
+  assert.equal(dead.closed!.reason, 'stalled');
+  assert.match(dead.closed!.message, /reconnect/);
+  assert.equal(feed.isConnected('n1'), false);
+});
+
+test('after close, a new watch is ended at once instead of living on past shutdown', (t) => {
+  const { feed, add } = setup(t);
+  add('n1');
+  feed.close('controller shutting down');
+  const late = new RecordingSink();
+  feed.subscribe('n1', 0, late);
+  assert.deepEqual(late.closed, { reason: 'shutdown', message: 'controller shutting down' });
+  assert.equal(late.messages.length, 0);
+  assert.equal(feed.isConnected('n1'), false);
+});
+
+test('a watcher whose stream throws is ended alone: publish still succeeds and the others get the change', (t) => {
+  const { feed, add } = setup(t);
+  add('n1');
+  const broken = new RecordingSink();
+  const healthy = new RecordingSink();
+  feed.subscribe('n1', 0, broken);
+  feed.subscribe('n2', 0, healthy);
+  broken.send = () => {
+    throw new Error('stream exploded');
+  };
+  const r = add();
+  assert.equal(broken.closed?.reason, 'internal');
+  assert.equal(feed.isConnected('n1'), false);
+  assert.deepEqual(healthy.messages.map((m) => [m.kind, m.revision]), [['snapshot', 1], ['delta', r]]);
+});
+
+test('watchers connecting at one revision share one snapshot read', (t) => {
+  const { store, add } = setup(t);
+  add('n1');
+  let reads = 0;
+  const counting = Object.create(store) as SqliteStore;
+  counting.routeSnapshot = () => {
+    reads++;
+    return store.routeSnapshot();
+  };
+  const feed = new RouteFeed(counting, { heartbeatIntervalMs: 60_000, logger: new MemoryLogger() });
+  t.after(() => feed.close('test over'));
+  const sinks = Array.from({ length: 5 }, (_, i) => {
+    const sink = new RecordingSink();
+    feed.subscribe(`w${i}`, 0, sink);
+    return sink;
+  });
+  assert.equal(reads, 1);
+  assert.ok(sinks.every((s) => s.messages[0] === sinks[0]!.messages[0] && s.messages[0]!.kind === 'snapshot'));
 });

@@ -5,7 +5,6 @@ import {
   TUN_DEVICE_PATH,
   checkIpForwarding,
   checkTunAvailable,
-  tunMtuForUnderlay,
 } from '../../../node-agent/host/host-checks.js';
 
 const OFF_HINT =
@@ -56,20 +55,4 @@ test('/dev/net/tun present, missing, or forbidden', async () => {
   const forbidden = await checkTunAvailable(async () => { throw errno('EACCES'); });
   assert.equal(forbidden.available, false);
   assert.match(forbidden.hint, /root or with CAP_NET_ADMIN/);
-});
-
-test('TUN MTU is the underlay MTU minus 28 bytes of IPv4+UDP', () => {
-  assert.equal(tunMtuForUnderlay(1500), 1472);
-  assert.equal(tunMtuForUnderlay(9000), 8972);
-  assert.equal(tunMtuForUnderlay(1400), 1372);
-  assert.equal(tunMtuForUnderlay(604), 576);
-  assert.equal(tunMtuForUnderlay(65535), 65507);
-});
-
-test('TUN MTU outside 576..65507 or a nonsense underlay MTU is refused with a clear error', () => {
-  assert.throws(() => tunMtuForUnderlay(603), { name: 'InvalidArgumentError', message: /TUN MTU of 575 .*below the IPv4 minimum of 576.*MTU >= 604/ });
-  assert.throws(() => tunMtuForUnderlay(65536), { name: 'InvalidArgumentError', message: /65508, above 65507/ });
-  assert.throws(() => tunMtuForUnderlay(0), { name: 'InvalidArgumentError', message: /underlay MTU 0 is invalid/ });
-  assert.throws(() => tunMtuForUnderlay(1500.5), { name: 'InvalidArgumentError' });
-  assert.throws(() => tunMtuForUnderlay(Number.NaN), { name: 'InvalidArgumentError' });
 });
