@@ -27,3 +27,12 @@ export function loadTunctlProto(): { packageDefinition: protoLoader.PackageDefin
   }
   return cached;
 }
+
+/**
+ * The contract as written (snake_case field names) for server reflection: grpcurl and
+ * other clients build requests from these descriptors, so they must match the .proto,
+ * not the camelCase names our own runtime uses.
+ */
+export function loadTunctlDescriptorsForReflection(): protoLoader.PackageDefinition {
+  return protoLoader.loadSync(PROTO_FILE, { ...PROTO_LOADER_OPTIONS, keepCase: true });
+}

@@ -5,7 +5,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { formatCidr } from '../common/cidr.js';
 import type { Logger } from '../common/logger.js';
-import { loadTunctlProto } from '../common/proto.js';
+import { loadTunctlDescriptorsForReflection, loadTunctlProto } from '../common/proto.js';
 import { adminServiceHandlers } from './admin-service.js';
 import { agentServiceHandlers } from './agent-service.js';
 import { RouteFeed } from './route-feed.js';
@@ -55,7 +55,7 @@ export class Controller {
     try {
       const network = options.network ? store.initNetwork(options.network) : store.network();
       const feed = new RouteFeed(store, { heartbeatIntervalMs, logger });
-      const { proto, packageDefinition } = loadTunctlProto();
+      const { proto } = loadTunctlProto();
       const server = new grpc.Server({
         // Find agents that vanished without closing their connection (cable cut, power loss).
         'grpc.keepalive_time_ms': 30_000,
@@ -69,7 +69,7 @@ export class Controller {
       );
       const health = new HealthImplementation({ '': 'SERVING', [ADMIN_SERVICE]: 'SERVING', [AGENT_SERVICE]: 'SERVING' });
       health.addToServer(server);
-      new ReflectionService(packageDefinition).addToServer(server);
+      new ReflectionService(loadTunctlDescriptorsForReflection()).addToServer(server);
       const port = await bind(server, options.listen);
       const usage = store.poolUsage();
       logger.info('controller serving', {

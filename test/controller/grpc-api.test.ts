@@ -178,21 +178,33 @@ describe('AdminService over gRPC', () => {
     const reflectionProto = join(dirname(require.resolve('@grpc/reflection/package.json')), 'build/proto/grpc/reflection/v1/reflection.proto');
     const def = protoLoader.loadSync(reflectionProto, { keepCase: true });
     const pkg = grpc.loadPackageDefinition(def) as unknown as {
-      grpc: { reflection: { v1: { ServerReflection: new (addr: string, creds: grpc.ChannelCredentials) => grpc.Client & { ServerReflectionInfo(): grpc.ClientDuplexStream<object, { list_services_response?: { service: { name: string }[] } }> } } } };
+      grpc: { reflection: { v1: { ServerReflection: new (addr: string, creds: grpc.ChannelCredentials) => grpc.Client & { ServerReflectionInfo(): grpc.ClientDuplexStream<object, ReflectionResponse> } } } };
     };
+    interface ReflectionResponse {
+      list_services_response?: { service: { name: string }[] };
+      file_descriptor_response?: { file_descriptor_proto: Buffer[] };
+      error_response?: { error_message: string };
+    }
     const reflection = new pkg.grpc.reflection.v1.ServerReflection(fx.address, grpc.credentials.createInsecure());
-    const names = await new Promise<string[]>((resolve, reject) => {
-      const stream = reflection.ServerReflectionInfo();
-      stream.on('data', (res) => {
-        resolve((res.list_services_response?.service ?? []).map((s: { name: string }) => s.name));
-        stream.end();
+    const ask = (request: object) =>
+      new Promise<ReflectionResponse>((resolve, reject) => {
+        const stream = reflection.ServerReflectionInfo();
+        stream.on('data', (res) => {
+          resolve(res);
+          stream.end();
+        });
+        stream.on('error', reject);
+        stream.write(request);
       });
-      stream.on('error', reject);
-      stream.write({ list_services: '' });
-    });
-    reflection.close();
+    const names = ((await ask({ list_services: '' })).list_services_response?.service ?? []).map((s) => s.name);
     assert.ok(names.includes('tunctl.v1.AdminService'), names.join(','));
     assert.ok(names.includes('tunctl.v1.AgentService'), names.join(','));
+    // What grpcurl asks next: the file that defines a service, to build requests from it.
+    const files = await ask({ file_containing_symbol: 'tunctl.v1.AdminService' });
+    const descriptors = files.file_descriptor_response?.file_descriptor_proto ?? [];
+    assert.ok(descriptors.length >= 1, JSON.stringify(files.error_response));
+    assert.ok(descriptors.some((d) => d.includes('AddNodeRequest') && d.includes('underlay_ip')), 'the descriptor of tunctl.proto came back, with its field names as written');
+    reflection.close();
   });
 });
 
