@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '../../common/errors.js';
 import { lowestFreeSubnet, poolSize, validateRequestedSubnet, type Allocation } from '../../controller/allocator.js';
 import { validateNetworkConfig } from '../../controller/network-config.js';
 import type { NetworkConfig } from '../../controller/store/store.js';
+import { prng } from '../prng.js';
 
 function config(network: string, subnetLen: number, min?: string, max?: string): NetworkConfig {
   return validateNetworkConfig({
@@ -46,18 +47,6 @@ function referenceValid(cfg: NetworkConfig, s: Ipv4Cidr): boolean {
     s.base >= cfg.subnetMin.base &&
     s.base <= cfg.subnetMax.base
   );
-}
-
-// mulberry32: a fixed seed makes every failure reproducible.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 test('an empty pool hands out subnetMin', () => {

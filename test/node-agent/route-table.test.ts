@@ -1,6 +1,7 @@
 // The agent's route table against a slow obvious reference: replaying the full change log.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { prng, randomInt } from '../prng.js';
 import { AgentRouteTable, type RouteChangeEntry, type RouteEntry } from '../../node-agent/route-table.js';
 
 function route(i: number): RouteEntry {
@@ -33,11 +34,8 @@ test('a remove for a node that was re-added with another subnet keeps the new ro
 });
 
 test('random change streams: the table equals a replay of the whole log (reference)', () => {
-  let seed = 12345;
-  const rand = (n: number) => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed % n;
-  };
+  const random = prng(12345);
+  const rand = (n: number) => randomInt(random, n);
   for (let round = 0; round < 300; round++) {
     const log: { revision: number; change: RouteChangeEntry }[] = [];
     const live = new Map<string, RouteEntry>();

@@ -15,7 +15,8 @@ import {
   validateIpv4,
   validateIpv4Minimal,
 } from '../../../node-agent/dataplane/packet.js';
-import { ipv4Packet, prng, randomInt, randomUint32 } from '../fixtures/ipv4-packets.js';
+import { ipv4Packet } from '../fixtures/ipv4-packets.js';
+import { prng, randomInt, randomUint32 } from '../../prng.js';
 
 const SRC = parseIpv4('10.250.2.2');
 const DST = parseIpv4('10.250.1.2');

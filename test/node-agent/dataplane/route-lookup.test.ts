@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { cidrContainsIp, parseCidr, parseIpv4, prefixMask } from '../../../common/cidr.js';
 import { InvalidArgumentError } from '../../../common/errors.js';
 import { RouteLookup, type PeerRoute } from '../../../node-agent/dataplane/route-lookup.js';
-import { prng, randomInt, randomUint32 } from '../fixtures/ipv4-packets.js';
+import { prng, randomInt, randomUint32 } from '../../prng.js';
 
 const peer = (nodeName: string, cidr: string, underlay: string): PeerRoute => ({
   nodeName,

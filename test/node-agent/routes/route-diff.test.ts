@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatCidr, parseCidr, prefixMask, type Ipv4Cidr } from '../../../common/cidr.js';
 import { diffRoutes } from '../../../node-agent/routes/route-diff.js';
+import { prng } from '../../prng.js';
 
 const c = (text: string): Ipv4Cidr => parseCidr(text);
 const texts = (cidrs: readonly Ipv4Cidr[]): string[] => cidrs.map(formatCidr);
@@ -63,18 +64,6 @@ function referenceDiff(desired: Ipv4Cidr[], installed: Ipv4Cidr[]): { add: strin
   const want = uniq(desired);
   const have = uniq(installed);
   return { add: order(minus(want, have)), remove: order(minus(have, want)) };
-}
-
-// mulberry32: a tiny deterministic PRNG so a failure reproduces exactly.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 test('matches the slow reference on 5000 random cases', () => {
