@@ -68,7 +68,7 @@ export const getNode: Command = {
   async run(values, [name]) {
     const format = parseOutputFormat(values.output as string | undefined);
     const res = await withAdminClient(values.controller as string | undefined, (c) => c.call<object, GetNodeResponse__Output>('GetNode', { name }));
-    if (format === 'json') printJson(res.node);
+    if (format === 'json') printJson(res);
     else process.stdout.write(nodeTable([res.node!]));
     return 0;
   },

@@ -52,7 +52,7 @@ describe('tunctl CLI against a real controller', () => {
     assert.equal(node.lastRegisteredAt, undefined);
 
     const one = JSON.parse((await tunctl(['get-node', 'web-2', '-o', 'json'], env)).stdout);
-    assert.equal(one.name, 'web-2');
+    assert.equal(one.node.name, 'web-2', 'the GetNodeResponse, like every other read command prints its response');
 
     const routes = await tunctl(['routes'], env);
     assert.match(routes.stdout, /10\.244\.7\.0\/24\s+192\.168\.10\.2\s+web-2/);
