@@ -1,6 +1,7 @@
 // The one helper every admin command uses: the connection, the deadline, and turning a
 // gRPC failure into a message for the operator.
 import * as grpc from '@grpc/grpc-js';
+import { ControllerCallError, controllerCallError } from '../common/controller-call-error.js';
 import { loadTunctlProto } from '../common/proto.js';
 import type { AdminServiceClient } from '../proto/gen/tunctl/v1/AdminService.js';
 
@@ -9,16 +10,6 @@ export const DEFAULT_CONTROLLER = '127.0.0.1:7400';
 /** The controller address: --controller, else $TUNCTL_CONTROLLER, else the local default. */
 export function controllerAddress(flag: string | undefined): string {
   return flag || process.env.TUNCTL_CONTROLLER || DEFAULT_CONTROLLER;
-}
-
-/** A failed call, carrying the server's message and status for the CLI to print. */
-export class CallFailedError extends Error {
-  override name = 'CallFailedError';
-  readonly code: grpc.status;
-  constructor(code: grpc.status, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 type UnaryMethod<Req, Res> = (
@@ -39,7 +30,7 @@ export class AdminClient {
     this.client = new proto.tunctl.v1.AdminService(target, grpc.credentials.createInsecure());
   }
 
-  /** Calls one unary method with a deadline; rejects with CallFailedError. */
+  /** Calls one unary method with a deadline; rejects with ControllerCallError. */
   call<Req, Res>(method: keyof AdminServiceClient & string, request: Req): Promise<Res> {
     const fn = (this.client[method] as unknown as UnaryMethod<Req, Res>).bind(this.client);
     return new Promise((resolve, reject) => {
@@ -54,17 +45,15 @@ export class AdminClient {
     this.client.close();
   }
 
-  private describe(err: grpc.ServiceError): CallFailedError {
-    if (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED) {
-      const cause = /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|Deadline exceeded/.exec(err.details || err.message)?.[0] ?? (err.details || err.message);
-      return new CallFailedError(
-        err.code,
-        `cannot reach the controller at ${this.target} (${cause}); is \`tunctl controller\` running there? ` +
-          'Set the address with --controller or TUNCTL_CONTROLLER',
-      );
-    }
-    return new CallFailedError(err.code, err.details || err.message);
+  private describe(err: grpc.ServiceError): ControllerCallError {
+    const failure = controllerCallError(err, this.target);
+    if (err.code !== grpc.status.UNAVAILABLE && err.code !== grpc.status.DEADLINE_EXCEEDED) return failure;
+    return new ControllerCallError(
+      failure.code,
+      `${failure.message}; is \`tunctl controller\` running there? Set the address with --controller or TUNCTL_CONTROLLER`,
+    );
   }
+
 }
 
 /** Opens a client, runs `fn`, always closes it. */

@@ -2,7 +2,7 @@
 // tunctl: one binary for operators (add-node, list-nodes, ...), the controller and the agent.
 import { parseArgs } from 'node:util';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError, PoolExhaustedError } from '../common/errors.js';
-import { CallFailedError } from './admin-client.js';
+import { ControllerCallError } from '../common/controller-call-error.js';
 import type { Command } from './command.js';
 import { agent } from './commands/agent-command.js';
 import { controller } from './commands/controller-command.js';
@@ -73,7 +73,7 @@ function reportError(command: Command, err: unknown): number {
     process.stderr.write(`tunctl ${command.name}: ${err.message}\n\n${command.help}\n`);
     return 2;
   }
-  if (err instanceof CallFailedError) {
+  if (err instanceof ControllerCallError) {
     process.stderr.write(`Error: ${err.message}\n`);
     return 1;
   }

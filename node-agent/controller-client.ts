@@ -2,7 +2,10 @@
 // The only agent file that imports grpc-js or generated proto types.
 import * as grpc from '@grpc/grpc-js';
 import { parseCidr, parseIpv4, type Ipv4Cidr } from '../common/cidr.js';
+import { ControllerCallError, controllerCallError } from '../common/controller-call-error.js';
 import { loadTunctlProto } from '../common/proto.js';
+
+export { ControllerCallError };
 import type { AgentServiceClient } from '../proto/gen/tunctl/v1/AgentService.js';
 import type { Route__Output } from '../proto/gen/tunctl/v1/Route.js';
 import type { WatchResponse__Output } from '../proto/gen/tunctl/v1/WatchResponse.js';
@@ -23,20 +26,6 @@ export type WatchEvent =
   | { readonly kind: 'snapshot'; readonly revision: number; readonly routes: RouteEntry[] }
   | { readonly kind: 'delta'; readonly baseRevision: number; readonly revision: number; readonly changes: RouteChangeEntry[] }
   | { readonly kind: 'heartbeat'; readonly revision: number };
-
-/** A gRPC failure with its status code, so callers can tell "fix your setup" from "retry". */
-export class ControllerCallError extends Error {
-  override name = 'ControllerCallError';
-  readonly code: grpc.status;
-  constructor(code: grpc.status, message: string) {
-    super(message);
-    this.code = code;
-  }
-  /** Errors an operator must fix; retrying the same call cannot succeed. */
-  get isPermanent(): boolean {
-    return [grpc.status.NOT_FOUND, grpc.status.FAILED_PRECONDITION, grpc.status.INVALID_ARGUMENT, grpc.status.UNIMPLEMENTED].includes(this.code);
-  }
-}
 
 export interface WatchHandle {
   cancel(): void;
@@ -92,7 +81,7 @@ export class ControllerClient implements AgentController {
         (err, res) => {
           signal?.removeEventListener('abort', onAbort);
           if (err || !res) {
-            reject(toCallError(err, this.target));
+            reject(controllerCallError(err, this.target));
             return;
           }
           try {
@@ -137,7 +126,7 @@ export class ControllerClient implements AgentController {
       }
       onEvent(event);
     });
-    call.on('error', (err: grpc.ServiceError) => end(cancelled ? null : toCallError(err, this.target)));
+    call.on('error', (err: grpc.ServiceError) => end(cancelled ? null : controllerCallError(err, this.target)));
     call.on('end', () => end(cancelled ? null : new ControllerCallError(grpc.status.UNAVAILABLE, 'the controller ended the watch stream')));
     return {
       cancel: () => {
@@ -150,15 +139,6 @@ export class ControllerClient implements AgentController {
   close(): void {
     this.client.close();
   }
-}
-
-function toCallError(err: grpc.ServiceError | null, target: string): ControllerCallError {
-  if (!err) return new ControllerCallError(grpc.status.INTERNAL, 'empty response from the controller');
-  const details = err.details || err.message;
-  if (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED) {
-    return new ControllerCallError(err.code, `controller at ${target} is unreachable: ${details}`);
-  }
-  return new ControllerCallError(err.code, details);
 }
 
 function toRoute(route: Route__Output): RouteEntry {

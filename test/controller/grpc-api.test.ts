@@ -7,7 +7,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { service as healthService } from 'grpc-health-check';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { AdminClient, CallFailedError } from '../../cli/admin-client.js';
+import { AdminClient } from '../../cli/admin-client.js';
 import { MemoryLogger } from '../../common/logger.js';
 import { ControllerCallError, ControllerClient, type WatchEvent } from '../../node-agent/controller-client.js';
 import { AgentRouteTable } from '../../node-agent/route-table.js';
@@ -23,7 +23,7 @@ import { waitFor } from '../netns/netns.js';
 
 async function expectStatus(promise: Promise<unknown>, code: grpc.status, pattern: RegExp): Promise<void> {
   await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof CallFailedError || err instanceof ControllerCallError, `unexpected error ${String(err)}`);
+    assert.ok(err instanceof ControllerCallError, `unexpected error ${String(err)}`);
     assert.equal(err.code, code, `expected ${grpc.status[code]}, got ${grpc.status[err.code]}: ${err.message}`);
     assert.match(err.message, pattern);
     return true;
