@@ -18,11 +18,21 @@ export interface Command {
 
 export const CONTROLLER_OPTION: OptionSpec = {
   controller: { type: 'string' },
+  'api-key-file': { type: 'string' },
 };
+
+/** The connection flags of a command that talks to the controller. */
+export function connectionFlags(values: Values): { controller?: string; apiKeyFile?: string } {
+  return { controller: values.controller as string | undefined, apiKeyFile: values['api-key-file'] as string | undefined };
+}
 
 export const OUTPUT_OPTION: OptionSpec = {
   output: { type: 'string', short: 'o' },
 };
 
-export const CONTROLLER_HELP = '  --controller HOST:PORT  controller address (default: $TUNCTL_CONTROLLER, else 127.0.0.1:7400)';
+export const CONTROLLER_HELP = [
+  '  --controller ADDR       unix:/path or HOST:PORT (default: $TUNCTL_CONTROLLER, else the local',
+  '                          admin socket unix:/run/tunctl/controller.sock)',
+  '  --api-key-file FILE     API key for HOST:PORT (default: $TUNCTL_API_KEY)',
+].join('\n');
 export const OUTPUT_HELP = '  -o, --output table|json  output format (default table; json is the API objects in proto3 JSON)';

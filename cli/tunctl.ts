@@ -2,16 +2,36 @@
 // tunctl: one binary for operators (add-node, list-nodes, ...), the controller and the agent.
 import { parseArgs } from 'node:util';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError, PoolExhaustedError } from '../common/errors.js';
+import { ControllerTrustError } from '../common/controller-tls.js';
 import { ControllerCallError } from '../common/controller-call-error.js';
 import type { Command } from './command.js';
 import { agent } from './commands/agent-command.js';
 import { controller } from './commands/controller-command.js';
 import { addNode, getNode, listNodes, removeNode } from './commands/node-commands.js';
 import { network, routes } from './commands/read-commands.js';
+import { apikeyCreate, apikeyList, apikeyRevoke, createJoinToken, listJoinTokens } from './commands/credential-commands.js';
+import { audit } from './commands/audit-command.js';
 import { UsageError } from './output.js';
 import { VERSION } from '../common/version.js';
 
-const COMMANDS: readonly Command[] = [addNode, removeNode, getNode, listNodes, routes, network, controller, agent];
+const COMMANDS: readonly Command[] = [
+  addNode,
+  removeNode,
+  getNode,
+  listNodes,
+  routes,
+  network,
+  createJoinToken,
+  listJoinTokens,
+  apikeyCreate,
+  apikeyList,
+  apikeyRevoke,
+  audit,
+  controller,
+  agent,
+];
+/** Commands with a second word ("apikey create"). */
+const GROUPS = new Set(['apikey']);
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -29,7 +49,11 @@ function usage(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  let [name, ...rest] = argv;
+  if (name !== undefined && GROUPS.has(name) && rest[0] !== undefined && !rest[0].startsWith('-')) {
+    name = `${name} ${rest[0]}`;
+    rest = rest.slice(1);
+  }
   if (!name) {
     process.stderr.write(usage() + '\n');
     return 2;
@@ -73,7 +97,7 @@ function reportError(command: Command, err: unknown): number {
     process.stderr.write(`tunctl ${command.name}: ${err.message}\n\n${command.help}\n`);
     return 2;
   }
-  if (err instanceof ControllerCallError) {
+  if (err instanceof ControllerCallError || err instanceof ControllerTrustError) {
     process.stderr.write(`Error: ${err.message}\n`);
     return 1;
   }

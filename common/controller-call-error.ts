@@ -11,7 +11,14 @@ export class ControllerCallError extends Error {
   }
   /** Errors an operator must fix; retrying the same call cannot succeed. */
   get isPermanent(): boolean {
-    return [grpc.status.NOT_FOUND, grpc.status.FAILED_PRECONDITION, grpc.status.INVALID_ARGUMENT, grpc.status.UNIMPLEMENTED].includes(this.code);
+    return [
+      grpc.status.NOT_FOUND,
+      grpc.status.FAILED_PRECONDITION,
+      grpc.status.INVALID_ARGUMENT,
+      grpc.status.UNIMPLEMENTED,
+      grpc.status.UNAUTHENTICATED,
+      grpc.status.PERMISSION_DENIED,
+    ].includes(this.code);
   }
 }
 

@@ -23,6 +23,16 @@ export class PoolExhaustedError extends Error {
   override name = 'PoolExhaustedError';
 }
 
+/** The caller did not prove who it is, or its credential is wrong, used, expired or revoked. */
+export class UnauthenticatedError extends Error {
+  override name = 'UnauthenticatedError';
+}
+
+/** The caller is known but may not do this. */
+export class PermissionDeniedError extends Error {
+  override name = 'PermissionDeniedError';
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -1,59 +1,196 @@
-// AdminService handlers: validate, call the store, publish the change, convert to proto.
-import type { Logger } from '../common/logger.js';
+// AdminService handlers: authorize, validate, call the store, publish the change, convert to proto.
+// The guard decides who the caller is (local socket or API key) and whether it may do this.
 import { formatCidr, formatIpv4 } from '../common/cidr.js';
+import { InvalidArgumentError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { newSecret } from '../common/secrets.js';
 import type { AdminServiceHandlers } from '../proto/gen/tunctl/v1/AdminService.js';
-import { networkToProto, nodeToProto, routeToProto } from './proto-convert.js';
+import type { Timestamp__Output } from '../proto/gen/google/protobuf/Timestamp.js';
+import { parseScope, type AdminGuard } from './auth/admin-guard.js';
+import type { CertificateAuthority } from './auth/certificate-authority.js';
+import {
+  apiKeyToProto,
+  auditEventToProto,
+  joinTokenToProto,
+  networkToProto,
+  nodeToProto,
+  routeToProto,
+} from './proto-convert.js';
 import type { RouteFeed } from './route-feed.js';
 import { unary } from './rpc-errors.js';
-import type { Store } from './store/store.js';
+import type { NewJoinToken, Store } from './store/store.js';
 import { optionalSubnet, requireNodeName, requireUnderlayIp } from './validate.js';
+
+export const DEFAULT_JOIN_TOKEN_TTL_SECONDS = 24 * 3600;
+/** A year: long enough for any bootstrap, short enough that forgotten tokens die. */
+const MAX_JOIN_TOKEN_TTL_SECONDS = 366 * 24 * 3600;
+const MAX_API_KEY_TTL_SECONDS = 10 * 366 * 24 * 3600;
+const MAX_DESCRIPTION_LENGTH = 200;
+const DEFAULT_AUDIT_LIMIT = 1000;
+const MAX_AUDIT_LIMIT = 100_000;
 
 export interface AdminServiceDeps {
   readonly store: Store;
   readonly feed: RouteFeed;
+  readonly ca: CertificateAuthority;
+  readonly guard: AdminGuard;
   readonly logger: Logger;
   readonly now: () => Date;
 }
 
-export function adminServiceHandlers({ store, feed, logger, now }: AdminServiceDeps): AdminServiceHandlers {
+export function adminServiceHandlers({ store, feed, ca, guard, logger, now }: AdminServiceDeps): AdminServiceHandlers {
+  const newJoinToken = (ttlSeconds: number, at: Date) => {
+    const ttl = joinTokenTtl(ttlSeconds);
+    const secret = newSecret('join-token', ca.fingerprint);
+    const token: NewJoinToken = { id: secret.id, secretHash: secret.secretHash, expiresAt: new Date(at.getTime() + ttl * 1000) };
+    return { token, text: secret.text };
+  };
+
   return {
-    AddNode: unary('AddNode', logger, (req) => {
+    AddNode: unary('AddNode', logger, (req, call) => {
+      const who = guard.authorize(call, 'AddNode', 'admin');
       const name = requireNodeName(req.name);
       const underlayIp = requireUnderlayIp(req.underlayIp, store.network());
       const subnet = optionalSubnet(req.subnet);
       const at = now();
-      const { node, revision } = store.addNode({ name, underlayIp, subnet }, at);
+      const { token, text } = newJoinToken(req.joinTokenTtlSeconds, at);
+      const { node, revision, joinToken } = store.addNode({ name, underlayIp, subnet }, at, who, token);
       feed.publish({ revision, op: 'add', at, route: { nodeName: node.name, subnet: node.subnet, underlayIp: node.underlayIp } });
-      logger.info('node added', { node: node.name, underlay_ip: formatIpv4(node.underlayIp), subnet: formatCidr(node.subnet), revision });
-      return { node: nodeToProto(node, feed.isConnected(node.name)), revision };
+      logger.info('node added', { node: node.name, underlay_ip: formatIpv4(node.underlayIp), subnet: formatCidr(node.subnet), revision, by: who.actor });
+      return { node: nodeToProto(node, feed.isConnected(node.name)), revision, joinToken: joinToken ? joinTokenToProto(joinToken, text) : null };
     }),
 
-    GetNode: unary('GetNode', logger, (req) => {
+    GetNode: unary('GetNode', logger, (req, call) => {
+      guard.authorize(call, 'GetNode', 'read');
       const node = store.getNode(requireNodeName(req.name));
       return { node: nodeToProto(node, feed.isConnected(node.name)) };
     }),
 
-    ListNodes: unary('ListNodes', logger, () => {
+    ListNodes: unary('ListNodes', logger, (_req, call) => {
+      guard.authorize(call, 'ListNodes', 'read');
       const revision = store.latestRevision();
       return { nodes: store.listNodes().map((n) => nodeToProto(n, feed.isConnected(n.name))), revision };
     }),
 
-    RemoveNode: unary('RemoveNode', logger, (req) => {
-      const { node, revision } = store.removeNode(requireNodeName(req.name));
+    RemoveNode: unary('RemoveNode', logger, (req, call) => {
+      const who = guard.authorize(call, 'RemoveNode', 'admin');
+      const { node, revision, revokedCertificates } = store.removeNode(requireNodeName(req.name), who);
       feed.publish({ revision, op: 'remove', at: now(), route: { nodeName: node.name, subnet: node.subnet, underlayIp: node.underlayIp } });
-      feed.closeNode(node.name, `node "${node.name}" was removed from the cluster; add it again with \`tunctl add-node ${node.name} --underlay-ip ${formatIpv4(node.underlayIp)}\``);
-      logger.info('node removed', { node: node.name, subnet: formatCidr(node.subnet), revision });
+      // Its certificate is revoked in the same transaction; closing the stream makes that immediate.
+      feed.closeNode(node.name, `node "${node.name}" was removed from the cluster and its certificate revoked; add it again with \`tunctl add-node ${node.name} --underlay-ip ${formatIpv4(node.underlayIp)}\` and join with the new token`);
+      logger.info('node removed', { node: node.name, subnet: formatCidr(node.subnet), revision, revoked_certificates: revokedCertificates, by: who.actor });
       return { node: nodeToProto(node, false), revision };
     }),
 
-    ListRoutes: unary('ListRoutes', logger, () => {
+    ListRoutes: unary('ListRoutes', logger, (_req, call) => {
+      guard.authorize(call, 'ListRoutes', 'read');
       const { routes, revision } = store.routeSnapshot();
       return { routes: routes.map(routeToProto), revision };
     }),
 
-    GetNetwork: unary('GetNetwork', logger, () => {
+    GetNetwork: unary('GetNetwork', logger, (_req, call) => {
+      guard.authorize(call, 'GetNetwork', 'read');
       const usage = store.poolUsage();
-      return { network: networkToProto(store.network()), subnetsTotal: usage.total, subnetsUsed: usage.used, revision: store.latestRevision() };
+      return {
+        network: networkToProto(store.network()),
+        subnetsTotal: usage.total,
+        subnetsUsed: usage.used,
+        revision: store.latestRevision(),
+        caFingerprint: ca.fingerprint,
+      };
+    }),
+
+    CreateJoinToken: unary('CreateJoinToken', logger, (req, call) => {
+      const who = guard.authorize(call, 'CreateJoinToken', 'admin');
+      const name = requireNodeName(req.nodeName, 'node_name');
+      const at = now();
+      const { token, text } = newJoinToken(req.ttlSeconds, at);
+      const created = store.createJoinToken(name, token, at, who);
+      logger.info('join token created', { node: name, token: `tj1.${created.id}`, expires_at: created.expiresAt.toISOString(), by: who.actor });
+      return { joinToken: joinTokenToProto(created, text) };
+    }),
+
+    ListJoinTokens: unary('ListJoinTokens', logger, (req, call) => {
+      guard.authorize(call, 'ListJoinTokens', 'admin');
+      const name = req.nodeName ? requireNodeName(req.nodeName, 'node_name') : undefined;
+      return { joinTokens: store.listJoinTokens(name).map((t) => joinTokenToProto(t)) };
+    }),
+
+    CreateApiKey: unary('CreateApiKey', logger, (req, call) => {
+      const who = guard.authorize(call, 'CreateApiKey', 'admin');
+      const scope = parseScope(req.scope);
+      if (req.ttlSeconds > MAX_API_KEY_TTL_SECONDS) {
+        throw new InvalidArgumentError(`ttl_seconds ${req.ttlSeconds} is more than ten years; use 0 for a key that never expires`);
+      }
+      const description = requireDescription(req.description);
+      const at = now();
+      const secret = newSecret('api-key', ca.fingerprint);
+      const key = store.createApiKey(
+        {
+          id: secret.id,
+          secretHash: secret.secretHash,
+          scope,
+          description,
+          createdAt: at,
+          expiresAt: req.ttlSeconds > 0 ? new Date(at.getTime() + req.ttlSeconds * 1000) : null,
+          revokedAt: null,
+          createdBy: who.actor,
+        },
+        who,
+      );
+      logger.info('API key created', { key: `tk1.${key.id}`, scope, by: who.actor });
+      return { apiKey: apiKeyToProto(key, secret.text) };
+    }),
+
+    ListApiKeys: unary('ListApiKeys', logger, (_req, call) => {
+      guard.authorize(call, 'ListApiKeys', 'admin');
+      return { apiKeys: store.listApiKeys().map((k) => apiKeyToProto(k)) };
+    }),
+
+    RevokeApiKey: unary('RevokeApiKey', logger, (req, call) => {
+      const who = guard.authorize(call, 'RevokeApiKey', 'admin');
+      const id = requireKeyId(req.id);
+      const key = store.revokeApiKey(id, now(), who);
+      logger.info('API key revoked', { key: `tk1.${key.id}`, by: who.actor });
+      return { apiKey: apiKeyToProto(key) };
+    }),
+
+    ListAuditEvents: unary('ListAuditEvents', logger, (req, call) => {
+      guard.authorize(call, 'ListAuditEvents', 'read');
+      if (req.limit > MAX_AUDIT_LIMIT) throw new InvalidArgumentError(`limit ${req.limit} is above the maximum ${MAX_AUDIT_LIMIT}`);
+      const since = req.since ? timestampToDate(req.since, 'since') : null;
+      return { events: store.listAuditEvents(since, req.limit || DEFAULT_AUDIT_LIMIT).map(auditEventToProto) };
     }),
   };
+}
+
+function joinTokenTtl(ttlSeconds: number): number {
+  if (ttlSeconds === 0) return DEFAULT_JOIN_TOKEN_TTL_SECONDS;
+  if (ttlSeconds > MAX_JOIN_TOKEN_TTL_SECONDS) {
+    throw new InvalidArgumentError(`a join token may live at most ${MAX_JOIN_TOKEN_TTL_SECONDS / 86400} days; got ttl ${ttlSeconds} s`);
+  }
+  return ttlSeconds;
+}
+
+function requireDescription(text: string): string {
+  if (text.length > MAX_DESCRIPTION_LENGTH || /[\x00-\x1f\x7f]/.test(text)) {
+    throw new InvalidArgumentError(`description must be at most ${MAX_DESCRIPTION_LENGTH} characters without control characters`);
+  }
+  return text;
+}
+
+function requireKeyId(id: string): string {
+  const bare = id.startsWith('tk1.') ? id.slice(4) : id;
+  if (!/^[0-9a-f]{16}$/.test(bare)) {
+    throw new InvalidArgumentError(`id must be an API key id (16 hex digits, as \`tunctl apikey list\` shows), got ${JSON.stringify(id.slice(0, 40))}`);
+  }
+  return bare;
+}
+
+function timestampToDate(ts: Timestamp__Output, field: string): Date {
+  const seconds = Number(ts.seconds);
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > 253402300799 || ts.nanos < 0 || ts.nanos > 999_999_999) {
+    throw new InvalidArgumentError(`${field} is not a valid timestamp`);
+  }
+  return new Date(seconds * 1000 + Math.floor(ts.nanos / 1e6));
 }

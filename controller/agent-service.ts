@@ -1,12 +1,22 @@
-// AgentService handlers: Register (an agent claims the node an admin added) and Watch
-// (the route-table stream, fed by RouteFeed).
+// AgentService handlers: Register (an agent claims the node its certificate names) and Watch
+// (the route-table stream, fed by RouteFeed); Join and RenewCertificate are in join-service.ts.
 import * as grpc from '@grpc/grpc-js';
 import { formatIpv4, parseIpv4 } from '../common/cidr.js';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../common/errors.js';
+import {
+  errorMessage,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionDeniedError,
+  UnauthenticatedError,
+} from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { AgentServiceHandlers } from '../proto/gen/tunctl/v1/AgentService.js';
 import type { WatchRequest__Output } from '../proto/gen/tunctl/v1/WatchRequest.js';
 import type { WatchResponse } from '../proto/gen/tunctl/v1/WatchResponse.js';
+import type { CertificateAuthority } from './auth/certificate-authority.js';
+import { authenticateNode, type IncomingCall } from './auth/node-identity.js';
+import { joinServiceHandlers } from './join-service.js';
 import { changeToProto, ENCAP_OVERHEAD, networkToProto, nodeToProto, routeToProto } from './proto-convert.js';
 import type { FeedCloseReason, FeedMessage, RouteFeed } from './route-feed.js';
 import { toServiceError, unary } from './rpc-errors.js';
@@ -28,12 +38,17 @@ export interface AgentServiceDeps {
   readonly logger: Logger;
   readonly now: () => Date;
   readonly heartbeatIntervalMs: number;
+  readonly ca: CertificateAuthority;
+  readonly nodeCertLifetimeMs: number;
 }
 
-export function agentServiceHandlers({ store, feed, logger, now, heartbeatIntervalMs }: AgentServiceDeps): AgentServiceHandlers {
+export function agentServiceHandlers(deps: AgentServiceDeps): AgentServiceHandlers {
+  const { store, feed, logger, now, heartbeatIntervalMs } = deps;
   return {
-    Register: unary('Register', logger, (req) => {
-      const name = requireNodeName(req.nodeName, 'node_name');
+    ...joinServiceHandlers(deps),
+
+    Register: unary('Register', logger, (req, call) => {
+      const name = callerNode(call, req.nodeName, 'Register', store, now());
       const agentVersion = requireAgentVersion(req.agentVersion);
       if (req.underlayMtu > MAX_UNDERLAY_MTU) {
         throw new InvalidArgumentError(`underlay_mtu ${req.underlayMtu} is too large: an IPv4 interface's MTU is at most ${MAX_UNDERLAY_MTU} (send 0 if unknown)`);
@@ -70,7 +85,7 @@ export function agentServiceHandlers({ store, feed, logger, now, heartbeatInterv
     Watch: (call) => {
       let name: string;
       try {
-        name = requireNodeName(call.request.nodeName, 'node_name');
+        name = callerNode(call, call.request.nodeName, 'Watch', store, now());
         findNodeForAgent(store, name);
       } catch (err) {
         endWithStatus(call, toServiceError(err, 'Watch', logger));
@@ -79,6 +94,28 @@ export function agentServiceHandlers({ store, feed, logger, now, heartbeatInterv
       startWatch(call, name, feed, logger);
     },
   };
+}
+
+/**
+ * The node this call's certificate names. `requested` (the node_name field) may be empty; if
+ * set it must be that node: a certificate never speaks for another node. Refusals are audited.
+ */
+function callerNode(call: IncomingCall, requested: string, method: string, store: Store, at: Date): string {
+  let actor = 'anonymous';
+  try {
+    const { nodeName } = authenticateNode(call, store, at);
+    actor = `node:${nodeName}`;
+    if (requested && requested !== nodeName) {
+      requireNodeName(requested, 'node_name');
+      throw new PermissionDeniedError(`this agent's certificate is for node "${nodeName}"; it cannot act as node "${requested}"`);
+    }
+    return nodeName;
+  } catch (err) {
+    if (err instanceof UnauthenticatedError || err instanceof PermissionDeniedError || err instanceof InvalidArgumentError) {
+      store.recordAudit({ at, actor, action: method, target: requested, outcome: 'denied', detail: errorMessage(err), peer: call.getPeer() });
+    }
+    throw err;
+  }
 }
 
 /** The version is stored and printed in tables and logs: short and printable, or refused. */

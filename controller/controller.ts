@@ -1,5 +1,8 @@
-// The controller process: opens the store, fixes the network, serves gRPC (admin, agent,
-// health, reflection) and shuts down gracefully.
+// The controller process: opens the store and its CA, fixes the network, serves gRPC and
+// shuts down gracefully. Two listeners: the network port (TLS; agents with their node
+// certificates, admin callers with API keys) and a local unix socket (admin calls, no key:
+// file permissions are the credential).
+import { resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
@@ -8,13 +11,24 @@ import type { Logger } from '../common/logger.js';
 import { loadTunctlDescriptorsForReflection, loadTunctlProto } from '../common/proto.js';
 import { adminServiceHandlers } from './admin-service.js';
 import { agentServiceHandlers } from './agent-service.js';
+import { apiKeyGuard, localSocketGuard } from './auth/admin-guard.js';
+import { CertificateAuthority } from './auth/certificate-authority.js';
+import { controllerServerTls, type ServerTls } from './auth/server-credentials.js';
+import { DEFAULT_NODE_CERT_LIFETIME_MS } from './join-service.js';
+import { bindUnixSocket } from './unix-socket.js';
 import { RouteFeed } from './route-feed.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { NetworkConfigInput, Store } from './store/store.js';
 
 export interface ControllerOptions {
-  /** host:port to listen on; port 0 picks a free one. */
+  /** host:port to listen on (TLS); port 0 picks a free one. */
   readonly listen: string;
+  /** Path of the local admin socket (created 0600); undefined for none. */
+  readonly adminSocket?: string;
+  /** Extra DNS names or addresses for the TLS server certificate (this host's are always in). */
+  readonly tlsNames?: readonly string[];
+  /** Lifetime of node client certificates; agents renew them when two thirds have passed. */
+  readonly nodeCertLifetimeMs?: number;
   readonly dataDir: string;
   /** Required on first start; later starts may omit it and use the stored one. */
   readonly network?: NetworkConfigInput;
@@ -28,19 +42,29 @@ export interface ControllerOptions {
 export const ADMIN_SERVICE = 'tunctl.v1.AdminService';
 export const AGENT_SERVICE = 'tunctl.v1.AgentService';
 
+interface Servers {
+  readonly network: grpc.Server;
+  readonly local: grpc.Server | undefined;
+  readonly tls: ServerTls;
+}
+
 export class Controller {
   readonly port: number;
   readonly store: Store;
-  private readonly server: grpc.Server;
+  readonly ca: CertificateAuthority;
+  readonly adminSocket: string | undefined;
+  private readonly servers: Servers;
   private readonly feed: RouteFeed;
   private readonly health: HealthImplementation;
   private readonly logger: Logger;
   private stopping: Promise<void> | undefined;
   private compactTimer: NodeJS.Timeout | undefined;
 
-  private constructor(server: grpc.Server, port: number, store: Store, feed: RouteFeed, health: HealthImplementation, logger: Logger) {
-    this.server = server;
+  private constructor(servers: Servers, port: number, adminSocket: string | undefined, store: Store, ca: CertificateAuthority, feed: RouteFeed, health: HealthImplementation, logger: Logger) {
+    this.servers = servers;
     this.port = port;
+    this.adminSocket = adminSocket;
+    this.ca = ca;
     this.store = store;
     this.feed = feed;
     this.health = health;
@@ -52,28 +76,47 @@ export class Controller {
     const now = options.now ?? (() => new Date());
     const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5000;
     const store = SqliteStore.open(options.dataDir, logger);
+    let tls: ServerTls | undefined;
+    const started: grpc.Server[] = [];
     try {
       const network = options.network ? store.initNetwork(options.network) : store.network();
+      const ca = CertificateAuthority.loadOrCreate(resolve(options.dataDir), logger, now());
+      tls = controllerServerTls(ca, options.tlsNames ?? [], logger, now);
       const feed = new RouteFeed(store, { heartbeatIntervalMs, logger });
       const { proto } = loadTunctlProto();
-      const server = new grpc.Server({
+      const health = new HealthImplementation({ '': 'SERVING', [ADMIN_SERVICE]: 'SERVING', [AGENT_SERVICE]: 'SERVING' });
+
+      const networkServer = new grpc.Server({
         // Find agents that vanished without closing their connection (cable cut, power loss).
         'grpc.keepalive_time_ms': 30_000,
         'grpc.keepalive_timeout_ms': 10_000,
         'grpc.http2.min_ping_interval_without_data_ms': 5_000,
       });
-      server.addService(proto.tunctl.v1.AdminService.service, adminServiceHandlers({ store, feed, logger, now }));
-      server.addService(
+      networkServer.addService(proto.tunctl.v1.AdminService.service, adminServiceHandlers({ store, feed, ca, guard: apiKeyGuard(store, now), logger, now }));
+      networkServer.addService(
         proto.tunctl.v1.AgentService.service,
-        agentServiceHandlers({ store, feed, logger, now, heartbeatIntervalMs }),
+        agentServiceHandlers({ store, feed, logger, now, heartbeatIntervalMs, ca, nodeCertLifetimeMs: options.nodeCertLifetimeMs ?? DEFAULT_NODE_CERT_LIFETIME_MS }),
       );
-      const health = new HealthImplementation({ '': 'SERVING', [ADMIN_SERVICE]: 'SERVING', [AGENT_SERVICE]: 'SERVING' });
-      health.addToServer(server);
-      new ReflectionService(loadTunctlDescriptorsForReflection()).addToServer(server);
-      const port = await bind(server, options.listen);
+      health.addToServer(networkServer);
+      new ReflectionService(loadTunctlDescriptorsForReflection()).addToServer(networkServer);
+      const port = await bind(networkServer, options.listen, tls.credentials);
+      started.push(networkServer);
+
+      let localServer: grpc.Server | undefined;
+      if (options.adminSocket) {
+        localServer = new grpc.Server();
+        localServer.addService(proto.tunctl.v1.AdminService.service, adminServiceHandlers({ store, feed, ca, guard: localSocketGuard(), logger, now }));
+        health.addToServer(localServer);
+        new ReflectionService(loadTunctlDescriptorsForReflection()).addToServer(localServer);
+        await bindUnixSocket(localServer, options.adminSocket);
+        started.push(localServer);
+      }
+
       const usage = store.poolUsage();
       logger.info('controller serving', {
         listen: options.listen.replace(/:\d+$/, `:${port}`),
+        admin_socket: options.adminSocket,
+        ca_fingerprint: ca.fingerprint,
         network: formatCidr(network.network),
         subnet_len: network.subnetLen,
         udp_port: network.udpPort,
@@ -81,10 +124,12 @@ export class Controller {
         subnets_free: usage.total - usage.used,
         revision: store.latestRevision(),
       });
-      const controller = new Controller(server, port, store, feed, health, logger);
+      const controller = new Controller({ network: networkServer, local: localServer, tls }, port, options.adminSocket, store, ca, feed, health, logger);
       controller.startCompaction(options.changelogRetention ?? 10_000);
       return controller;
     } catch (err) {
+      for (const server of started) server.forceShutdown();
+      tls?.close();
       store.close();
       throw err;
     }
@@ -108,16 +153,9 @@ export class Controller {
       clearInterval(this.compactTimer);
       for (const service of ['', ADMIN_SERVICE, AGENT_SERVICE]) this.health.setStatus(service, 'NOT_SERVING');
       this.feed.close('the controller is shutting down; the agent will reconnect when it is back');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          this.server.forceShutdown();
-          resolve();
-        }, graceMs);
-        this.server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      const servers = [this.servers.network, ...(this.servers.local ? [this.servers.local] : [])];
+      await Promise.all(servers.map((server) => shutDown(server, graceMs)));
+      this.servers.tls.close();
       this.store.close();
       this.logger.info('controller stopped');
     })();
@@ -125,9 +163,22 @@ export class Controller {
   }
 }
 
-function bind(server: grpc.Server, listen: string): Promise<number> {
+function shutDown(server: grpc.Server, graceMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+function bind(server: grpc.Server, listen: string, credentials: grpc.ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (err, port) => {
+    server.bindAsync(listen, credentials, (err, port) => {
       if (err) reject(new Error(`cannot listen on ${listen}: ${err.message}`));
       else resolve(port);
     });

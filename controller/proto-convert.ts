@@ -5,7 +5,18 @@ import type { Node } from '../proto/gen/tunctl/v1/Node.js';
 import type { Route } from '../proto/gen/tunctl/v1/Route.js';
 import type { RouteChange } from '../proto/gen/tunctl/v1/RouteChange.js';
 import type { Timestamp } from '../proto/gen/google/protobuf/Timestamp.js';
-import type { ChangeRecord, NetworkConfig, NodeRecord, RouteRecord } from './store/store.js';
+import type { ApiKey } from '../proto/gen/tunctl/v1/ApiKey.js';
+import type { AuditEvent } from '../proto/gen/tunctl/v1/AuditEvent.js';
+import type { JoinToken } from '../proto/gen/tunctl/v1/JoinToken.js';
+import type {
+  ApiKeyRecord,
+  AuditEventRecord,
+  ChangeRecord,
+  JoinTokenRecord,
+  NetworkConfig,
+  NodeRecord,
+  RouteRecord,
+} from './store/store.js';
 
 /** IPv4 + UDP headers: what each encapsulated packet costs on the underlay. */
 export const ENCAP_OVERHEAD = 28;
@@ -46,4 +57,37 @@ export function networkToProto(config: NetworkConfig): Network {
     udpPort: config.udpPort,
     encapOverhead: ENCAP_OVERHEAD,
   };
+}
+
+const optionalTimestamp = (date: Date | null): Timestamp | null => (date ? timestampToProto(date) : null);
+
+/** `token` is the whole secret, passed only by the call that created it. */
+export function joinTokenToProto(token: JoinTokenRecord, secretText = ''): JoinToken {
+  return {
+    id: token.id,
+    nodeName: token.nodeName,
+    createdAt: timestampToProto(token.createdAt),
+    expiresAt: timestampToProto(token.expiresAt),
+    usedAt: optionalTimestamp(token.usedAt),
+    createdBy: token.createdBy,
+    token: secretText,
+  };
+}
+
+/** `key` is the whole secret, passed only by the call that created it. */
+export function apiKeyToProto(key: ApiKeyRecord, secretText = ''): ApiKey {
+  return {
+    id: key.id,
+    scope: key.scope === 'admin' ? 'API_KEY_SCOPE_ADMIN' : 'API_KEY_SCOPE_READ',
+    description: key.description,
+    createdAt: timestampToProto(key.createdAt),
+    expiresAt: optionalTimestamp(key.expiresAt),
+    revokedAt: optionalTimestamp(key.revokedAt),
+    createdBy: key.createdBy,
+    key: secretText,
+  };
+}
+
+export function auditEventToProto(event: AuditEventRecord): AuditEvent {
+  return { ...event, at: timestampToProto(event.at) };
 }

@@ -5,7 +5,9 @@ import {
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
+  PermissionDeniedError,
   PoolExhaustedError,
+  UnauthenticatedError,
 } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 
@@ -15,6 +17,8 @@ export function statusFor(err: unknown): grpc.status {
   if (err instanceof NotFoundError) return grpc.status.NOT_FOUND;
   if (err instanceof FailedPreconditionError) return grpc.status.FAILED_PRECONDITION;
   if (err instanceof PoolExhaustedError) return grpc.status.RESOURCE_EXHAUSTED;
+  if (err instanceof UnauthenticatedError) return grpc.status.UNAUTHENTICATED;
+  if (err instanceof PermissionDeniedError) return grpc.status.PERMISSION_DENIED;
   return grpc.status.INTERNAL;
 }
 

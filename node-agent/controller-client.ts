@@ -1,9 +1,11 @@
-// The agent's side of the gRPC contract: Register and Watch, converted to domain types.
-// The only agent file that imports grpc-js or generated proto types.
+// The agent's side of the gRPC contract: Join, RenewCertificate, Register and Watch,
+// converted to domain types. The only agent file that imports grpc-js or generated proto types.
 import * as grpc from '@grpc/grpc-js';
 import { parseCidr, parseIpv4, type Ipv4Cidr } from '../common/cidr.js';
 import { ControllerCallError, controllerCallError } from '../common/controller-call-error.js';
+import { CONTROLLER_CHANNEL_OPTIONS } from '../common/controller-tls.js';
 import { loadTunctlProto } from '../common/proto.js';
+import type { JoinResponse__Output } from '../proto/gen/tunctl/v1/JoinResponse.js';
 
 export { ControllerCallError };
 import type { AgentServiceClient } from '../proto/gen/tunctl/v1/AgentService.js';
@@ -26,6 +28,13 @@ export type WatchEvent =
   | { readonly kind: 'snapshot'; readonly revision: number; readonly routes: RouteEntry[] }
   | { readonly kind: 'delta'; readonly baseRevision: number; readonly revision: number; readonly changes: RouteChangeEntry[] }
   | { readonly kind: 'heartbeat'; readonly revision: number };
+
+/** A node certificate the controller issued, with the CA that issued it (PEM). */
+export interface IssuedNodeCertificate {
+  readonly nodeName: string;
+  readonly certificatePem: string;
+  readonly caPem: string;
+}
 
 export interface WatchHandle {
   cancel(): void;
@@ -52,18 +61,51 @@ export interface AgentController {
 
 export class ControllerClient implements AgentController {
   readonly target: string;
-  private readonly client: AgentServiceClient;
+  private client: AgentServiceClient;
 
-  constructor(target: string) {
+  /** `credentials`: TLS trusting the controller's CA, with the node certificate once the agent has one. */
+  constructor(target: string, credentials: grpc.ChannelCredentials) {
     this.target = target;
+    this.client = ControllerClient.open(target, credentials);
+  }
+
+  private static open(target: string, credentials: grpc.ChannelCredentials): AgentServiceClient {
     const { proto } = loadTunctlProto();
-    this.client = new proto.tunctl.v1.AgentService(target, grpc.credentials.createInsecure(), {
+    return new proto.tunctl.v1.AgentService(target, credentials, {
+      ...CONTROLLER_CHANNEL_OPTIONS,
       // Notice a dead controller connection even when no message is due.
       'grpc.keepalive_time_ms': 30_000,
       'grpc.keepalive_timeout_ms': 10_000,
       // Our own backoff decides when to retry, with jitter.
       'grpc.initial_reconnect_backoff_ms': 500,
       'grpc.max_reconnect_backoff_ms': 5_000,
+    });
+  }
+
+  /**
+   * Switches to new credentials (a renewed certificate): calls from now on use them; a watch
+   * already open runs on until it ends, as the certificate it started with stays valid.
+   */
+  replaceCredentials(credentials: grpc.ChannelCredentials): void {
+    const old = this.client;
+    this.client = ControllerClient.open(this.target, credentials);
+    old.close();
+  }
+
+  /** Trades a join token for the node's certificate on `publicKeyDer` (see JoinRequest). */
+  join(joinToken: string, publicKeyDer: Buffer, proof: Buffer, timeoutMs = 10_000): Promise<IssuedNodeCertificate> {
+    return new Promise((resolve, reject) => {
+      this.client.Join({ joinToken, publicKey: publicKeyDer, proof }, { deadline: Date.now() + timeoutMs }, (err, res) =>
+        err || !res ? reject(controllerCallError(err, this.target)) : resolve(toIssued(res)),
+      );
+    });
+  }
+
+  renewCertificate(publicKeyDer: Buffer, proof: Buffer, timeoutMs = 10_000): Promise<IssuedNodeCertificate> {
+    return new Promise((resolve, reject) => {
+      this.client.RenewCertificate({ publicKey: publicKeyDer, proof }, { deadline: Date.now() + timeoutMs }, (err, res) =>
+        err || !res ? reject(controllerCallError(err, this.target)) : resolve(toIssued(res)),
+      );
     });
   }
 
@@ -139,6 +181,10 @@ export class ControllerClient implements AgentController {
   close(): void {
     this.client.close();
   }
+}
+
+function toIssued(res: JoinResponse__Output): IssuedNodeCertificate {
+  return { nodeName: res.nodeName, certificatePem: res.certificatePem, caPem: res.caCertificatePem };
 }
 
 function toRoute(route: Route__Output): RouteEntry {

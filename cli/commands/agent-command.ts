@@ -2,9 +2,11 @@
 import { ConsoleLogger } from '../../common/logger.js';
 import { validateNodeName } from '../../common/names.js';
 import { parseIpv4 } from '../../common/cidr.js';
-import { controllerAddress } from '../admin-client.js';
+import { readFileSync } from 'node:fs';
+import { DEFAULT_PORT } from '../admin-client.js';
 import type { Command } from '../command.js';
-import { intFlag, requiredString } from '../flags.js';
+import { intFlag } from '../flags.js';
+import { UsageError } from '../output.js';
 
 export const DEFAULT_STATE_DIR = '/var/lib/tunctl/agent';
 
@@ -13,29 +15,39 @@ export const agent: Command = {
   summary: 'run the node agent (TUN device, UDP data path, routes)',
   positionals: [],
   help: [
-    'usage: tunctl agent --name NAME [--controller HOST:PORT] [--underlay-ip IP] [--tun NAME] [--state-dir DIR]',
+    'usage: tunctl agent [--join-token TOKEN | --join-token-file FILE] [--controller HOST:PORT] [--name NAME]',
+    '                    [--underlay-ip IP] [--tun NAME] [--state-dir DIR]',
     '',
-    'Joins the controller as node NAME (added before with `tunctl add-node`), creates the TUN',
-    'device, forwards packets to other nodes over UDP and keeps a route on the device for',
-    'every other node\'s subnet. SIGTERM/SIGINT remove the routes and the device.',
+    'Joins the controller with the node\'s one-time join token (printed by `tunctl add-node` or',
+    '`tunctl create-join-token NODE`), keeping the certificate it gets in the state directory for',
+    'every later start. Creates the TUN device, forwards packets to other nodes over UDP and keeps',
+    'a route on the device for every other node\'s subnet. SIGTERM/SIGINT remove the routes and',
+    'the device.',
     '',
-    '  --name NAME               the node this host is (required)',
+    '  --join-token TOKEN        join token (default: $TUNCTL_JOIN_TOKEN); needed only to join',
+    '  --join-token-file FILE    read the join token from FILE (keeps it out of `ps`)',
     '  --controller HOST:PORT    controller address (default: $TUNCTL_CONTROLLER, else 127.0.0.1:7400)',
+    '  --name NAME               check that the identity is this node (default: the token decides)',
     '  --underlay-ip IP          local address to send and receive on (default: the node\'s, from add-node)',
     '  --tun NAME                TUN device name (default tun0)',
-    `  --state-dir DIR           where subnet.env and stats.json are written (default ${DEFAULT_STATE_DIR})`,
+    `  --state-dir DIR           identity (credentials.json), subnet.env, stats.json (default ${DEFAULT_STATE_DIR})`,
     '  --route-check-interval MS how often installed routes are re-checked (default 10000)',
   ].join('\n'),
   options: {
     name: { type: 'string' },
     controller: { type: 'string' },
+    'join-token': { type: 'string' },
+    'join-token-file': { type: 'string' },
     'underlay-ip': { type: 'string' },
     tun: { type: 'string' },
     'state-dir': { type: 'string' },
     'route-check-interval': { type: 'string' },
   },
   async run(values) {
-    const nodeName = validateNodeName(requiredString('name', values.name));
+    const nodeName = typeof values.name === 'string' ? validateNodeName(values.name) : undefined;
+    const joinToken = joinTokenFrom(values['join-token'] as string | undefined, values['join-token-file'] as string | undefined);
+    const controller = (values.controller as string | undefined) || process.env.TUNCTL_CONTROLLER || `127.0.0.1:${DEFAULT_PORT}`;
+    if (!/^[^/\s]+:\d+$/.test(controller)) throw new UsageError(`--controller must be HOST:PORT (the controller's network address), got "${controller}"`);
     const underlayIp = typeof values['underlay-ip'] === 'string' ? values['underlay-ip'] : '';
     if (underlayIp) parseIpv4(underlayIp, '--underlay-ip');
     const logger = new ConsoleLogger('agent');
@@ -52,7 +64,8 @@ export const agent: Command = {
     await startAgent(
       {
         nodeName,
-        controller: controllerAddress(values.controller as string | undefined),
+        joinToken,
+        controller,
         underlayIp,
         tunName: (values.tun as string | undefined) ?? 'tun0',
         stateDir: (values['state-dir'] as string | undefined) ?? DEFAULT_STATE_DIR,
@@ -65,3 +78,15 @@ export const agent: Command = {
     return 0;
   },
 };
+
+function joinTokenFrom(flag: string | undefined, file: string | undefined): string | undefined {
+  if (flag && file) throw new UsageError('give --join-token or --join-token-file, not both');
+  if (file) {
+    try {
+      return readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      throw new UsageError(`cannot read the join token file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  }
+  return flag || process.env.TUNCTL_JOIN_TOKEN || undefined;
+}

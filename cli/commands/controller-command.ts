@@ -3,7 +3,8 @@ import { parseCidr } from '../../common/cidr.js';
 import { ConsoleLogger } from '../../common/logger.js';
 import type { NetworkConfigInput } from '../../controller/store/store.js';
 import type { Command } from '../command.js';
-import { intFlag } from '../flags.js';
+import { DEFAULT_ADMIN_SOCKET } from '../admin-client.js';
+import { durationFlag, intFlag } from '../flags.js';
 import { UsageError } from '../output.js';
 
 export const DEFAULT_LISTEN = '0.0.0.0:7400';
@@ -16,12 +17,18 @@ export const controller: Command = {
   help: [
     'usage: tunctl controller --network CIDR [--listen HOST:PORT] [--data-dir DIR] [--subnet-len N]',
     '                         [--subnet-min CIDR] [--subnet-max CIDR] [--udp-port N] [--heartbeat-interval MS]',
+    '                         [--admin-socket PATH] [--tls-san NAME,...] [--node-cert-ttl DURATION]',
     '',
-    'Serves the admin and agent gRPC APIs. The network is fixed on first start; later starts',
-    'may omit --network and refuse a different one.',
+    'Serves the admin and agent gRPC APIs: over TLS on --listen (agents with their node',
+    'certificates, admin calls with an API key) and on a local unix socket (admin calls, no key).',
+    'First start creates the CA (ca.key, ca.crt) in the data directory. The network is fixed on',
+    'first start; later starts may omit --network and refuse a different one.',
     '',
-    `  --listen HOST:PORT        where to serve gRPC (default ${DEFAULT_LISTEN})`,
-    `  --data-dir DIR            where the SQLite database lives (default ${DEFAULT_DATA_DIR})`,
+    `  --listen HOST:PORT        where to serve gRPC over TLS (default ${DEFAULT_LISTEN})`,
+    `  --admin-socket PATH       local admin socket, mode 0600 (default ${DEFAULT_ADMIN_SOCKET}; "none" for none)`,
+    `  --data-dir DIR            where the SQLite database and the CA live (default ${DEFAULT_DATA_DIR})`,
+    '  --tls-san NAME,...        extra DNS names or IPs for the TLS certificate (this host\'s are always in)',
+    '  --node-cert-ttl DURATION  lifetime of node certificates, renewed by agents (default 30d)',
     '  --network CIDR            cluster network, e.g. 10.244.0.0/16 (required on first start)',
     '  --subnet-len N            prefix length of each node subnet (default 24)',
     '  --subnet-min CIDR         first subnet to hand out (default: the first in the network)',
@@ -38,6 +45,9 @@ export const controller: Command = {
     'subnet-max': { type: 'string' },
     'udp-port': { type: 'string' },
     'heartbeat-interval': { type: 'string' },
+    'admin-socket': { type: 'string' },
+    'tls-san': { type: 'string' },
+    'node-cert-ttl': { type: 'string' },
   },
   async run(values) {
     const logger = new ConsoleLogger('controller');
@@ -59,6 +69,7 @@ export const controller: Command = {
         udpPort: intFlag('udp-port', values['udp-port'], 7000, 1, 65535),
       };
     }
+    const adminSocket = (values['admin-socket'] as string | undefined) ?? DEFAULT_ADMIN_SOCKET;
     // Loaded only here: admin commands never open SQLite.
     const { Controller } = await import('../../controller/controller.js');
     const instance = await Controller.start({
@@ -66,6 +77,9 @@ export const controller: Command = {
       dataDir: (values['data-dir'] as string | undefined) ?? DEFAULT_DATA_DIR,
       network,
       heartbeatIntervalMs: intFlag('heartbeat-interval', values['heartbeat-interval'], 5000, 100, 600_000),
+      adminSocket: adminSocket === 'none' ? undefined : adminSocket,
+      tlsNames: typeof values['tls-san'] === 'string' ? values['tls-san'].split(',').map((n) => n.trim()).filter(Boolean) : [],
+      nodeCertLifetimeMs: durationFlag('node-cert-ttl', values['node-cert-ttl'], 30 * 86400, 3650 * 86400) * 1000,
       logger,
     });
     await waitForSignal(logger);

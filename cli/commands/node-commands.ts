@@ -5,8 +5,9 @@ import type { ListNodesResponse__Output } from '../../proto/gen/tunctl/v1/ListNo
 import type { Node__Output } from '../../proto/gen/tunctl/v1/Node.js';
 import type { RemoveNodeResponse__Output } from '../../proto/gen/tunctl/v1/RemoveNodeResponse.js';
 import { withAdminClient } from '../admin-client.js';
-import { CONTROLLER_HELP, CONTROLLER_OPTION, OUTPUT_HELP, OUTPUT_OPTION, type Command } from '../command.js';
-import { requiredString } from '../flags.js';
+import { connectionFlags, CONTROLLER_HELP, CONTROLLER_OPTION, OUTPUT_HELP, OUTPUT_OPTION, type Command } from '../command.js';
+import { durationFlag, requiredString } from '../flags.js';
+import { joinTokenInstructions, TTL_HELP } from './credential-commands.js';
 import { formatAge, formatTable, parseOutputFormat, printJson } from '../output.js';
 
 function nodeTable(nodes: readonly Node__Output[]): string {
@@ -21,25 +22,30 @@ export const addNode: Command = {
   summary: 'add a node and assign it a subnet',
   positionals: ['NAME'],
   help: [
-    'usage: tunctl add-node NAME --underlay-ip IP [--subnet CIDR] [--controller HOST:PORT] [-o table|json]',
+    'usage: tunctl add-node NAME --underlay-ip IP [--subnet CIDR] [--ttl DURATION] [--controller ADDR] [-o table|json]',
     '',
-    'Adds a node to the cluster and assigns it the lowest free subnet (or the one given).',
-    'Then start `tunctl agent --name NAME` on that host.',
+    'Adds a node to the cluster, assigns it the lowest free subnet (or the one given) and prints',
+    'a one-time join token for it (once). Then start `tunctl agent` on that host with the token.',
     '',
     '  --underlay-ip IP   address other hosts reach this node on (required)',
     '  --subnet CIDR      pin this subnet instead of allocating one',
+    TTL_HELP,
     CONTROLLER_HELP,
     OUTPUT_HELP,
   ].join('\n'),
-  options: { 'underlay-ip': { type: 'string' }, subnet: { type: 'string' }, ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
+  options: { 'underlay-ip': { type: 'string' }, subnet: { type: 'string' }, ttl: { type: 'string' }, ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
   async run(values, [name]) {
     const format = parseOutputFormat(values.output as string | undefined);
     const underlayIp = requiredString('underlay-ip', values['underlay-ip']);
-    const res = await withAdminClient(values.controller as string | undefined, (c) =>
-      c.call<object, AddNodeResponse__Output>('AddNode', { name, underlayIp, subnet: values.subnet ?? '' }),
+    const joinTokenTtlSeconds = durationFlag('ttl', values.ttl, 0, 366 * 86400);
+    const res = await withAdminClient(connectionFlags(values), (c) =>
+      c.call<object, AddNodeResponse__Output>('AddNode', { name, underlayIp, subnet: values.subnet ?? '', joinTokenTtlSeconds }),
     );
     if (format === 'json') printJson(res);
-    else process.stdout.write(`node ${res.node!.name} added: subnet ${res.node!.subnet}, underlay ${res.node!.underlayIp} (revision ${res.revision})\n`);
+    else {
+      process.stdout.write(`node ${res.node!.name} added: subnet ${res.node!.subnet}, underlay ${res.node!.underlayIp} (revision ${res.revision})\n`);
+      if (res.joinToken) process.stdout.write(joinTokenInstructions(res.joinToken));
+    }
     return 0;
   },
 };
@@ -48,13 +54,13 @@ export const removeNode: Command = {
   name: 'remove-node',
   summary: 'remove a node; every agent drops its route',
   positionals: ['NAME'],
-  help: ['usage: tunctl remove-node NAME [--controller HOST:PORT] [-o table|json]', '', CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
+  help: ['usage: tunctl remove-node NAME [--controller ADDR] [-o table|json]', '', CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
   options: { ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
   async run(values, [name]) {
     const format = parseOutputFormat(values.output as string | undefined);
-    const res = await withAdminClient(values.controller as string | undefined, (c) => c.call<object, RemoveNodeResponse__Output>('RemoveNode', { name }));
+    const res = await withAdminClient(connectionFlags(values), (c) => c.call<object, RemoveNodeResponse__Output>('RemoveNode', { name }));
     if (format === 'json') printJson(res);
-    else process.stdout.write(`node ${res.node!.name} removed: subnet ${res.node!.subnet} released (revision ${res.revision})\n`);
+    else process.stdout.write(`node ${res.node!.name} removed: subnet ${res.node!.subnet} released, its certificates revoked (revision ${res.revision})\n`);
     return 0;
   },
 };
@@ -63,11 +69,11 @@ export const getNode: Command = {
   name: 'get-node',
   summary: 'show one node',
   positionals: ['NAME'],
-  help: ['usage: tunctl get-node NAME [--controller HOST:PORT] [-o table|json]', '', CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
+  help: ['usage: tunctl get-node NAME [--controller ADDR] [-o table|json]', '', CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
   options: { ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
   async run(values, [name]) {
     const format = parseOutputFormat(values.output as string | undefined);
-    const res = await withAdminClient(values.controller as string | undefined, (c) => c.call<object, GetNodeResponse__Output>('GetNode', { name }));
+    const res = await withAdminClient(connectionFlags(values), (c) => c.call<object, GetNodeResponse__Output>('GetNode', { name }));
     if (format === 'json') printJson(res);
     else process.stdout.write(nodeTable([res.node!]));
     return 0;
@@ -78,11 +84,11 @@ export const listNodes: Command = {
   name: 'list-nodes',
   summary: 'list nodes, their subnets and whether their agent is connected',
   positionals: [],
-  help: ['usage: tunctl list-nodes [--controller HOST:PORT] [-o table|json]', '', CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
+  help: ['usage: tunctl list-nodes [--controller ADDR] [-o table|json]', '', CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
   options: { ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
   async run(values) {
     const format = parseOutputFormat(values.output as string | undefined);
-    const res = await withAdminClient(values.controller as string | undefined, (c) => c.call<object, ListNodesResponse__Output>('ListNodes', {}));
+    const res = await withAdminClient(connectionFlags(values), (c) => c.call<object, ListNodesResponse__Output>('ListNodes', {}));
     if (format === 'json') printJson(res);
     else process.stdout.write(nodeTable(res.nodes));
     return 0;

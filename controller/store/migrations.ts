@@ -50,4 +50,55 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    id: 202611250002,
+    name: 'join tokens, node certificates, API keys and the audit log',
+    // Secrets are stored only as sha256 hex. Certificates outlive their node's row, so that a
+    // removed node's certificate stays on record as revoked. Serial numbers are upper-case hex.
+    sql: `
+      CREATE TABLE join_tokens (
+        id TEXT PRIMARY KEY CHECK (length(id) = 16),
+        node_name TEXT NOT NULL REFERENCES nodes(name) ON DELETE CASCADE,
+        secret_hash TEXT NOT NULL CHECK (length(secret_hash) = 64),
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER,
+        created_by TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX join_tokens_by_node ON join_tokens(node_name);
+
+      CREATE TABLE node_certificates (
+        serial TEXT PRIMARY KEY,
+        node_name TEXT NOT NULL,
+        issued_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        revoked_at INTEGER,
+        revoke_reason TEXT NOT NULL DEFAULT ''
+      ) STRICT;
+      CREATE INDEX node_certificates_by_node ON node_certificates(node_name);
+
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY CHECK (length(id) = 16),
+        secret_hash TEXT NOT NULL CHECK (length(secret_hash) = 64),
+        scope TEXT NOT NULL CHECK (scope IN ('read', 'admin')),
+        description TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        revoked_at INTEGER,
+        created_by TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE audit_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'denied')),
+        detail TEXT NOT NULL DEFAULT '',
+        peer TEXT NOT NULL DEFAULT ''
+      ) STRICT;
+      CREATE INDEX audit_events_by_time ON audit_events(at);
+    `,
+  },
 ];

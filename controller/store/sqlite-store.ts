@@ -23,9 +23,17 @@ import {
   validateUnderlayIp,
 } from '../network-config.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
+import { AuthTables } from './sqlite-auth-tables.js';
 import type {
   AddNodeInput,
+  ApiKeyRecord,
+  AuditContext,
+  AuditEventInput,
+  AuditEventRecord,
+  CertificateRecord,
   ChangeRecord,
+  JoinTokenRecord,
+  NewJoinToken,
   NetworkConfig,
   NetworkConfigInput,
   NodeRecord,
@@ -34,6 +42,9 @@ import type {
 } from './store.js';
 
 export const DB_FILE_NAME = 'tunctl.db';
+
+type AddedNode = { node: NodeRecord; revision: number; joinToken?: JoinTokenRecord };
+type RemovedNode = { node: NodeRecord; revision: number; revokedCertificates: number };
 /** How long a writer waits for another connection's write lock before SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5000;
 
@@ -167,6 +178,7 @@ export class SqliteStore implements Store {
   private readonly logger: Logger;
   private readonly now: () => Date;
   private cachedNetwork: NetworkConfig | null = null;
+  private readonly auth: AuthTables;
 
   private readonly stmts: {
     selectNetwork: Database.Statement<[], NetworkRow>;
@@ -190,8 +202,11 @@ export class SqliteStore implements Store {
 
   // Writers run with .immediate(): they take the write lock at BEGIN, so a read-then-upgrade
   // can never fail with SQLITE_BUSY_SNAPSHOT; busy_timeout makes them queue instead.
-  private readonly addNodeTx: Database.Transaction<(input: AddNodeInput, now: Date) => { node: NodeRecord; revision: number }>;
-  private readonly removeNodeTx: Database.Transaction<(name: string, now: Date) => { node: NodeRecord; revision: number }>;
+  private readonly addNodeTx: Database.Transaction<
+    (input: AddNodeInput, now: Date, audit: AuditContext | undefined, token: NewJoinToken | undefined) => AddedNode
+  >;
+  private readonly removeNodeTx: Database.Transaction<(name: string, now: Date, audit: AuditContext | undefined) => RemovedNode>;
+  private readonly redeemTx: Database.Transaction<(id: string, cert: CertificateRecord, audit: AuditContext) => boolean>;
   private readonly initNetworkTx: Database.Transaction<(config: NetworkConfig, now: Date) => NetworkConfig>;
   private readonly snapshotTx: Database.Transaction<() => { routes: RouteRecord[]; revision: number }>;
   private readonly changesSinceTx: Database.Transaction<(revision: number) => ChangeRecord[] | null>;
@@ -271,8 +286,34 @@ export class SqliteStore implements Store {
       deleteChangesUpTo: db.prepare('DELETE FROM changes WHERE revision <= ?'),
     };
 
-    this.addNodeTx = db.transaction((input: AddNodeInput, now: Date) => this.addNodeInTx(input, now));
-    this.removeNodeTx = db.transaction((name: string, now: Date) => this.removeNodeInTx(name, now));
+    this.auth = new AuthTables(db);
+    this.addNodeTx = db.transaction((input: AddNodeInput, now: Date, audit: AuditContext | undefined, token: NewJoinToken | undefined) => {
+      const added: AddedNode = this.addNodeInTx(input, now);
+      if (audit) {
+        const detail = `underlay ${formatIpv4(added.node.underlayIp)}, subnet ${formatCidr(added.node.subnet)}, revision ${added.revision}`;
+        this.auth.audit({ at: now, ...audit, action: 'add-node', target: added.node.name, outcome: 'ok', detail });
+      }
+      if (!token) return added;
+      return { ...added, joinToken: this.createJoinTokenInTx(added.node.name, token, now, audit ?? { actor: 'local', peer: '' }) };
+    });
+    this.removeNodeTx = db.transaction((name: string, now: Date, audit: AuditContext | undefined) => {
+      const removed = this.removeNodeInTx(name, now);
+      // Join tokens go with the node row (ON DELETE CASCADE); certificates stay on record, revoked.
+      const revokedCertificates = this.auth.revokeCertificatesOf(name, now, 'node removed');
+      if (audit) {
+        this.auth.audit({ at: now, ...audit, action: 'remove-node', target: name, outcome: 'ok', detail: `subnet ${formatCidr(removed.node.subnet)} released, revision ${removed.revision}` });
+        if (revokedCertificates > 0) {
+          this.auth.audit({ at: now, ...audit, action: 'revoke-certificate', target: name, outcome: 'ok', detail: `${revokedCertificates} certificate(s): node removed` });
+        }
+      }
+      return { ...removed, revokedCertificates };
+    });
+    this.redeemTx = db.transaction((id: string, cert: CertificateRecord, audit: AuditContext) => {
+      if (!this.auth.useJoinToken(id, cert.issuedAt)) return false;
+      this.auth.insertCertificate(cert);
+      this.auth.audit({ at: cert.issuedAt, ...audit, action: 'join', target: cert.nodeName, outcome: 'ok', detail: `token tj1.${id}, certificate ${cert.serial} until ${cert.expiresAt.toISOString()}` });
+      return true;
+    });
     this.initNetworkTx = db.transaction((config: NetworkConfig, now: Date) => this.initNetworkInTx(config, now));
     this.snapshotTx = db.transaction(() => ({
       routes: this.stmts.listNodesBySubnet.all().map(toRouteRecord),
@@ -305,9 +346,9 @@ export class SqliteStore implements Store {
     return this.cachedNetwork;
   }
 
-  addNode(input: AddNodeInput, now: Date): { node: NodeRecord; revision: number } {
+  addNode(input: AddNodeInput, now: Date, audit?: AuditContext, joinToken?: NewJoinToken): AddedNode {
     try {
-      return this.addNodeTx.immediate(input, now);
+      return this.addNodeTx.immediate(input, now, audit, joinToken);
     } catch (err) {
       // The checks inside the transaction should have caught every duplicate; the constraints are the backstop.
       if (isUniqueViolation(err)) throw new AlreadyExistsError(this.describeUniqueViolation(err.message, input));
@@ -325,8 +366,72 @@ export class SqliteStore implements Store {
     return this.stmts.listNodesByName.all().map(toNodeRecord);
   }
 
-  removeNode(name: string): { node: NodeRecord; revision: number } {
-    return this.removeNodeTx.immediate(name, this.now());
+  removeNode(name: string, audit?: AuditContext): RemovedNode {
+    return this.removeNodeTx.immediate(name, this.now(), audit);
+  }
+
+  createJoinToken(nodeName: string, token: NewJoinToken, now: Date, audit: AuditContext): JoinTokenRecord {
+    return this.db.transaction(() => {
+      if (this.stmts.selectNode.get(nodeName) === undefined) throw this.notFound(nodeName);
+      return this.createJoinTokenInTx(nodeName, token, now, audit);
+    }).immediate();
+  }
+
+  listJoinTokens(nodeName?: string): JoinTokenRecord[] {
+    return this.auth.listJoinTokens(nodeName);
+  }
+
+  joinToken(id: string): JoinTokenRecord | null {
+    return this.auth.joinToken(id);
+  }
+
+  redeemJoinToken(id: string, certificate: CertificateRecord, audit: AuditContext): boolean {
+    return this.redeemTx.immediate(id, certificate, audit);
+  }
+
+  addCertificate(certificate: CertificateRecord, audit: AuditContext, action: string): void {
+    this.db.transaction(() => {
+      this.auth.insertCertificate(certificate);
+      this.auth.audit({ at: certificate.issuedAt, ...audit, action, target: certificate.nodeName, outcome: 'ok', detail: `certificate ${certificate.serial} until ${certificate.expiresAt.toISOString()}` });
+    }).immediate();
+  }
+
+  certificate(serial: string): CertificateRecord | null {
+    return this.auth.certificate(serial);
+  }
+
+  createApiKey(key: ApiKeyRecord, audit: AuditContext): ApiKeyRecord {
+    return this.db.transaction(() => {
+      const created = this.auth.insertApiKey(key);
+      const expiry = key.expiresAt ? `expires ${key.expiresAt.toISOString()}` : 'never expires';
+      this.auth.audit({ at: key.createdAt, ...audit, action: 'create-api-key', target: `tk1.${key.id}`, outcome: 'ok', detail: `scope ${key.scope}, ${expiry}` });
+      return created;
+    }).immediate();
+  }
+
+  listApiKeys(): ApiKeyRecord[] {
+    return this.auth.listApiKeys();
+  }
+
+  apiKey(id: string): ApiKeyRecord | null {
+    return this.auth.apiKey(id);
+  }
+
+  revokeApiKey(id: string, now: Date, audit: AuditContext): ApiKeyRecord {
+    return this.db.transaction(() => {
+      const key = this.auth.revokeApiKey(id, now);
+      if (key === null) throw new NotFoundError(`API key tk1.${id} not found; \`tunctl apikey list\` shows the keys that exist`);
+      this.auth.audit({ at: now, ...audit, action: 'revoke-api-key', target: `tk1.${id}`, outcome: 'ok', detail: `scope ${key.scope}` });
+      return key;
+    }).immediate();
+  }
+
+  recordAudit(event: AuditEventInput): void {
+    this.auth.audit(event);
+  }
+
+  listAuditEvents(since: Date | null, limit: number): AuditEventRecord[] {
+    return this.auth.listAudit(since, limit);
   }
 
   recordRegistration(name: string, agentVersion: string, now: Date): NodeRecord {
@@ -454,6 +559,12 @@ export class SqliteStore implements Store {
       this.stmts.insertChange.run('remove', row.name, row.subnet_base, row.subnet_len, row.underlay_ip, now.getTime()).lastInsertRowid,
     );
     return { node: toNodeRecord(row), revision };
+  }
+
+  private createJoinTokenInTx(nodeName: string, token: NewJoinToken, now: Date, audit: AuditContext): JoinTokenRecord {
+    const created = this.auth.insertJoinToken({ ...token, nodeName, createdAt: now, createdBy: audit.actor });
+    this.auth.audit({ at: now, ...audit, action: 'create-join-token', target: nodeName, outcome: 'ok', detail: `token tj1.${token.id} expires ${token.expiresAt.toISOString()}` });
+    return created;
   }
 
   private changesSinceInTx(revision: number): ChangeRecord[] | null {

@@ -53,6 +53,68 @@ export interface AddNodeInput {
   readonly subnet?: Ipv4Cidr;
 }
 
+/** Who made a change, for the audit log: "local", "apikey:<id>", "node:<name>" or "anonymous". */
+export interface AuditContext {
+  readonly actor: string;
+  /** The caller's address as gRPC reports it. */
+  readonly peer: string;
+}
+
+export type AuditOutcome = 'ok' | 'denied';
+
+export interface AuditEventInput {
+  readonly at: Date;
+  readonly actor: string;
+  readonly action: string;
+  readonly target: string;
+  readonly outcome: AuditOutcome;
+  readonly detail?: string;
+  readonly peer?: string;
+}
+
+export interface AuditEventRecord extends Required<AuditEventInput> {
+  readonly id: number;
+}
+
+export interface NewJoinToken {
+  readonly id: string;
+  readonly secretHash: string;
+  readonly expiresAt: Date;
+}
+
+export interface JoinTokenRecord {
+  readonly id: string;
+  readonly nodeName: string;
+  readonly secretHash: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  readonly usedAt: Date | null;
+  readonly createdBy: string;
+}
+
+/** A node client certificate the controller issued; `serial` is upper-case hex. */
+export interface CertificateRecord {
+  readonly serial: string;
+  readonly nodeName: string;
+  readonly issuedAt: Date;
+  readonly expiresAt: Date;
+  readonly revokedAt: Date | null;
+  readonly revokeReason: string;
+}
+
+export type ApiKeyScope = 'read' | 'admin';
+
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly secretHash: string;
+  readonly scope: ApiKeyScope;
+  readonly description: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date | null;
+  readonly revokedAt: Date | null;
+  readonly createdBy: string;
+}
+
 export interface Store {
   /**
    * First start: validates and stores the configuration. Later starts: returns the stored
@@ -67,12 +129,15 @@ export interface Store {
    * InvalidArgumentError (bad subnet), AlreadyExistsError (name, underlay IP or subnet
    * taken), PoolExhaustedError (no free subnet).
    */
-  addNode(input: AddNodeInput, now: Date): { node: NodeRecord; revision: number };
+  addNode(input: AddNodeInput, now: Date, audit?: AuditContext, joinToken?: NewJoinToken): { node: NodeRecord; revision: number; joinToken?: JoinTokenRecord };
   /** Throws NotFoundError naming the node. */
   getNode(name: string): NodeRecord;
   listNodes(): NodeRecord[];
-  /** Deletes and appends a 'remove' change in one transaction; NotFoundError if absent. */
-  removeNode(name: string): { node: NodeRecord; revision: number };
+  /**
+   * Deletes, appends a 'remove' change, deletes the node's join tokens and revokes its
+   * certificates, in one transaction; NotFoundError if absent.
+   */
+  removeNode(name: string, audit?: AuditContext): { node: NodeRecord; revision: number; revokedCertificates: number };
   /** Records that an agent registered as this node (NotFoundError if absent). */
   recordRegistration(name: string, agentVersion: string, now: Date): NodeRecord;
 
@@ -85,6 +150,30 @@ export interface Store {
   compactChanges(keepLast: number): number;
   /** How many subnets the pool has and how many are assigned. */
   poolUsage(): { total: number; used: number };
+
+  /** A fresh join token for an existing node (NotFoundError otherwise), audited. */
+  createJoinToken(nodeName: string, token: NewJoinToken, now: Date, audit: AuditContext): JoinTokenRecord;
+  /** All tokens (or one node's), newest first. */
+  listJoinTokens(nodeName?: string): JoinTokenRecord[];
+  joinToken(id: string): JoinTokenRecord | null;
+  /**
+   * Marks the token used and records the certificate issued for it, in one transaction;
+   * returns false (changing nothing) if another join used the token first.
+   */
+  redeemJoinToken(id: string, certificate: CertificateRecord, audit: AuditContext): boolean;
+  /** Records a certificate issued on renewal, audited. */
+  addCertificate(certificate: CertificateRecord, audit: AuditContext, action: string): void;
+  certificate(serial: string): CertificateRecord | null;
+
+  createApiKey(key: ApiKeyRecord, audit: AuditContext): ApiKeyRecord;
+  listApiKeys(): ApiKeyRecord[];
+  apiKey(id: string): ApiKeyRecord | null;
+  /** Sets revoked_at (NotFoundError if unknown; a second revoke keeps the first time). */
+  revokeApiKey(id: string, now: Date, audit: AuditContext): ApiKeyRecord;
+
+  recordAudit(event: AuditEventInput): void;
+  /** Newest first. */
+  listAuditEvents(since: Date | null, limit: number): AuditEventRecord[];
 
   close(): void;
 }

@@ -1,15 +1,30 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { MessageTypeDefinition } from '@grpc/proto-loader';
+import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from './google/protobuf/Timestamp';
 import type { AddNodeRequest as _tunctl_v1_AddNodeRequest, AddNodeRequest__Output as _tunctl_v1_AddNodeRequest__Output } from './tunctl/v1/AddNodeRequest';
 import type { AddNodeResponse as _tunctl_v1_AddNodeResponse, AddNodeResponse__Output as _tunctl_v1_AddNodeResponse__Output } from './tunctl/v1/AddNodeResponse';
 import type { AdminServiceClient as _tunctl_v1_AdminServiceClient, AdminServiceDefinition as _tunctl_v1_AdminServiceDefinition } from './tunctl/v1/AdminService';
 import type { AgentServiceClient as _tunctl_v1_AgentServiceClient, AgentServiceDefinition as _tunctl_v1_AgentServiceDefinition } from './tunctl/v1/AgentService';
+import type { ApiKey as _tunctl_v1_ApiKey, ApiKey__Output as _tunctl_v1_ApiKey__Output } from './tunctl/v1/ApiKey';
+import type { AuditEvent as _tunctl_v1_AuditEvent, AuditEvent__Output as _tunctl_v1_AuditEvent__Output } from './tunctl/v1/AuditEvent';
+import type { CreateApiKeyRequest as _tunctl_v1_CreateApiKeyRequest, CreateApiKeyRequest__Output as _tunctl_v1_CreateApiKeyRequest__Output } from './tunctl/v1/CreateApiKeyRequest';
+import type { CreateApiKeyResponse as _tunctl_v1_CreateApiKeyResponse, CreateApiKeyResponse__Output as _tunctl_v1_CreateApiKeyResponse__Output } from './tunctl/v1/CreateApiKeyResponse';
+import type { CreateJoinTokenRequest as _tunctl_v1_CreateJoinTokenRequest, CreateJoinTokenRequest__Output as _tunctl_v1_CreateJoinTokenRequest__Output } from './tunctl/v1/CreateJoinTokenRequest';
+import type { CreateJoinTokenResponse as _tunctl_v1_CreateJoinTokenResponse, CreateJoinTokenResponse__Output as _tunctl_v1_CreateJoinTokenResponse__Output } from './tunctl/v1/CreateJoinTokenResponse';
 import type { GetNetworkRequest as _tunctl_v1_GetNetworkRequest, GetNetworkRequest__Output as _tunctl_v1_GetNetworkRequest__Output } from './tunctl/v1/GetNetworkRequest';
 import type { GetNetworkResponse as _tunctl_v1_GetNetworkResponse, GetNetworkResponse__Output as _tunctl_v1_GetNetworkResponse__Output } from './tunctl/v1/GetNetworkResponse';
 import type { GetNodeRequest as _tunctl_v1_GetNodeRequest, GetNodeRequest__Output as _tunctl_v1_GetNodeRequest__Output } from './tunctl/v1/GetNodeRequest';
 import type { GetNodeResponse as _tunctl_v1_GetNodeResponse, GetNodeResponse__Output as _tunctl_v1_GetNodeResponse__Output } from './tunctl/v1/GetNodeResponse';
+import type { JoinRequest as _tunctl_v1_JoinRequest, JoinRequest__Output as _tunctl_v1_JoinRequest__Output } from './tunctl/v1/JoinRequest';
+import type { JoinResponse as _tunctl_v1_JoinResponse, JoinResponse__Output as _tunctl_v1_JoinResponse__Output } from './tunctl/v1/JoinResponse';
+import type { JoinToken as _tunctl_v1_JoinToken, JoinToken__Output as _tunctl_v1_JoinToken__Output } from './tunctl/v1/JoinToken';
+import type { ListApiKeysRequest as _tunctl_v1_ListApiKeysRequest, ListApiKeysRequest__Output as _tunctl_v1_ListApiKeysRequest__Output } from './tunctl/v1/ListApiKeysRequest';
+import type { ListApiKeysResponse as _tunctl_v1_ListApiKeysResponse, ListApiKeysResponse__Output as _tunctl_v1_ListApiKeysResponse__Output } from './tunctl/v1/ListApiKeysResponse';
+import type { ListAuditEventsRequest as _tunctl_v1_ListAuditEventsRequest, ListAuditEventsRequest__Output as _tunctl_v1_ListAuditEventsRequest__Output } from './tunctl/v1/ListAuditEventsRequest';
+import type { ListAuditEventsResponse as _tunctl_v1_ListAuditEventsResponse, ListAuditEventsResponse__Output as _tunctl_v1_ListAuditEventsResponse__Output } from './tunctl/v1/ListAuditEventsResponse';
+import type { ListJoinTokensRequest as _tunctl_v1_ListJoinTokensRequest, ListJoinTokensRequest__Output as _tunctl_v1_ListJoinTokensRequest__Output } from './tunctl/v1/ListJoinTokensRequest';
+import type { ListJoinTokensResponse as _tunctl_v1_ListJoinTokensResponse, ListJoinTokensResponse__Output as _tunctl_v1_ListJoinTokensResponse__Output } from './tunctl/v1/ListJoinTokensResponse';
 import type { ListNodesRequest as _tunctl_v1_ListNodesRequest, ListNodesRequest__Output as _tunctl_v1_ListNodesRequest__Output } from './tunctl/v1/ListNodesRequest';
 import type { ListNodesResponse as _tunctl_v1_ListNodesResponse, ListNodesResponse__Output as _tunctl_v1_ListNodesResponse__Output } from './tunctl/v1/ListNodesResponse';
 import type { ListRoutesRequest as _tunctl_v1_ListRoutesRequest, ListRoutesRequest__Output as _tunctl_v1_ListRoutesRequest__Output } from './tunctl/v1/ListRoutesRequest';
@@ -20,6 +35,9 @@ import type { RegisterRequest as _tunctl_v1_RegisterRequest, RegisterRequest__Ou
 import type { RegisterResponse as _tunctl_v1_RegisterResponse, RegisterResponse__Output as _tunctl_v1_RegisterResponse__Output } from './tunctl/v1/RegisterResponse';
 import type { RemoveNodeRequest as _tunctl_v1_RemoveNodeRequest, RemoveNodeRequest__Output as _tunctl_v1_RemoveNodeRequest__Output } from './tunctl/v1/RemoveNodeRequest';
 import type { RemoveNodeResponse as _tunctl_v1_RemoveNodeResponse, RemoveNodeResponse__Output as _tunctl_v1_RemoveNodeResponse__Output } from './tunctl/v1/RemoveNodeResponse';
+import type { RenewCertificateRequest as _tunctl_v1_RenewCertificateRequest, RenewCertificateRequest__Output as _tunctl_v1_RenewCertificateRequest__Output } from './tunctl/v1/RenewCertificateRequest';
+import type { RevokeApiKeyRequest as _tunctl_v1_RevokeApiKeyRequest, RevokeApiKeyRequest__Output as _tunctl_v1_RevokeApiKeyRequest__Output } from './tunctl/v1/RevokeApiKeyRequest';
+import type { RevokeApiKeyResponse as _tunctl_v1_RevokeApiKeyResponse, RevokeApiKeyResponse__Output as _tunctl_v1_RevokeApiKeyResponse__Output } from './tunctl/v1/RevokeApiKeyResponse';
 import type { Route as _tunctl_v1_Route, Route__Output as _tunctl_v1_Route__Output } from './tunctl/v1/Route';
 import type { RouteChange as _tunctl_v1_RouteChange, RouteChange__Output as _tunctl_v1_RouteChange__Output } from './tunctl/v1/RouteChange';
 import type { WatchRequest as _tunctl_v1_WatchRequest, WatchRequest__Output as _tunctl_v1_WatchRequest__Output } from './tunctl/v1/WatchRequest';
@@ -41,10 +59,26 @@ export interface ProtoGrpcType {
       AddNodeResponse: MessageTypeDefinition<_tunctl_v1_AddNodeResponse, _tunctl_v1_AddNodeResponse__Output>
       AdminService: SubtypeConstructor<typeof grpc.Client, _tunctl_v1_AdminServiceClient> & { service: _tunctl_v1_AdminServiceDefinition }
       AgentService: SubtypeConstructor<typeof grpc.Client, _tunctl_v1_AgentServiceClient> & { service: _tunctl_v1_AgentServiceDefinition }
+      ApiKey: MessageTypeDefinition<_tunctl_v1_ApiKey, _tunctl_v1_ApiKey__Output>
+      ApiKeyScope: EnumTypeDefinition
+      AuditEvent: MessageTypeDefinition<_tunctl_v1_AuditEvent, _tunctl_v1_AuditEvent__Output>
+      CreateApiKeyRequest: MessageTypeDefinition<_tunctl_v1_CreateApiKeyRequest, _tunctl_v1_CreateApiKeyRequest__Output>
+      CreateApiKeyResponse: MessageTypeDefinition<_tunctl_v1_CreateApiKeyResponse, _tunctl_v1_CreateApiKeyResponse__Output>
+      CreateJoinTokenRequest: MessageTypeDefinition<_tunctl_v1_CreateJoinTokenRequest, _tunctl_v1_CreateJoinTokenRequest__Output>
+      CreateJoinTokenResponse: MessageTypeDefinition<_tunctl_v1_CreateJoinTokenResponse, _tunctl_v1_CreateJoinTokenResponse__Output>
       GetNetworkRequest: MessageTypeDefinition<_tunctl_v1_GetNetworkRequest, _tunctl_v1_GetNetworkRequest__Output>
       GetNetworkResponse: MessageTypeDefinition<_tunctl_v1_GetNetworkResponse, _tunctl_v1_GetNetworkResponse__Output>
       GetNodeRequest: MessageTypeDefinition<_tunctl_v1_GetNodeRequest, _tunctl_v1_GetNodeRequest__Output>
       GetNodeResponse: MessageTypeDefinition<_tunctl_v1_GetNodeResponse, _tunctl_v1_GetNodeResponse__Output>
+      JoinRequest: MessageTypeDefinition<_tunctl_v1_JoinRequest, _tunctl_v1_JoinRequest__Output>
+      JoinResponse: MessageTypeDefinition<_tunctl_v1_JoinResponse, _tunctl_v1_JoinResponse__Output>
+      JoinToken: MessageTypeDefinition<_tunctl_v1_JoinToken, _tunctl_v1_JoinToken__Output>
+      ListApiKeysRequest: MessageTypeDefinition<_tunctl_v1_ListApiKeysRequest, _tunctl_v1_ListApiKeysRequest__Output>
+      ListApiKeysResponse: MessageTypeDefinition<_tunctl_v1_ListApiKeysResponse, _tunctl_v1_ListApiKeysResponse__Output>
+      ListAuditEventsRequest: MessageTypeDefinition<_tunctl_v1_ListAuditEventsRequest, _tunctl_v1_ListAuditEventsRequest__Output>
+      ListAuditEventsResponse: MessageTypeDefinition<_tunctl_v1_ListAuditEventsResponse, _tunctl_v1_ListAuditEventsResponse__Output>
+      ListJoinTokensRequest: MessageTypeDefinition<_tunctl_v1_ListJoinTokensRequest, _tunctl_v1_ListJoinTokensRequest__Output>
+      ListJoinTokensResponse: MessageTypeDefinition<_tunctl_v1_ListJoinTokensResponse, _tunctl_v1_ListJoinTokensResponse__Output>
       ListNodesRequest: MessageTypeDefinition<_tunctl_v1_ListNodesRequest, _tunctl_v1_ListNodesRequest__Output>
       ListNodesResponse: MessageTypeDefinition<_tunctl_v1_ListNodesResponse, _tunctl_v1_ListNodesResponse__Output>
       ListRoutesRequest: MessageTypeDefinition<_tunctl_v1_ListRoutesRequest, _tunctl_v1_ListRoutesRequest__Output>
@@ -55,6 +89,9 @@ export interface ProtoGrpcType {
       RegisterResponse: MessageTypeDefinition<_tunctl_v1_RegisterResponse, _tunctl_v1_RegisterResponse__Output>
       RemoveNodeRequest: MessageTypeDefinition<_tunctl_v1_RemoveNodeRequest, _tunctl_v1_RemoveNodeRequest__Output>
       RemoveNodeResponse: MessageTypeDefinition<_tunctl_v1_RemoveNodeResponse, _tunctl_v1_RemoveNodeResponse__Output>
+      RenewCertificateRequest: MessageTypeDefinition<_tunctl_v1_RenewCertificateRequest, _tunctl_v1_RenewCertificateRequest__Output>
+      RevokeApiKeyRequest: MessageTypeDefinition<_tunctl_v1_RevokeApiKeyRequest, _tunctl_v1_RevokeApiKeyRequest__Output>
+      RevokeApiKeyResponse: MessageTypeDefinition<_tunctl_v1_RevokeApiKeyResponse, _tunctl_v1_RevokeApiKeyResponse__Output>
       Route: MessageTypeDefinition<_tunctl_v1_Route, _tunctl_v1_Route__Output>
       RouteChange: MessageTypeDefinition<_tunctl_v1_RouteChange, _tunctl_v1_RouteChange__Output>
       WatchRequest: MessageTypeDefinition<_tunctl_v1_WatchRequest, _tunctl_v1_WatchRequest__Output>

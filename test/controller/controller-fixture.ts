@@ -1,17 +1,35 @@
-// Starts a real controller on a free loopback port with a temporary data directory.
+// Starts a real controller on a free loopback port (TLS) and a local admin socket, with a
+// temporary data directory, and gives tests the clients a real deployment would have: an
+// admin client on the socket, and agents that joined with a token and hold a certificate.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AdminClient } from '../../cli/admin-client.js';
 import { parseCidr } from '../../common/cidr.js';
+import { controllerChannelCredentials } from '../../common/controller-tls.js';
 import { MemoryLogger } from '../../common/logger.js';
-import { Controller } from '../../controller/controller.js';
+import { Controller, type ControllerOptions } from '../../controller/controller.js';
 import type { NetworkConfigInput } from '../../controller/store/store.js';
+import { ControllerClient } from '../../node-agent/controller-client.js';
+import type { NodeCredentials } from '../../node-agent/identity/credential-files.js';
+import { joinController } from '../../node-agent/identity/join.js';
+import type { CreateJoinTokenResponse__Output } from '../../proto/gen/tunctl/v1/CreateJoinTokenResponse.js';
 
 export interface ControllerFixture {
   controller: Controller;
+  /** host:port of the TLS listener. */
   address: string;
+  adminSocket: string;
   dataDir: string;
   logger: MemoryLogger;
+  /** An admin client on the local socket (no key needed). */
+  admin(): Promise<AdminClient>;
+  /** A fresh join token for an existing node. */
+  createJoinToken(admin: AdminClient, nodeName: string, ttlSeconds?: number): Promise<string>;
+  /** Joins as `nodeName` (which must exist) with a fresh token, like an agent's first start. */
+  join(admin: AdminClient, nodeName: string): Promise<NodeCredentials>;
+  /** An agent client presenting these credentials. */
+  agentClient(credentials: NodeCredentials): ControllerClient;
   /** Stops the controller (keeps the data directory). */
   stop(): Promise<void>;
   /** Starts a new controller on the same data directory and port. */
@@ -25,23 +43,43 @@ export function networkInput(cidr = '10.244.0.0/16', subnetLen = 24): NetworkCon
 }
 
 export async function startController(
-  options: { network?: NetworkConfigInput; heartbeatIntervalMs?: number; changelogRetention?: number } = {},
+  options: { network?: NetworkConfigInput; heartbeatIntervalMs?: number; changelogRetention?: number } & Partial<Pick<ControllerOptions, 'nodeCertLifetimeMs' | 'now'>> = {},
 ): Promise<ControllerFixture> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tunctl-ctl-'));
+  const adminSocket = join(dataDir, 'admin.sock');
   const logger = new MemoryLogger();
   const network = options.network ?? networkInput();
   const start = (listen: string) =>
-    Controller.start({ listen, dataDir, network, heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5000, changelogRetention: options.changelogRetention, logger });
+    Controller.start({
+      listen,
+      adminSocket,
+      dataDir,
+      network,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5000,
+      changelogRetention: options.changelogRetention,
+      nodeCertLifetimeMs: options.nodeCertLifetimeMs,
+      now: options.now,
+      logger,
+    });
   let controller = await start('127.0.0.1:0');
   const port = controller.port;
+  const address = `127.0.0.1:${port}`;
   const fixture: ControllerFixture = {
     controller,
-    address: `127.0.0.1:${port}`,
+    address,
+    adminSocket,
     dataDir,
     logger,
+    admin: () => AdminClient.connect({ kind: 'unix', path: adminSocket }),
+    createJoinToken: async (admin, nodeName, ttlSeconds = 0) => {
+      const res = await admin.call<object, CreateJoinTokenResponse__Output>('CreateJoinToken', { nodeName, ttlSeconds });
+      return res.joinToken!.token;
+    },
+    join: async (admin, nodeName) => joinController(address, await fixture.createJoinToken(admin, nodeName)),
+    agentClient: (credentials) => new ControllerClient(address, controllerChannelCredentials(credentials.caPem, credentials)),
     stop: () => controller.stop(500),
     restart: async () => {
-      controller = await start(`127.0.0.1:${port}`);
+      controller = await start(address);
       fixture.controller = controller;
     },
     dispose: async () => {

@@ -7,7 +7,8 @@ import * as protoLoader from '@grpc/proto-loader';
 import { service as healthService } from 'grpc-health-check';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { AdminClient } from '../../cli/admin-client.js';
+import type { AdminClient } from '../../cli/admin-client.js';
+import { CONTROLLER_CHANNEL_OPTIONS, controllerChannelCredentials } from '../../common/controller-tls.js';
 import { MemoryLogger } from '../../common/logger.js';
 import { ControllerCallError, ControllerClient, type WatchEvent } from '../../node-agent/controller-client.js';
 import { AgentRouteTable } from '../../node-agent/route-table.js';
@@ -43,7 +44,7 @@ describe('AdminService over gRPC', () => {
   let admin: AdminClient;
   before(async () => {
     fx = await startController();
-    admin = new AdminClient(fx.address);
+    admin = await fx.admin();
   });
   after(async () => {
     admin.close();
@@ -130,7 +131,7 @@ describe('AdminService over gRPC', () => {
 
   test('200 simultaneous AddNode calls get 200 distinct subnets', async () => {
     const fx2 = await startController({ network: networkInput('10.50.0.0/16', 24) });
-    const client = new AdminClient(fx2.address);
+    const client = await fx2.admin();
     try {
       const results = await Promise.all(
         Array.from({ length: 200 }, (_, i) =>
@@ -149,7 +150,7 @@ describe('AdminService over gRPC', () => {
 
   test('a full pool gives RESOURCE_EXHAUSTED and says so', async () => {
     const fx2 = await startController({ network: networkInput('10.60.0.0/23', 24) });
-    const client = new AdminClient(fx2.address);
+    const client = await fx2.admin();
     try {
       await client.call('AddNode', { name: 'p1', underlayIp: '192.168.70.1' });
       await client.call('AddNode', { name: 'p2', underlayIp: '192.168.70.2' });
@@ -164,7 +165,8 @@ describe('AdminService over gRPC', () => {
 
   test('health service reports SERVING; reflection lists the tunctl services', async () => {
     const HealthClient = grpc.makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
-    const health = new HealthClient(fx.address, grpc.credentials.createInsecure()) as unknown as {
+    const tls = controllerChannelCredentials(fx.controller.ca.certificatePem);
+    const health = new HealthClient(fx.address, tls, CONTROLLER_CHANNEL_OPTIONS) as unknown as {
       Check(req: { service: string }, cb: (err: grpc.ServiceError | null, res: { status: string }) => void): void;
       close(): void;
     };
@@ -178,14 +180,14 @@ describe('AdminService over gRPC', () => {
     const reflectionProto = join(dirname(require.resolve('@grpc/reflection/package.json')), 'build/proto/grpc/reflection/v1/reflection.proto');
     const def = protoLoader.loadSync(reflectionProto, { keepCase: true });
     const pkg = grpc.loadPackageDefinition(def) as unknown as {
-      grpc: { reflection: { v1: { ServerReflection: new (addr: string, creds: grpc.ChannelCredentials) => grpc.Client & { ServerReflectionInfo(): grpc.ClientDuplexStream<object, ReflectionResponse> } } } };
+      grpc: { reflection: { v1: { ServerReflection: new (addr: string, creds: grpc.ChannelCredentials, options: grpc.ChannelOptions) => grpc.Client & { ServerReflectionInfo(): grpc.ClientDuplexStream<object, ReflectionResponse> } } } };
     };
     interface ReflectionResponse {
       list_services_response?: { service: { name: string }[] };
       file_descriptor_response?: { file_descriptor_proto: Buffer[] };
       error_response?: { error_message: string };
     }
-    const reflection = new pkg.grpc.reflection.v1.ServerReflection(fx.address, grpc.credentials.createInsecure());
+    const reflection = new pkg.grpc.reflection.v1.ServerReflection(fx.address, tls, CONTROLLER_CHANNEL_OPTIONS);
     const ask = (request: object) =>
       new Promise<ReflectionResponse>((resolve, reject) => {
         const stream = reflection.ServerReflectionInfo();
@@ -214,9 +216,9 @@ describe('AgentService over gRPC', () => {
   let agent: ControllerClient;
   before(async () => {
     fx = await startController({ heartbeatIntervalMs: 200 });
-    admin = new AdminClient(fx.address);
-    agent = new ControllerClient(fx.address);
+    admin = await fx.admin();
     await admin.call('AddNode', { name: 'h1', underlayIp: '192.168.80.1' });
+    agent = fx.agentClient(await fx.join(admin, 'h1'));
   });
   after(async () => {
     agent.close();
@@ -224,7 +226,7 @@ describe('AgentService over gRPC', () => {
     await fx.dispose();
   });
 
-  test('Register returns the subnet, network, MTU and port; refuses unknown nodes and wrong addresses', async () => {
+  test('Register returns the subnet, network, MTU and port; refuses other nodes and wrong addresses', async () => {
     const reg = await agent.register('h1', '192.168.80.1', 1500, 'test');
     assert.equal(reg.subnet.prefixLen, 24);
     assert.equal(reg.tunMtu, 1472);
@@ -238,7 +240,9 @@ describe('AgentService over gRPC', () => {
     assert.equal(node.node!.agentVersion, 'test');
     assert.ok(node.node!.lastRegisteredAt);
 
-    await expectStatus(agent.register('nobody', '192.168.80.9', 1500, 'test'), grpc.status.NOT_FOUND, /tunctl add-node nobody --underlay-ip/);
+    await expectStatus(agent.register('nobody', '192.168.80.9', 1500, 'test'), grpc.status.PERMISSION_DENIED, /certificate is for node "h1"; it cannot act as node "nobody"/);
+    const byName = await agent.register('', '', 1500, 'test');
+    assert.equal(byName.nodeName, 'h1', 'an empty node_name means the node the certificate names');
     await expectStatus(agent.register('h1', '192.168.80.77', 1500, 'test'), grpc.status.FAILED_PRECONDITION, /added with underlay address 192\.168\.80\.1 but this agent uses 192\.168\.80\.77/);
     await expectStatus(agent.register('h1', '192.168.80.1', 300, 'test'), grpc.status.FAILED_PRECONDITION, /MTU/);
     await expectStatus(agent.register('BAD', '192.168.80.1', 1500, 'test'), grpc.status.INVALID_ARGUMENT, /invalid/);
@@ -249,11 +253,11 @@ describe('AgentService over gRPC', () => {
     assert.equal(stored.node!.agentVersion, 'test', 'a refused registration stored nothing');
   });
 
-  test('Watch of an unknown node is refused with NOT_FOUND', async () => {
+  test('Watch of another node is refused with PERMISSION_DENIED', async () => {
     const w = collectWatch(agent, 'nobody', 0);
     await waitFor('watch to end', () => w.ended() !== undefined);
-    assert.equal(w.ended()!.code, grpc.status.NOT_FOUND);
-    assert.match(w.ended()!.message, /tunctl add-node nobody/);
+    assert.equal(w.ended()!.code, grpc.status.PERMISSION_DENIED);
+    assert.match(w.ended()!.message, /cannot act as node "nobody"/);
   });
 
   test('Watch sends a snapshot, then one delta per change, then heartbeats; resume skips the snapshot', async () => {
@@ -292,9 +296,11 @@ describe('AgentService over gRPC', () => {
 
   test('a second watch for the same node supersedes the first; removing the node ends its watch', async () => {
     await admin.call('AddNode', { name: 'h3', underlayIp: '192.168.80.3' });
-    const first = collectWatch(agent, 'h3', 0);
+    const h3 = await fx.join(admin, 'h3');
+    const one = fx.agentClient(h3);
+    const first = collectWatch(one, 'h3', 0);
     await waitFor('first snapshot', () => first.events.length >= 1);
-    const other = new ControllerClient(fx.address);
+    const other = fx.agentClient(h3);
     const second = collectWatch(other, 'h3', 0);
     await waitFor('first superseded', () => first.ended() !== undefined);
     assert.equal(first.ended()!.code, grpc.status.ABORTED);
@@ -304,16 +310,17 @@ describe('AgentService over gRPC', () => {
     assert.equal(second.ended()!.code, grpc.status.NOT_FOUND);
     assert.match(second.ended()!.message, /removed/);
     other.close();
+    one.close();
   });
 });
 
 test('an agent reconnects after a controller restart on the same database, with no subnet changed', async () => {
   const fx = await startController({ heartbeatIntervalMs: 200 });
-  const admin = new AdminClient(fx.address);
-  const client = new ControllerClient(fx.address);
+  let admin = await fx.admin();
+  await admin.call('AddNode', { name: 'r1', underlayIp: '192.168.90.1' });
+  const client = fx.agentClient(await fx.join(admin, 'r1'));
   const stop = new AbortController();
   try {
-    await admin.call('AddNode', { name: 'r1', underlayIp: '192.168.90.1' });
     await admin.call('AddNode', { name: 'r2', underlayIp: '192.168.90.2' });
     const before = await admin.call<object, ListNodesResponse__Output>('ListNodes', {});
     const table = new AgentRouteTable();
@@ -331,7 +338,9 @@ test('an agent reconnects after a controller restart on the same database, with 
     await waitFor('initial table', () => table.size === 2);
 
     await fx.stop();
+    admin.close();
     await fx.restart();
+    admin = await fx.admin();
     const after = await admin.call<object, ListNodesResponse__Output>('ListNodes', {});
     assert.deepEqual(
       after.nodes.map((n) => [n.name, n.subnet]),
@@ -369,10 +378,10 @@ test('a restart with a different --network is refused with a message that says w
 
 test('the changelog is compacted; an agent behind the retained changes gets a snapshot, one inside them only deltas', async () => {
   const fx = await startController({ changelogRetention: 2 });
-  const admin = new AdminClient(fx.address);
-  const client = new ControllerClient(fx.address);
+  const admin = await fx.admin();
+  for (let i = 1; i <= 5; i++) await admin.call('AddNode', { name: `c${i}`, underlayIp: `192.168.91.${i}` });
+  const client = fx.agentClient(await fx.join(admin, 'c1'));
   try {
-    for (let i = 1; i <= 5; i++) await admin.call('AddNode', { name: `c${i}`, underlayIp: `192.168.91.${i}` });
     await fx.stop();
     await fx.restart(); // compacts at start: revisions 4 and 5 remain
     assert.equal(fx.controller.store.changesSince(1), null);

@@ -5,10 +5,12 @@ export interface AddNodeRequest {
   'name'?: (string);
   'underlayIp'?: (string);
   'subnet'?: (string);
+  'joinTokenTtlSeconds'?: (number);
 }
 
 export interface AddNodeRequest__Output {
   'name': (string);
   'underlayIp': (string);
   'subnet': (string);
+  'joinTokenTtlSeconds': (number);
 }

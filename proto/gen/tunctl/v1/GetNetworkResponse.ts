@@ -8,6 +8,7 @@ export interface GetNetworkResponse {
   'subnetsTotal'?: (number | string | Long);
   'subnetsUsed'?: (number | string | Long);
   'revision'?: (number | string | Long);
+  'caFingerprint'?: (string);
 }
 
 export interface GetNetworkResponse__Output {
@@ -15,4 +16,5 @@ export interface GetNetworkResponse__Output {
   'subnetsTotal': (number);
   'subnetsUsed': (number);
   'revision': (number);
+  'caFingerprint': (string);
 }

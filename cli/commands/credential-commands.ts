@@ -1,0 +1,166 @@
+// create-join-token, list-join-tokens and apikey create|list|revoke: the credentials an
+// admin hands out. Secrets are printed once, by the command that creates them.
+import type { ApiKey__Output } from '../../proto/gen/tunctl/v1/ApiKey.js';
+import type { CreateApiKeyResponse__Output } from '../../proto/gen/tunctl/v1/CreateApiKeyResponse.js';
+import type { CreateJoinTokenResponse__Output } from '../../proto/gen/tunctl/v1/CreateJoinTokenResponse.js';
+import type { JoinToken__Output } from '../../proto/gen/tunctl/v1/JoinToken.js';
+import type { ListApiKeysResponse__Output } from '../../proto/gen/tunctl/v1/ListApiKeysResponse.js';
+import type { ListJoinTokensResponse__Output } from '../../proto/gen/tunctl/v1/ListJoinTokensResponse.js';
+import type { RevokeApiKeyResponse__Output } from '../../proto/gen/tunctl/v1/RevokeApiKeyResponse.js';
+import { withAdminClient } from '../admin-client.js';
+import { connectionFlags, CONTROLLER_HELP, CONTROLLER_OPTION, OUTPUT_HELP, OUTPUT_OPTION, type Command } from '../command.js';
+import { durationFlag } from '../flags.js';
+import { formatTable, parseOutputFormat, printJson, timestampToRfc3339, UsageError } from '../output.js';
+
+const DAY = 86400;
+export const TTL_HELP = '  --ttl DURATION     how long the join token is valid: 90s, 30m, 24h, 7d (default 24h)';
+
+/** What add-node and create-join-token print under the node line: the token, once, and what to do with it. */
+export function joinTokenInstructions(token: JoinToken__Output): string {
+  return [
+    `join token for ${token.nodeName} (shown once, valid until ${token.expiresAt ? timestampToRfc3339(token.expiresAt) : '?'}, works once):`,
+    `  ${token.token}`,
+    `on ${token.nodeName}, run:`,
+    `  TUNCTL_JOIN_TOKEN=${token.token} tunctl agent --controller <this controller's address>:7400`,
+    '',
+  ].join('\n');
+}
+
+const time = (ts: { seconds: number; nanos: number } | null | undefined, none = '-') => (ts ? timestampToRfc3339(ts) : none);
+
+export const createJoinToken: Command = {
+  name: 'create-join-token',
+  summary: 'issue a fresh one-time join token for a node',
+  positionals: ['NODE'],
+  help: ['usage: tunctl create-join-token NODE [--ttl DURATION] [--controller ADDR] [-o table|json]', '', TTL_HELP, CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
+  options: { ttl: { type: 'string' }, ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
+  async run(values, [nodeName]) {
+    const format = parseOutputFormat(values.output as string | undefined);
+    const ttlSeconds = durationFlag('ttl', values.ttl, 0, 366 * DAY);
+    const res = await withAdminClient(connectionFlags(values), (c) =>
+      c.call<object, CreateJoinTokenResponse__Output>('CreateJoinToken', { nodeName, ttlSeconds }),
+    );
+    if (format === 'json') printJson(res);
+    else process.stdout.write(joinTokenInstructions(res.joinToken!));
+    return 0;
+  },
+};
+
+function tokenState(token: JoinToken__Output, nowMs = Date.now()): string {
+  if (token.usedAt) return `used ${time(token.usedAt)}`;
+  if (token.expiresAt && token.expiresAt.seconds * 1000 <= nowMs) return 'expired';
+  return 'unused';
+}
+
+export const listJoinTokens: Command = {
+  name: 'list-join-tokens',
+  summary: 'list join tokens (without their secrets)',
+  positionals: [],
+  help: ['usage: tunctl list-join-tokens [--node NODE] [--controller ADDR] [-o table|json]', '', '  --node NODE        only this node\'s tokens', CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
+  options: { node: { type: 'string' }, ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
+  async run(values) {
+    const format = parseOutputFormat(values.output as string | undefined);
+    const res = await withAdminClient(connectionFlags(values), (c) =>
+      c.call<object, ListJoinTokensResponse__Output>('ListJoinTokens', { nodeName: (values.node as string | undefined) ?? '' }),
+    );
+    if (format === 'json') printJson(res);
+    else {
+      process.stdout.write(
+        formatTable(
+          ['ID', 'NODE', 'STATE', 'EXPIRES', 'CREATED', 'BY'],
+          res.joinTokens.map((t) => [`tj1.${t.id}`, t.nodeName, tokenState(t), time(t.expiresAt), time(t.createdAt), t.createdBy]),
+        ),
+      );
+    }
+    return 0;
+  },
+};
+
+function keyState(key: ApiKey__Output, nowMs = Date.now()): string {
+  if (key.revokedAt) return `revoked ${time(key.revokedAt)}`;
+  if (key.expiresAt && key.expiresAt.seconds * 1000 <= nowMs) return 'expired';
+  return 'active';
+}
+
+function scopeName(scope: string): string {
+  return scope === 'API_KEY_SCOPE_ADMIN' ? 'admin' : scope === 'API_KEY_SCOPE_READ' ? 'read' : scope;
+}
+
+export const apikeyCreate: Command = {
+  name: 'apikey create',
+  summary: 'create an API key for admin calls over the network (shown once)',
+  positionals: [],
+  help: [
+    'usage: tunctl apikey create --scope read|admin [--expires DURATION] [--description TEXT] [--controller ADDR] [-o table|json]',
+    '',
+    '  --scope read|admin     read: Get/List calls only; admin: everything (required)',
+    '  --expires DURATION     lifetime: 30m, 24h, 90d (default: never expires)',
+    '  --description TEXT     what the key is for, shown in `tunctl apikey list`',
+    CONTROLLER_HELP,
+    OUTPUT_HELP,
+  ].join('\n'),
+  options: { scope: { type: 'string' }, expires: { type: 'string' }, description: { type: 'string' }, ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
+  async run(values) {
+    const format = parseOutputFormat(values.output as string | undefined);
+    if (values.scope !== 'read' && values.scope !== 'admin') throw new UsageError('--scope must be "read" or "admin"');
+    const ttlSeconds = durationFlag('expires', values.expires, 0, 3650 * DAY);
+    const res = await withAdminClient(connectionFlags(values), (c) =>
+      c.call<object, CreateApiKeyResponse__Output>('CreateApiKey', {
+        scope: values.scope === 'admin' ? 'API_KEY_SCOPE_ADMIN' : 'API_KEY_SCOPE_READ',
+        ttlSeconds,
+        description: (values.description as string | undefined) ?? '',
+      }),
+    );
+    if (format === 'json') printJson(res);
+    else {
+      const key = res.apiKey!;
+      process.stdout.write(
+        [
+          `API key tk1.${key.id} (scope ${scopeName(key.scope)}, ${key.expiresAt ? `expires ${time(key.expiresAt)}` : 'never expires'}); shown once:`,
+          `  ${key.key}`,
+          'use it from another host with:',
+          `  TUNCTL_API_KEY=${key.key} tunctl list-nodes --controller <this controller's address>:7400`,
+          '',
+        ].join('\n'),
+      );
+    }
+    return 0;
+  },
+};
+
+export const apikeyList: Command = {
+  name: 'apikey list',
+  summary: 'list API keys (without their secrets)',
+  positionals: [],
+  help: ['usage: tunctl apikey list [--controller ADDR] [-o table|json]', '', CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
+  options: { ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
+  async run(values) {
+    const format = parseOutputFormat(values.output as string | undefined);
+    const res = await withAdminClient(connectionFlags(values), (c) => c.call<object, ListApiKeysResponse__Output>('ListApiKeys', {}));
+    if (format === 'json') printJson(res);
+    else {
+      process.stdout.write(
+        formatTable(
+          ['ID', 'SCOPE', 'STATE', 'EXPIRES', 'CREATED', 'BY', 'DESCRIPTION'],
+          res.apiKeys.map((k) => [`tk1.${k.id}`, scopeName(k.scope), keyState(k), time(k.expiresAt, 'never'), time(k.createdAt), k.createdBy, k.description]),
+        ),
+      );
+    }
+    return 0;
+  },
+};
+
+export const apikeyRevoke: Command = {
+  name: 'apikey revoke',
+  summary: 'revoke an API key at once',
+  positionals: ['ID'],
+  help: ['usage: tunctl apikey revoke ID [--controller ADDR] [-o table|json]', '', '  ID is tk1.<id> as `tunctl apikey list` shows it', CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
+  options: { ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
+  async run(values, [id]) {
+    const format = parseOutputFormat(values.output as string | undefined);
+    const res = await withAdminClient(connectionFlags(values), (c) => c.call<object, RevokeApiKeyResponse__Output>('RevokeApiKey', { id }));
+    if (format === 'json') printJson(res);
+    else process.stdout.write(`API key tk1.${res.apiKey!.id} revoked at ${time(res.apiKey!.revokedAt)}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,76 @@
+// How tunctl's clients (the agent and the CLI) trust the controller. They know one thing in
+// advance: the fingerprint of the controller CA's public key, carried in the join token or
+// API key. Before sending any secret they open a plain TLS connection, find the CA with that
+// fingerprint in the certificate chain the controller presents, and check that it signed the
+// controller's certificate. From then on gRPC verifies the controller against that CA alone.
+import * as grpc from '@grpc/grpc-js';
+import { X509Certificate } from 'node:crypto';
+import * as tls from 'node:tls';
+import { spkiFingerprint } from './pki/x509.js';
+
+/** The name in every controller certificate; our clients check it whatever address they dial. */
+export const CONTROLLER_TLS_NAME = 'tunctl-controller';
+
+/** Channel options for a connection that verifies the controller by CA, not by the dialled address. */
+export const CONTROLLER_CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.ssl_target_name_override': CONTROLLER_TLS_NAME,
+  'grpc.default_authority': CONTROLLER_TLS_NAME,
+};
+
+export class ControllerTrustError extends Error {
+  override name = 'ControllerTrustError';
+}
+
+/** host and port of "host:port" or "[v6]:port". */
+export function splitTarget(target: string): { host: string; port: number } {
+  const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(target);
+  if (!match) throw new ControllerTrustError(`controller address must be host:port, got ${JSON.stringify(target)}`);
+  return { host: match[1]!, port: Number(match[2]) };
+}
+
+/** Fetches the controller's CA certificate (PEM), accepting it only if its key has `fingerprint`. */
+export function fetchPinnedCa(target: string, fingerprint: string, timeoutMs = 10_000): Promise<string> {
+  const { host, port } = splitTarget(target);
+  return new Promise((resolve, reject) => {
+    // Not verified by the TLS layer on purpose: we verify against the pin below, and send nothing.
+    const socket = tls.connect({ host, port, servername: CONTROLLER_TLS_NAME, rejectUnauthorized: false, ALPNProtocols: ['h2'] });
+    const timer = setTimeout(() => socket.destroy(new Error(`no TLS handshake within ${timeoutMs} ms`)), timeoutMs);
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new ControllerTrustError(`cannot reach the controller at ${target} (${err.code ?? err.message})`));
+    });
+    socket.once('secureConnect', () => {
+      clearTimeout(timer);
+      try {
+        resolve(pinnedCaFromChain(socket.getPeerCertificate(true), fingerprint, target));
+      } catch (err) {
+        reject(err);
+      } finally {
+        socket.destroy();
+      }
+    });
+  });
+}
+
+function pinnedCaFromChain(leaf: tls.DetailedPeerCertificate, fingerprint: string, target: string): string {
+  if (!leaf?.raw) throw new ControllerTrustError(`the controller at ${target} presented no certificate`);
+  const leafCert = new X509Certificate(leaf.raw);
+  const seen: string[] = [];
+  for (let cert: tls.DetailedPeerCertificate | undefined = leaf; cert?.raw; cert = cert.issuerCertificate === cert ? undefined : cert.issuerCertificate) {
+    const candidate = new X509Certificate(cert.raw);
+    const candidateFingerprint = spkiFingerprint(candidate.publicKey);
+    seen.push(candidateFingerprint);
+    if (candidateFingerprint === fingerprint && candidate.ca && leafCert.verify(candidate.publicKey)) return candidate.toString();
+  }
+  throw new ControllerTrustError(
+    `the controller at ${target} is not the one this credential was made for: it presents CA fingerprint(s) ${seen.join(', ')}, ` +
+      `the credential pins ${fingerprint}; check the address, or get a token or key from this controller`,
+  );
+}
+
+/** TLS channel credentials trusting only the controller's CA, with an optional client certificate. */
+export function controllerChannelCredentials(caPem: string, client?: { keyPem: string; certificatePem: string }): grpc.ChannelCredentials {
+  return client
+    ? grpc.credentials.createSsl(Buffer.from(caPem), Buffer.from(client.keyPem), Buffer.from(client.certificatePem))
+    : grpc.credentials.createSsl(Buffer.from(caPem));
+}

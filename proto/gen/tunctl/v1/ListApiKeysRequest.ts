@@ -1,0 +1,8 @@
+// Original file: proto/tunctl/v1/tunctl.proto
+
+
+export interface ListApiKeysRequest {
+}
+
+export interface ListApiKeysRequest__Output {
+}
