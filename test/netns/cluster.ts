@@ -24,6 +24,8 @@ export interface Host {
   /** The container's address: .2 in the node's subnet. */
   readonly containerIp: string;
   readonly stateDir: string;
+  /** The one-time join token add-node printed for this node. */
+  joinToken: string;
   agent?: ChildProcess;
 }
 
@@ -37,6 +39,8 @@ export interface ClusterOptions {
 
 export class Cluster {
   readonly controllerAddress = `${CONTROLLER_IP}:${CONTROLLER_PORT}`;
+  /** The controller's local admin socket, which `tunctl` uses here as on a controller host. */
+  readonly adminSocket: string;
   readonly hosts = new Map<string, Host>();
   private readonly lab: NetnsLab;
   private readonly workDir: string;
@@ -49,6 +53,7 @@ export class Cluster {
     this.lab = options.lab;
     this.workDir = options.workDir;
     mkdirSync(this.workDir, { recursive: true });
+    this.adminSocket = join(this.workDir, 'controller.sock');
   }
 
   /** The switch namespace with its bridge, and the controller listening on it. */
@@ -65,6 +70,7 @@ export class Cluster {
     this.controller = this.spawnLogged(this.switchNs, 'controller', [
       'controller',
       '--listen', this.controllerAddress,
+      '--admin-socket', this.adminSocket,
       '--data-dir', join(this.workDir, 'controller'),
       '--network', this.options.network ?? '10.244.0.0/16',
       '--heartbeat-interval', String(this.options.heartbeatIntervalMs ?? 1000),
@@ -72,9 +78,9 @@ export class Cluster {
     await waitFor('the controller to answer', async () => (await this.tunctl(['network'])).code === 0, 20_000, 200);
   }
 
-  /** Runs `tunctl ...` in the switch namespace against the controller. */
+  /** Runs `tunctl ...` in the switch namespace against the controller's admin socket. */
   tunctl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return this.lab.execStatus(this.switchNs, process.execPath, [TUNCTL, ...args, ...(needsController(args[0]) ? ['--controller', this.controllerAddress] : [])]);
+    return this.lab.execStatus(this.switchNs, process.execPath, [TUNCTL, ...args, ...(needsController(args[0]) ? ['--controller', `unix:${this.adminSocket}`] : [])]);
   }
 
   /** A host on the underlay, its node added with `tunctl add-node`, and one container. */
@@ -88,7 +94,8 @@ export class Cluster {
 
     const added = await this.tunctl(['add-node', name, '--underlay-ip', underlayIp, '-o', 'json']);
     if (added.code !== 0) throw new Error(`add-node ${name} failed: ${added.stderr}`);
-    const subnet = (JSON.parse(added.stdout) as { node: { subnet: string } }).node.subnet;
+    const response = JSON.parse(added.stdout) as { node: { subnet: string }; joinToken: { token: string } };
+    const subnet = response.node.subnet;
     const [base, len] = subnet.split('/') as [string, string];
     const prefix = base.split('.').slice(0, 3).join('.');
     const gatewayIp = `${prefix}.1`;
@@ -102,7 +109,7 @@ export class Cluster {
     await this.lab.exec(containerNs, 'ip', ['route', 'add', 'default', 'via', gatewayIp]);
     await this.lab.sysctl(ns, 'net.ipv4.conf.veth-c.proxy_arp', '1');
 
-    const host: Host = { name, ns, containerNs, underlayIp, subnet, containerIp, stateDir: join(this.workDir, `agent-${name}`) };
+    const host: Host = { name, ns, containerNs, underlayIp, subnet, containerIp, stateDir: join(this.workDir, `agent-${name}`), joinToken: response.joinToken.token };
     this.hosts.set(name, host);
     return host;
   }
@@ -111,6 +118,7 @@ export class Cluster {
     host.agent = this.spawnLogged(host.ns, `agent-${host.name}`, [
       'agent',
       '--name', host.name,
+      '--join-token', host.joinToken,
       '--controller', this.controllerAddress,
       '--state-dir', host.stateDir,
       '--route-check-interval', '1000',

@@ -33,13 +33,22 @@ test('containers on different hosts talk through tunctl with no manual routes', 
       assert.equal(back.received, 2, back.output);
     });
 
-    await t.test('an agent for a node nobody added, or with an address the host lacks, exits 1 saying what to do', async () => {
-      const run = (args: string[]) =>
-        lab.execStatus(h1.ns, process.execPath, [TUNCTL, 'agent', '--controller', cluster.controllerAddress, '--tun', 'tunx', '--state-dir', join(workDir, 'bad-agent'), ...args], 20_000);
-      const ghost = await run(['--name', 'ghost']);
+    await t.test('an agent without a valid token, or with an address the host lacks, exits 1 saying what to do', async () => {
+      const run = (args: string[], dir = 'bad-agent') =>
+        lab.execStatus(h1.ns, process.execPath, [TUNCTL, 'agent', '--controller', cluster.controllerAddress, '--tun', 'tunx', '--state-dir', join(workDir, dir), ...args], 20_000);
+      const noToken = await run([]);
+      assert.equal(noToken.code, 1);
+      assert.match(noToken.stderr, /no join token: run `tunctl create-join-token NODE`/);
+      const used = await run(['--join-token', h1.joinToken]);
+      assert.equal(used.code, 1);
+      assert.match(used.stderr, /join token tj1\.[0-9a-f]{16} was already used at/);
+      const ghost = await cluster.tunctl(['create-join-token', 'ghost']);
       assert.equal(ghost.code, 1);
-      assert.match(ghost.stderr, /node "ghost" is not known to the controller; add it first with `tunctl add-node ghost --underlay-ip/);
-      const wrongIp = await run(['--name', 'h1', '--underlay-ip', '192.168.77.200']);
+      assert.match(ghost.stderr, /node "ghost" not found/);
+      const fresh = await cluster.tunctl(['create-join-token', 'h1', '-o', 'json']);
+      assert.equal(fresh.code, 0, fresh.stderr);
+      const token = (JSON.parse(fresh.stdout) as { joinToken: { token: string } }).joinToken.token;
+      const wrongIp = await run(['--join-token', token, '--underlay-ip', '192.168.77.200'], 'bad-agent-2');
       assert.equal(wrongIp.code, 1);
       assert.match(wrongIp.stderr, /underlay address 192\.168\.77\.200 is not configured on any interface of this host/);
       const link = await lab.execStatus(h1.ns, 'ip', ['link', 'show', 'tunx']);
