@@ -6,13 +6,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { newSecret } from '../../common/secrets.js';
 import { startController, type ControllerFixture } from '../controller/controller-fixture.js';
 
 const TUNCTL = fileURLToPath(new URL('../../cli/tunctl.js', import.meta.url));
 
+/** The test runner's environment without tunctl's own variables, so a developer's shell cannot change what tunctl connects to. */
+function baseEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.TUNCTL_CONTROLLER;
+  delete env.TUNCTL_API_KEY;
+  return env;
+}
+
 function tunctl(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [TUNCTL, ...args], { env: { ...process.env, ...env }, timeout: 20_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [TUNCTL, ...args], { env: { ...baseEnv(), ...env }, timeout: 20_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -24,7 +33,8 @@ describe('tunctl CLI against a real controller', () => {
   let env: Record<string, string>;
   before(async () => {
     fx = await startController();
-    env = { TUNCTL_CONTROLLER: fx.address };
+    // The local admin socket: the operator on the controller host, no key needed.
+    env = { TUNCTL_CONTROLLER: `unix:${fx.adminSocket}` };
   });
   after(() => fx.dispose());
 
@@ -32,7 +42,10 @@ describe('tunctl CLI against a real controller', () => {
     const add = await tunctl(['add-node', 'web-1', '--underlay-ip', '192.168.10.1'], env);
     assert.equal(add.code, 0, add.stderr);
     assert.match(add.stdout, /node web-1 added: subnet 10\.244\.0\.0\/24, underlay 192\.168\.10\.1/);
-    const addJson = await tunctl(['add-node', 'web-2', '--underlay-ip', '192.168.10.2', '--subnet', '10.244.7.0/24', '-o', 'json', '--controller', fx.address]);
+    // --controller wins over $TUNCTL_CONTROLLER (which here names a socket that does not exist).
+    const addJson = await tunctl(['add-node', 'web-2', '--underlay-ip', '192.168.10.2', '--subnet', '10.244.7.0/24', '-o', 'json', '--controller', `unix:${fx.adminSocket}`], {
+      TUNCTL_CONTROLLER: `unix:${join(fx.dataDir, 'no-such.sock')}`,
+    });
     assert.equal(addJson.code, 0, addJson.stderr);
     const added = JSON.parse(addJson.stdout);
     assert.equal(added.node.subnet, '10.244.7.0/24');
@@ -105,23 +118,58 @@ describe('tunctl CLI against a real controller', () => {
     assert.match(unknown.stderr, /unknown command "frobnicate"/);
   });
 
-  test('--help works on every command', async () => {
+  test('--help works on every command, the two-word ones ("apikey create") included', async () => {
     const top = await tunctl(['--help']);
     assert.equal(top.code, 0);
-    const commands = [...top.stdout.matchAll(/^  ([a-z-]+)  /gm)].map((m) => m[1]!);
-    assert.ok(commands.length >= 8, top.stdout);
+    // A command name is one or two words, then at least two spaces of padding before its summary.
+    const commands = [...top.stdout.matchAll(/^  ([a-z-]+(?: [a-z-]+)?)  /gm)].map((m) => m[1]!);
+    for (const expected of ['add-node', 'create-join-token', 'list-join-tokens', 'apikey create', 'apikey list', 'apikey revoke', 'audit', 'controller', 'agent']) {
+      assert.ok(commands.includes(expected), `${expected} is listed in:\n${top.stdout}`);
+    }
     for (const name of commands) {
-      const res = await tunctl([name, '--help']);
-      assert.equal(res.code, 0, name);
-      assert.match(res.stdout, new RegExp(`usage: tunctl ${name}`));
+      const res = await tunctl([...name.split(' '), '--help']);
+      assert.equal(res.code, 0, `${name}: ${res.stderr}`);
+      assert.match(res.stdout, new RegExp(`^usage: tunctl ${name} `), name);
     }
   });
 });
 
-test('a controller that is down: exit 1 and a message that says where it looked', async () => {
-  const res = await tunctl(['list-nodes'], { TUNCTL_CONTROLLER: '127.0.0.1:1' });
-  assert.equal(res.code, 1);
-  assert.match(res.stderr, /cannot reach the controller at 127\.0\.0\.1:1/);
+describe('where tunctl connects, when it cannot', () => {
+  test('a controller that is down: exit 1 and a message that says where it looked', async () => {
+    // Well-formed, so tunctl gets as far as dialling; no controller has this CA, and none listens on port 1.
+    const apiKey = newSecret('api-key', 'A'.repeat(43)).text;
+    const res = await tunctl(['list-nodes'], { TUNCTL_CONTROLLER: '127.0.0.1:1', TUNCTL_API_KEY: apiKey });
+    assert.equal(res.code, 1, res.stderr);
+    assert.equal(res.stdout, '');
+    assert.match(res.stderr, /^Error: cannot reach the controller at 127\.0\.0\.1:1/);
+  });
+
+  test('a missing admin socket is a usage error naming the path and how to reach a remote controller', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tunctl-cli-'));
+    try {
+      const socket = join(dir, 'controller.sock');
+      for (const how of [{ env: { TUNCTL_CONTROLLER: `unix:${socket}` }, args: [] }, { env: {}, args: ['--controller', `unix:${socket}`] }]) {
+        const res = await tunctl(['list-nodes', ...how.args], how.env);
+        assert.equal(res.code, 2, res.stderr);
+        assert.equal(res.stdout, '');
+        assert.ok(res.stderr.includes(`admin socket ${socket} does not exist`), res.stderr);
+        assert.match(res.stderr, /--controller HOST:PORT/);
+        assert.match(res.stderr, /TUNCTL_API_KEY/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('HOST:PORT without an API key is a usage error that says to set TUNCTL_API_KEY', async () => {
+    // TUNCTL_API_KEY set but empty counts as absent.
+    for (const env of [{ TUNCTL_CONTROLLER: '127.0.0.1:1' }, { TUNCTL_CONTROLLER: '127.0.0.1:1', TUNCTL_API_KEY: '' }]) {
+      const res = await tunctl(['list-nodes'], env);
+      assert.equal(res.code, 2, res.stderr);
+      assert.match(res.stderr, /controller at 127\.0\.0\.1:1 over the network needs an API key: set TUNCTL_API_KEY or pass --api-key-file/);
+      assert.match(res.stderr, /usage: tunctl list-nodes/);
+    }
+  });
 });
 
 test('controller plan flags without --network are refused, not silently ignored', async () => {

@@ -121,12 +121,35 @@ test('containers on different hosts talk through tunctl with no manual routes', 
       }, 20_000);
     });
 
-    await t.test('a removed host\'s routes disappear from the others', async () => {
+    await t.test('a removed host is revoked: its routes go, its traffic is refused, its agent stops, the audit log says so', async () => {
       const removed = await cluster.tunctl(['remove-node', 'h3']);
       assert.equal(removed.code, 0, removed.stderr);
       await cluster.waitForRoutes(h1, [h2.subnet]);
       await cluster.waitForRoutes(h2, [h1.subnet]);
       assert.equal((await cluster.ping(h1, h2, 1)).received, 1, 'the others still talk');
+
+      // Its agent's stream was closed and its certificate revoked: it exits 1, cleaning up.
+      const h3Agent = h3!.agent!;
+      await waitFor('the revoked agent to exit', () => h3Agent.exitCode !== null, 20_000);
+      assert.equal(h3Agent.exitCode, 1);
+      assert.match(readFileSync(cluster.logFile('agent-h3'), 'utf8'), /was removed from the cluster and its certificate revoked|revoked/);
+      h3!.agent = undefined;
+
+      // Packets from h3's address (well-formed, from its container's subnet) no longer reach h1's containers.
+      const before = await cluster.freshStats(h1);
+      await cluster.sendDatagram(h3!.ns, h3!.underlayIp, h1, h3!.containerIp, h1.containerIp, 5);
+      const after = await waitFor('h3 traffic counted as unknown', () => {
+        const s = cluster.readStats(h1);
+        return (s.rxDrops.unknownPeer ?? 0) >= (before.rxDrops.unknownPeer ?? 0) + 5 && s;
+      });
+      assert.equal(after.tunTxPackets, before.tunTxPackets, 'nothing from the revoked node reached the TUN device');
+
+      const audit = await cluster.tunctl(['audit', '-o', 'json']);
+      const events = (JSON.parse(audit.stdout) as { events: { action: string; target: string; outcome: string; actor: string }[] }).events;
+      for (const action of ['add-node', 'join', 'remove-node', 'revoke-certificate']) {
+        assert.ok(events.some((e) => e.action === action && e.target === 'h3' && e.outcome === 'ok'), `audit has ${action} h3`);
+      }
+      assert.ok(events.some((e) => e.action === 'join' && e.outcome === 'denied'), 'the refused join attempt is on record');
     });
 
     await t.test('a clean agent shutdown removes its routes and its device', async () => {
