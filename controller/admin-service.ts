@@ -48,7 +48,7 @@ export function adminServiceHandlers({ store, feed, ca, guard, logger, now }: Ad
 
   return {
     AddNode: unary('AddNode', logger, (req, call) => {
-      const who = guard.authorize(call, 'AddNode', 'admin');
+      const who = guard.authorize(call, 'AddNode', 'admin', req.name);
       const name = requireNodeName(req.name);
       const underlayIp = requireUnderlayIp(req.underlayIp, store.network());
       const subnet = optionalSubnet(req.subnet);
@@ -73,7 +73,7 @@ export function adminServiceHandlers({ store, feed, ca, guard, logger, now }: Ad
     }),
 
     RemoveNode: unary('RemoveNode', logger, (req, call) => {
-      const who = guard.authorize(call, 'RemoveNode', 'admin');
+      const who = guard.authorize(call, 'RemoveNode', 'admin', req.name);
       const { node, revision, revokedCertificates } = store.removeNode(requireNodeName(req.name), who);
       feed.publish({ revision, op: 'remove', at: now(), route: { nodeName: node.name, subnet: node.subnet, underlayIp: node.underlayIp } });
       // Its certificate is revoked in the same transaction; closing the stream makes that immediate.
@@ -101,7 +101,7 @@ export function adminServiceHandlers({ store, feed, ca, guard, logger, now }: Ad
     }),
 
     CreateJoinToken: unary('CreateJoinToken', logger, (req, call) => {
-      const who = guard.authorize(call, 'CreateJoinToken', 'admin');
+      const who = guard.authorize(call, 'CreateJoinToken', 'admin', req.nodeName);
       const name = requireNodeName(req.nodeName, 'node_name');
       const at = now();
       const { token, text } = newJoinToken(req.ttlSeconds, at);
@@ -148,7 +148,7 @@ export function adminServiceHandlers({ store, feed, ca, guard, logger, now }: Ad
     }),
 
     RevokeApiKey: unary('RevokeApiKey', logger, (req, call) => {
-      const who = guard.authorize(call, 'RevokeApiKey', 'admin');
+      const who = guard.authorize(call, 'RevokeApiKey', 'admin', req.id);
       const id = requireKeyId(req.id);
       const key = store.revokeApiKey(id, now(), who);
       logger.info('API key revoked', { key: `tk1.${key.id}`, by: who.actor });

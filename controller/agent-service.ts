@@ -112,7 +112,7 @@ function callerNode(call: IncomingCall, requested: string, method: string, store
     return nodeName;
   } catch (err) {
     if (err instanceof UnauthenticatedError || err instanceof PermissionDeniedError || err instanceof InvalidArgumentError) {
-      store.recordAudit({ at, actor, action: method, target: requested, outcome: 'denied', detail: errorMessage(err), peer: call.getPeer() });
+      store.recordAudit({ at, actor, action: method, target: requested.slice(0, 80), outcome: 'denied', detail: errorMessage(err), peer: call.getPeer() });
     }
     throw err;
   }

@@ -11,7 +11,7 @@ export type AdminAccess = 'read' | 'admin';
 
 export interface AdminGuard {
   /** Who the caller is (for the audit log), or throws UnauthenticatedError / PermissionDeniedError. */
-  authorize(call: IncomingCall, method: string, need: AdminAccess): AuditContext;
+  authorize(call: IncomingCall, method: string, need: AdminAccess, target?: string): AuditContext;
 }
 
 /** Metadata key a client may set to say which OS user runs it; recorded, never trusted for access. */
@@ -33,7 +33,7 @@ const HOW_TO_GET_A_KEY =
 
 export function apiKeyGuard(store: Store, now: () => Date): AdminGuard {
   return {
-    authorize(call, method, need) {
+    authorize(call, method, need, target = '') {
       const peer = call.getPeer();
       let actor = 'anonymous';
       try {
@@ -67,7 +67,8 @@ export function apiKeyGuard(store: Store, now: () => Date): AdminGuard {
         }
         return { actor, peer };
       } catch (err) {
-        store.recordAudit({ at: now(), actor, action: method, target: '', outcome: 'denied', detail: errorMessage(err), peer });
+        // The target is the caller's claim, cut short: a refused caller must not write much into the log.
+        store.recordAudit({ at: now(), actor, action: method, target: target.slice(0, 80), outcome: 'denied', detail: errorMessage(err), peer });
         throw err;
       }
     },

@@ -148,7 +148,11 @@ describe('where tunctl connects, when it cannot', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tunctl-cli-'));
     try {
       const socket = join(dir, 'controller.sock');
-      for (const how of [{ env: { TUNCTL_CONTROLLER: `unix:${socket}` }, args: [] }, { env: {}, args: ['--controller', `unix:${socket}`] }]) {
+      const ways: { env: Record<string, string>; args: string[] }[] = [
+        { env: { TUNCTL_CONTROLLER: `unix:${socket}` }, args: [] },
+        { env: {}, args: ['--controller', `unix:${socket}`] },
+      ];
+      for (const how of ways) {
         const res = await tunctl(['list-nodes', ...how.args], how.env);
         assert.equal(res.code, 2, res.stderr);
         assert.equal(res.stdout, '');
@@ -163,7 +167,8 @@ describe('where tunctl connects, when it cannot', () => {
 
   test('HOST:PORT without an API key is a usage error that says to set TUNCTL_API_KEY', async () => {
     // TUNCTL_API_KEY set but empty counts as absent.
-    for (const env of [{ TUNCTL_CONTROLLER: '127.0.0.1:1' }, { TUNCTL_CONTROLLER: '127.0.0.1:1', TUNCTL_API_KEY: '' }]) {
+    const envs: Record<string, string>[] = [{ TUNCTL_CONTROLLER: '127.0.0.1:1' }, { TUNCTL_CONTROLLER: '127.0.0.1:1', TUNCTL_API_KEY: '' }];
+    for (const env of envs) {
       const res = await tunctl(['list-nodes'], env);
       assert.equal(res.code, 2, res.stderr);
       assert.match(res.stderr, /controller at 127\.0\.0\.1:1 over the network needs an API key: set TUNCTL_API_KEY or pass --api-key-file/);

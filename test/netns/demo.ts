@@ -1,11 +1,12 @@
 // `npm run demo`: a throwaway three-host cluster in network namespaces on this machine.
-// A controller, three hosts with one container each, tunctl agents; shows
-// `tunctl list-nodes`, `tunctl routes` and container-to-container pings, then removes
-// every namespace and process it made (also on Ctrl-C or failure).
+// A controller, three hosts with one container each, tunctl agents joining with the
+// tokens add-node printed; shows `tunctl list-nodes`, `tunctl routes`, pings between
+// containers, an API key used from another host (read allowed, write refused) and the
+// audit log, then removes every namespace and process it made (also on Ctrl-C or failure).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Cluster } from './cluster.js';
+import { Cluster, TUNCTL, type Host } from './cluster.js';
 import { NetnsLab, netnsSupported, waitFor } from './netns.js';
 
 function say(text: string): void {
@@ -24,11 +25,11 @@ async function main(): Promise<number> {
   try {
     say('starting a controller (network 10.244.0.0/16, /24 per node) in its own namespace');
     await cluster.startController();
-    say('adding three hosts with `tunctl add-node`, a container on each, and starting their agents');
-    const hosts = [];
+    say('adding three hosts with `tunctl add-node`, a container on each, and starting their agents with the join tokens');
+    const hosts: Host[] = [];
     for (const [i, name] of ['host-1', 'host-2', 'host-3'].entries()) {
       const host = await cluster.addHost(name, i + 1);
-      process.stdout.write(`$ tunctl add-node ${name} --underlay-ip ${host.underlayIp}   -> subnet ${host.subnet}, container ${host.containerIp}\n`);
+      process.stdout.write(`$ tunctl add-node ${name} --underlay-ip ${host.underlayIp}   -> subnet ${host.subnet}, container ${host.containerIp}, token ${host.joinToken.slice(0, 20)}…\n`);
       cluster.startAgent(host);
       hosts.push(host);
     }
@@ -51,6 +52,27 @@ async function main(): Promise<number> {
       process.stdout.write(ping.output);
       if (ping.received === 0) failures++;
     }
+    say('what `tunctl add-node` prints (a fourth node, added and removed again)');
+    process.stdout.write((await cluster.tunctl(['add-node', 'host-4', '--underlay-ip', '192.168.77.4'])).stdout);
+    say('$ tunctl list-join-tokens');
+    process.stdout.write((await cluster.tunctl(['list-join-tokens'])).stdout);
+    await cluster.tunctl(['remove-node', 'host-4']);
+
+    say('$ tunctl apikey create --scope read   (then used from host-1, over TLS)');
+    const created = await cluster.tunctl(['apikey', 'create', '--scope', 'read', '--description', 'demo dashboard']);
+    process.stdout.write(created.stdout);
+    const key = /^\s+(tk1\.\S+)$/m.exec(created.stdout)?.[1] ?? '';
+    const remote = (args: string[]) =>
+      lab.execStatus(hosts[0]!.ns, 'env', [`TUNCTL_API_KEY=${key}`, process.execPath, TUNCTL, ...args, '--controller', cluster.controllerAddress], 20_000);
+    process.stdout.write(`$ TUNCTL_API_KEY=tk1.… tunctl list-nodes --controller ${cluster.controllerAddress}\n`);
+    process.stdout.write((await remote(['list-nodes'])).stdout);
+    process.stdout.write(`$ TUNCTL_API_KEY=tk1.… tunctl remove-node host-3 --controller ${cluster.controllerAddress}\n`);
+    const refused = await remote(['remove-node', 'host-3']);
+    process.stdout.write(`${refused.stderr}(exit ${refused.code})\n`);
+
+    say('$ tunctl audit');
+    process.stdout.write((await cluster.tunctl(['audit'])).stdout);
+
     say(failures === 0 ? 'all containers reached each other through tunctl; cleaning up' : `${failures} ping(s) failed; logs are in ${workDir}`);
     return failures === 0 ? 0 : 1;
   } finally {
