@@ -50,7 +50,7 @@ export function parseSecret(kind: SecretKind, text: string): ParsedSecret {
     const other = (Object.keys(PREFIX) as SecretKind[]).find((k) => k !== kind && prefix === PREFIX[k]);
     throw new InvalidArgumentError(
       `malformed ${DESCRIPTION[kind]}: expected ${PREFIX[kind]}.<id>.<secret>.<ca-fingerprint> (4 dot-separated parts, ${trimmed.length} characters given)` +
-        (other ? `; this looks like a ${DESCRIPTION[other]}` : ''),
+        (other ? `; this looks like ${other === 'api-key' ? 'an' : 'a'} ${DESCRIPTION[other]}` : ''),
     );
   }
   return { kind, id: id!, secret: secret!, caFingerprint: caFingerprint! };
