@@ -12,17 +12,23 @@ fw_up() {
   local root=${TUNCTL_ROOT:?set TUNCTL_ROOT to the tunctl checkout (built with npm run build)}
   local tunctl="node $root/dist/cli/tunctl.js"
   local ctl="$NODE1_IP:7400"
-  fw_spawn "$NS_NODE1" controller $tunctl controller --listen "$ctl" --data-dir "$FW_WORKDIR/controller" \
-    --network 10.244.0.0/16 --udp-port "$FW_PORT"
+  local sock="unix:$FW_WORKDIR/controller.sock"
+  fw_spawn "$NS_NODE1" controller $tunctl controller --listen "$ctl" --admin-socket "$FW_WORKDIR/controller.sock" \
+    --data-dir "$FW_WORKDIR/controller" --network 10.244.0.0/16 --udp-port "$FW_PORT"
   local i
   for ((i = 0; i < 100; i++)); do
-    nsx "$NS_NODE1" $tunctl network --controller "$ctl" >/dev/null 2>&1 && break
+    nsx "$NS_NODE1" $tunctl network --controller "$sock" >/dev/null 2>&1 && break
     sleep 0.1
   done
-  nsx "$NS_NODE1" $tunctl add-node node1 --underlay-ip "$NODE1_IP" --subnet "$CTR1_NET" --controller "$ctl" || return 1
-  nsx "$NS_NODE1" $tunctl add-node node2 --underlay-ip "$NODE2_IP" --subnet "$CTR2_NET" --controller "$ctl" || return 1
-  fw_spawn "$NS_NODE1" agent1 $tunctl agent --name node1 --controller "$ctl" --state-dir "$FW_WORKDIR/agent1"
-  fw_spawn "$NS_NODE2" agent2 $tunctl agent --name node2 --controller "$ctl" --state-dir "$FW_WORKDIR/agent2"
+  # Each agent joins with the one-time token add-node prints (the token is the last field of -o json).
+  local token1 token2
+  token1=$(nsx "$NS_NODE1" $tunctl add-node node1 --underlay-ip "$NODE1_IP" --subnet "$CTR1_NET" --controller "$sock" -o json |
+    sed -n 's/.*"token": "\(tj1\.[^"]*\)".*/\1/p') || return 1
+  token2=$(nsx "$NS_NODE1" $tunctl add-node node2 --underlay-ip "$NODE2_IP" --subnet "$CTR2_NET" --controller "$sock" -o json |
+    sed -n 's/.*"token": "\(tj1\.[^"]*\)".*/\1/p') || return 1
+  [[ -n $token1 && -n $token2 ]] || { log "add-node printed no join token"; return 1; }
+  fw_spawn "$NS_NODE1" agent1 $tunctl agent --join-token "$token1" --controller "$ctl" --state-dir "$FW_WORKDIR/agent1"
+  fw_spawn "$NS_NODE2" agent2 $tunctl agent --join-token "$token2" --controller "$ctl" --state-dir "$FW_WORKDIR/agent2"
   for ((i = 0; i < 100; i++)); do
     ip -n "$NS_NODE1" route show proto 147 | grep -q "$CTR2_NET" &&
       ip -n "$NS_NODE2" route show proto 147 | grep -q "$CTR1_NET" && return 0
