@@ -15,6 +15,7 @@ import type { AgentServiceHandlers } from '../proto/gen/tunctl/v1/AgentService.j
 import type { WatchRequest__Output } from '../proto/gen/tunctl/v1/WatchRequest.js';
 import type { WatchResponse } from '../proto/gen/tunctl/v1/WatchResponse.js';
 import type { CertificateAuthority } from './auth/certificate-authority.js';
+import type { DenialLog } from './auth/denial-log.js';
 import { authenticateNode, type IncomingCall } from './auth/node-identity.js';
 import { joinServiceHandlers } from './join-service.js';
 import { changeToProto, ENCAP_OVERHEAD, networkToProto, nodeToProto, routeToProto } from './proto-convert.js';
@@ -40,6 +41,7 @@ export interface AgentServiceDeps {
   readonly heartbeatIntervalMs: number;
   readonly ca: CertificateAuthority;
   readonly nodeCertLifetimeMs: number;
+  readonly denials: DenialLog;
 }
 
 export function agentServiceHandlers(deps: AgentServiceDeps): AgentServiceHandlers {
@@ -48,7 +50,7 @@ export function agentServiceHandlers(deps: AgentServiceDeps): AgentServiceHandle
     ...joinServiceHandlers(deps),
 
     Register: unary('Register', logger, (req, call) => {
-      const name = callerNode(call, req.nodeName, 'Register', store, now());
+      const name = callerNode(call, req.nodeName, 'Register', store, deps.denials, now());
       const agentVersion = requireAgentVersion(req.agentVersion);
       if (req.underlayMtu > MAX_UNDERLAY_MTU) {
         throw new InvalidArgumentError(`underlay_mtu ${req.underlayMtu} is too large: an IPv4 interface's MTU is at most ${MAX_UNDERLAY_MTU} (send 0 if unknown)`);
@@ -85,7 +87,7 @@ export function agentServiceHandlers(deps: AgentServiceDeps): AgentServiceHandle
     Watch: (call) => {
       let name: string;
       try {
-        name = callerNode(call, call.request.nodeName, 'Watch', store, now());
+        name = callerNode(call, call.request.nodeName, 'Watch', store, deps.denials, now());
         findNodeForAgent(store, name);
       } catch (err) {
         endWithStatus(call, toServiceError(err, 'Watch', logger));
@@ -100,7 +102,7 @@ export function agentServiceHandlers(deps: AgentServiceDeps): AgentServiceHandle
  * The node this call's certificate names. `requested` (the node_name field) may be empty; if
  * set it must be that node: a certificate never speaks for another node. Refusals are audited.
  */
-function callerNode(call: IncomingCall, requested: string, method: string, store: Store, at: Date): string {
+function callerNode(call: IncomingCall, requested: string, method: string, store: Store, denials: DenialLog, at: Date): string {
   let actor = 'anonymous';
   try {
     const { nodeName } = authenticateNode(call, store, at);
@@ -112,7 +114,7 @@ function callerNode(call: IncomingCall, requested: string, method: string, store
     return nodeName;
   } catch (err) {
     if (err instanceof UnauthenticatedError || err instanceof PermissionDeniedError || err instanceof InvalidArgumentError) {
-      store.recordAudit({ at, actor, action: method, target: requested.slice(0, 80), outcome: 'denied', detail: errorMessage(err), peer: call.getPeer() });
+      denials.record({ at, actor, action: method, target: requested.slice(0, 80), detail: errorMessage(err), peer: call.getPeer() });
     }
     throw err;
   }

@@ -13,6 +13,7 @@ import { adminServiceHandlers } from './admin-service.js';
 import { agentServiceHandlers } from './agent-service.js';
 import { apiKeyGuard, localSocketGuard } from './auth/admin-guard.js';
 import { CertificateAuthority } from './auth/certificate-authority.js';
+import { DenialLog } from './auth/denial-log.js';
 import { controllerServerTls, type ServerTls } from './auth/server-credentials.js';
 import { DEFAULT_NODE_CERT_LIFETIME_MS } from './join-service.js';
 import { bindUnixSocket } from './unix-socket.js';
@@ -46,6 +47,8 @@ interface Servers {
   readonly network: grpc.Server;
   readonly local: grpc.Server | undefined;
   readonly tls: ServerTls;
+  /** Holds the count of refusals not itemized yet; flushed on stop. */
+  readonly denials: DenialLog;
 }
 
 export class Controller {
@@ -83,6 +86,7 @@ export class Controller {
       const ca = CertificateAuthority.loadOrCreate(resolve(options.dataDir), logger, now());
       tls = controllerServerTls(ca, options.tlsNames ?? [], logger, now);
       const feed = new RouteFeed(store, { heartbeatIntervalMs, logger });
+      const denials = new DenialLog(store);
       const { proto } = loadTunctlProto();
       const health = new HealthImplementation({ '': 'SERVING', [ADMIN_SERVICE]: 'SERVING', [AGENT_SERVICE]: 'SERVING' });
 
@@ -92,10 +96,10 @@ export class Controller {
         'grpc.keepalive_timeout_ms': 10_000,
         'grpc.http2.min_ping_interval_without_data_ms': 5_000,
       });
-      networkServer.addService(proto.tunctl.v1.AdminService.service, adminServiceHandlers({ store, feed, ca, guard: apiKeyGuard(store, now), logger, now }));
+      networkServer.addService(proto.tunctl.v1.AdminService.service, adminServiceHandlers({ store, feed, ca, guard: apiKeyGuard(store, denials, now), logger, now }));
       networkServer.addService(
         proto.tunctl.v1.AgentService.service,
-        agentServiceHandlers({ store, feed, logger, now, heartbeatIntervalMs, ca, nodeCertLifetimeMs: options.nodeCertLifetimeMs ?? DEFAULT_NODE_CERT_LIFETIME_MS }),
+        agentServiceHandlers({ store, feed, logger, now, heartbeatIntervalMs, ca, denials, nodeCertLifetimeMs: options.nodeCertLifetimeMs ?? DEFAULT_NODE_CERT_LIFETIME_MS }),
       );
       health.addToServer(networkServer);
       new ReflectionService(loadTunctlDescriptorsForReflection()).addToServer(networkServer);
@@ -124,7 +128,7 @@ export class Controller {
         subnets_free: usage.total - usage.used,
         revision: store.latestRevision(),
       });
-      const controller = new Controller({ network: networkServer, local: localServer, tls }, port, options.adminSocket, store, ca, feed, health, logger);
+      const controller = new Controller({ network: networkServer, local: localServer, tls, denials }, port, options.adminSocket, store, ca, feed, health, logger);
       controller.startCompaction(options.changelogRetention ?? 10_000);
       return controller;
     } catch (err) {
@@ -156,6 +160,7 @@ export class Controller {
       const servers = [this.servers.network, ...(this.servers.local ? [this.servers.local] : [])];
       await Promise.all(servers.map((server) => shutDown(server, graceMs)));
       this.servers.tls.close();
+      this.servers.denials.close();
       this.store.close();
       this.logger.info('controller stopped');
     })();

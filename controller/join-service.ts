@@ -9,6 +9,7 @@ import { parseSecret, secretLabel, secretMatches, type ParsedSecret } from '../c
 import type { AgentServiceHandlers } from '../proto/gen/tunctl/v1/AgentService.js';
 import type { JoinResponse } from '../proto/gen/tunctl/v1/JoinResponse.js';
 import type { CertificateAuthority, IssuedCertificate } from './auth/certificate-authority.js';
+import type { DenialLog } from './auth/denial-log.js';
 import { authenticateNode, type IncomingCall } from './auth/node-identity.js';
 import { timestampToProto } from './proto-convert.js';
 import { unary } from './rpc-errors.js';
@@ -24,9 +25,10 @@ export interface JoinServiceDeps {
   readonly logger: Logger;
   readonly now: () => Date;
   readonly nodeCertLifetimeMs: number;
+  readonly denials: DenialLog;
 }
 
-export function joinServiceHandlers({ store, ca, logger, now, nodeCertLifetimeMs }: JoinServiceDeps): Pick<AgentServiceHandlers, 'Join' | 'RenewCertificate'> {
+export function joinServiceHandlers({ store, ca, logger, now, nodeCertLifetimeMs, denials }: JoinServiceDeps): Pick<AgentServiceHandlers, 'Join' | 'RenewCertificate'> {
   const response = (nodeName: string, issued: IssuedCertificate): JoinResponse => ({
     nodeName,
     certificatePem: issued.certificatePem,
@@ -70,7 +72,7 @@ export function joinServiceHandlers({ store, ca, logger, now, nodeCertLifetimeMs
         logger.info('agent joined', { node: record.nodeName, token: `tj1.${record.id}`, certificate: issued.serial, not_after: issued.notAfter.toISOString(), peer: call.getPeer() });
         return response(record.nodeName, issued);
       } catch (err) {
-        auditDenied(store, call, at, 'anonymous', 'join', target, err);
+        auditDenied(denials, call, at, 'anonymous', 'join', target, err);
         throw err;
       }
     }),
@@ -91,7 +93,7 @@ export function joinServiceHandlers({ store, ca, logger, now, nodeCertLifetimeMs
         logger.info('node certificate renewed', { node: identity.nodeName, certificate: issued.serial, replaces: identity.serial, not_after: issued.notAfter.toISOString() });
         return response(identity.nodeName, issued);
       } catch (err) {
-        auditDenied(store, call, at, actor, 'renew-certificate', actor.startsWith('node:') ? actor.slice(5) : '', err);
+        auditDenied(denials, call, at, actor, 'renew-certificate', actor.startsWith('node:') ? actor.slice(5) : '', err);
         throw err;
       }
     }),
@@ -125,7 +127,7 @@ function requirePublicKey(publicKeyDer: Buffer, proof: Buffer, message: Buffer) 
 }
 
 /** Refusals are security events: every one goes to the audit log with its reason. */
-function auditDenied(store: Store, call: IncomingCall, at: Date, actor: string, action: string, target: string, err: unknown): void {
+function auditDenied(denials: DenialLog, call: IncomingCall, at: Date, actor: string, action: string, target: string, err: unknown): void {
   if (!(err instanceof UnauthenticatedError || err instanceof InvalidArgumentError)) return;
-  store.recordAudit({ at, actor, action, target, outcome: 'denied', detail: errorMessage(err), peer: call.getPeer() });
+  denials.record({ at, actor, action, target: target.slice(0, 80), detail: errorMessage(err), peer: call.getPeer() });
 }

@@ -5,6 +5,7 @@
 import { errorMessage, InvalidArgumentError, PermissionDeniedError, UnauthenticatedError } from '../../common/errors.js';
 import { parseSecret, secretLabel, secretMatches } from '../../common/secrets.js';
 import type { AuditContext, Store } from '../store/store.js';
+import type { DenialLog } from './denial-log.js';
 import { peerCertificateSerial, type IncomingCall } from './node-identity.js';
 
 export type AdminAccess = 'read' | 'admin';
@@ -31,7 +32,7 @@ const HOW_TO_GET_A_KEY =
   'create one on the controller host with `tunctl apikey create --scope read|admin` and pass it as metadata ' +
   '"authorization: Bearer tk1...." (tunctl reads it from TUNCTL_API_KEY or --api-key-file)';
 
-export function apiKeyGuard(store: Store, now: () => Date): AdminGuard {
+export function apiKeyGuard(store: Store, denials: DenialLog, now: () => Date): AdminGuard {
   return {
     authorize(call, method, need, target = '') {
       const peer = call.getPeer();
@@ -68,7 +69,7 @@ export function apiKeyGuard(store: Store, now: () => Date): AdminGuard {
         return { actor, peer };
       } catch (err) {
         // The target is the caller's claim, cut short: a refused caller must not write much into the log.
-        store.recordAudit({ at: now(), actor, action: method, target: target.slice(0, 80), outcome: 'denied', detail: errorMessage(err), peer });
+        denials.record({ at: now(), actor, action: method, target: target.slice(0, 80), detail: errorMessage(err), peer });
         throw err;
       }
     },
