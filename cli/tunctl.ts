@@ -48,9 +48,27 @@ function usage(): string {
   ].join('\n');
 }
 
+function groupUsage(group: string): string {
+  const members = COMMANDS.filter((c) => c.name.startsWith(`${group} `));
+  const width = Math.max(...members.map((c) => c.name.length));
+  return [
+    `usage: tunctl ${group} SUBCOMMAND [flags]`,
+    '',
+    ...members.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    `Run \`tunctl ${group} SUBCOMMAND --help\` for its flags.`,
+  ].join('\n');
+}
+
 export async function main(argv: string[]): Promise<number> {
   let [name, ...rest] = argv;
-  if (name !== undefined && GROUPS.has(name) && rest[0] !== undefined && !rest[0].startsWith('-')) {
+  if (name !== undefined && GROUPS.has(name)) {
+    if (rest[0] === undefined || rest[0].startsWith('-')) {
+      // `tunctl apikey` or `tunctl apikey --help`: the group's commands.
+      const help = rest.includes('--help') || rest.includes('-h');
+      (help ? process.stdout : process.stderr).write(groupUsage(name) + '\n');
+      return help ? 0 : 2;
+    }
     name = `${name} ${rest[0]}`;
     rest = rest.slice(1);
   }

@@ -1,6 +1,6 @@
 // IPv4 addresses and CIDR blocks as plain numbers: an address is an unsigned 32-bit
 // integer, so masking and comparison are cheap and allocation-free on the hot path.
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError, quoted } from './errors.js';
 
 export interface Ipv4Cidr {
   /** Network address, host bits zero, as an unsigned 32-bit integer. */
@@ -14,7 +14,7 @@ const OCTET = /^(0|[1-9][0-9]{0,2})$/;
 export function parseIpv4(text: string, what = 'IPv4 address'): number {
   const parts = typeof text === 'string' ? text.split('.') : [];
   if (parts.length !== 4 || !parts.every((p) => OCTET.test(p) && Number(p) <= 255)) {
-    throw new InvalidArgumentError(`${what} "${text}" is not a valid IPv4 address (expected four numbers 0-255, like 192.168.1.10)`);
+    throw new InvalidArgumentError(`${what} ${quoted(text)} is not a valid IPv4 address (expected four numbers 0-255, like 192.168.1.10)`);
   }
   return ((Number(parts[0]) << 24) | (Number(parts[1]) << 16) | (Number(parts[2]) << 8) | Number(parts[3])) >>> 0;
 }
@@ -41,18 +41,18 @@ export function prefixMask(prefixLen: number): number {
 export function parseCidr(text: string, what = 'CIDR'): Ipv4Cidr {
   const slash = typeof text === 'string' ? text.indexOf('/') : -1;
   if (slash < 0) {
-    throw new InvalidArgumentError(`${what} "${text}" is not a CIDR block (expected address/prefix, like 10.244.0.0/16)`);
+    throw new InvalidArgumentError(`${what} ${quoted(text)} is not a CIDR block (expected address/prefix, like 10.244.0.0/16)`);
   }
   const ip = parseIpv4(text.slice(0, slash), what);
   const lenText = text.slice(slash + 1);
   if (!/^(0|[1-9][0-9]?)$/.test(lenText) || Number(lenText) > 32) {
-    throw new InvalidArgumentError(`${what} "${text}" has an invalid prefix length "${lenText}" (expected 0-32)`);
+    throw new InvalidArgumentError(`${what} ${quoted(text)} has an invalid prefix length ${quoted(lenText)} (expected 0-32)`);
   }
   const prefixLen = Number(lenText);
   const base = (ip & prefixMask(prefixLen)) >>> 0;
   if (base !== ip) {
     throw new InvalidArgumentError(
-      `${what} "${text}" has host bits set; did you mean ${formatCidr({ base, prefixLen })}?`,
+      `${what} ${quoted(text)} has host bits set; did you mean ${formatCidr({ base, prefixLen })}?`,
     );
   }
   return { base, prefixLen };

@@ -33,6 +33,19 @@ export class PermissionDeniedError extends Error {
   override name = 'PermissionDeniedError';
 }
 
+const QUOTE_LIMIT = 64;
+
+/**
+ * A caller's input, quoted for an error message: escaped (no control characters reach logs or
+ * terminals) and cut to 64 characters. Messages travel back in a gRPC trailer, and one that
+ * quoted a 100 KB field whole would never arrive.
+ */
+export function quoted(text: unknown): string {
+  const value = typeof text === 'string' ? text : String(text);
+  if (value.length <= QUOTE_LIMIT) return JSON.stringify(value);
+  return `${JSON.stringify(value.slice(0, QUOTE_LIMIT))}… (${value.length} characters)`;
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -48,7 +48,7 @@ export function adminServiceHandlers({ store, feed, ca, guard, logger, now }: Ad
 
   return {
     AddNode: unary('AddNode', logger, (req, call) => {
-      const who = guard.authorize(call, 'AddNode', 'admin', req.name);
+      const who = guard.authorize(call, 'AddNode', 'write', req.name);
       const name = requireNodeName(req.name);
       const underlayIp = requireUnderlayIp(req.underlayIp, store.network());
       const subnet = optionalSubnet(req.subnet);
@@ -73,7 +73,7 @@ export function adminServiceHandlers({ store, feed, ca, guard, logger, now }: Ad
     }),
 
     RemoveNode: unary('RemoveNode', logger, (req, call) => {
-      const who = guard.authorize(call, 'RemoveNode', 'admin', req.name);
+      const who = guard.authorize(call, 'RemoveNode', 'write', req.name);
       const { node, revision, revokedCertificates } = store.removeNode(requireNodeName(req.name), who);
       feed.publish({ revision, op: 'remove', at: now(), route: { nodeName: node.name, subnet: node.subnet, underlayIp: node.underlayIp } });
       // Its certificate is revoked in the same transaction; closing the stream makes that immediate.
@@ -101,7 +101,7 @@ export function adminServiceHandlers({ store, feed, ca, guard, logger, now }: Ad
     }),
 
     CreateJoinToken: unary('CreateJoinToken', logger, (req, call) => {
-      const who = guard.authorize(call, 'CreateJoinToken', 'admin', req.nodeName);
+      const who = guard.authorize(call, 'CreateJoinToken', 'credentials', req.nodeName);
       const name = requireNodeName(req.nodeName, 'node_name');
       const at = now();
       const { token, text } = newJoinToken(req.ttlSeconds, at);
@@ -111,13 +111,13 @@ export function adminServiceHandlers({ store, feed, ca, guard, logger, now }: Ad
     }),
 
     ListJoinTokens: unary('ListJoinTokens', logger, (req, call) => {
-      guard.authorize(call, 'ListJoinTokens', 'admin');
+      guard.authorize(call, 'ListJoinTokens', 'credentials');
       const name = req.nodeName ? requireNodeName(req.nodeName, 'node_name') : undefined;
       return { joinTokens: store.listJoinTokens(name).map((t) => joinTokenToProto(t)) };
     }),
 
     CreateApiKey: unary('CreateApiKey', logger, (req, call) => {
-      const who = guard.authorize(call, 'CreateApiKey', 'admin');
+      const who = guard.authorize(call, 'CreateApiKey', 'credentials');
       const scope = parseScope(req.scope);
       if (req.ttlSeconds > MAX_API_KEY_TTL_SECONDS) {
         throw new InvalidArgumentError(`ttl_seconds ${req.ttlSeconds} is more than ten years; use 0 for a key that never expires`);
@@ -143,12 +143,12 @@ export function adminServiceHandlers({ store, feed, ca, guard, logger, now }: Ad
     }),
 
     ListApiKeys: unary('ListApiKeys', logger, (_req, call) => {
-      guard.authorize(call, 'ListApiKeys', 'admin');
+      guard.authorize(call, 'ListApiKeys', 'credentials');
       return { apiKeys: store.listApiKeys().map((k) => apiKeyToProto(k)) };
     }),
 
     RevokeApiKey: unary('RevokeApiKey', logger, (req, call) => {
-      const who = guard.authorize(call, 'RevokeApiKey', 'admin', req.id);
+      const who = guard.authorize(call, 'RevokeApiKey', 'credentials', req.id);
       const id = requireKeyId(req.id);
       const key = store.revokeApiKey(id, now(), who);
       logger.info('API key revoked', { key: `tk1.${key.id}`, by: who.actor });

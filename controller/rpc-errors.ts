@@ -29,7 +29,17 @@ export function toServiceError(err: unknown, method: string, logger: Logger): Pa
     logger.error('internal error', { method, error: err instanceof Error ? err.stack ?? err.message : String(err) });
     return { code, details: `internal error in ${method}; see the controller log` };
   }
-  return { code, details: (err as Error).message };
+  return { code, details: capDetails((err as Error).message) };
+}
+
+/**
+ * grpc-js cannot deliver a status whose trailer exceeds HTTP/2's header limit (~64 KB): the
+ * call would hang and the connection with it. Messages quote input cut short (quoted() in
+ * common/errors.ts); this is the backstop for any that does not.
+ */
+const MAX_DETAILS = 2000;
+export function capDetails(details: string): string {
+  return details.length <= MAX_DETAILS ? details : `${details.slice(0, MAX_DETAILS)}… (message cut, ${details.length} characters)`;
 }
 
 /** Wraps a synchronous unary handler: runs it, maps thrown domain errors to a status. */

@@ -8,7 +8,8 @@ import type { AuditContext, Store } from '../store/store.js';
 import type { DenialLog } from './denial-log.js';
 import { peerCertificateSerial, type IncomingCall } from './node-identity.js';
 
-export type AdminAccess = 'read' | 'admin';
+/** read: any key; write (changes the address plan) and credentials (tokens, keys): admin keys only. */
+export type AdminAccess = 'read' | 'write' | 'credentials';
 
 export interface AdminGuard {
   /** Who the caller is (for the audit log), or throws UnauthenticatedError / PermissionDeniedError. */
@@ -63,8 +64,9 @@ export function apiKeyGuard(store: Store, denials: DenialLog, now: () => Date): 
         if (key.expiresAt !== null && key.expiresAt.getTime() <= now().getTime()) {
           throw new UnauthenticatedError(`API key ${label} expired at ${key.expiresAt.toISOString()}; ${HOW_TO_GET_A_KEY}`);
         }
-        if (need === 'admin' && key.scope !== 'admin') {
-          throw new PermissionDeniedError(`API key ${label} has scope "read", and ${method} changes the cluster: it needs a key with scope "admin"`);
+        if (need !== 'read' && key.scope !== 'admin') {
+          const what = need === 'write' ? 'changes the cluster' : 'reads or manages credentials';
+          throw new PermissionDeniedError(`API key ${label} has scope "read", and ${method} ${what}: it needs a key with scope "admin"`);
         }
         return { actor, peer };
       } catch (err) {
@@ -86,7 +88,7 @@ function bearerToken(call: IncomingCall): string | null {
   return match[1]!;
 }
 
-export function parseScope(scope: string): AdminAccess {
+export function parseScope(scope: string): 'read' | 'admin' {
   if (scope === 'API_KEY_SCOPE_READ') return 'read';
   if (scope === 'API_KEY_SCOPE_ADMIN') return 'admin';
   throw new InvalidArgumentError(`scope must be API_KEY_SCOPE_READ or API_KEY_SCOPE_ADMIN, got ${JSON.stringify(scope)}`);

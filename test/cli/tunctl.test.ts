@@ -1,32 +1,12 @@
 // The tunctl binary as an operator runs it: output formats, exit codes, messages.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { newSecret } from '../../common/secrets.js';
 import { startController, type ControllerFixture } from '../controller/controller-fixture.js';
-
-const TUNCTL = fileURLToPath(new URL('../../cli/tunctl.js', import.meta.url));
-
-/** The test runner's environment without tunctl's own variables, so a developer's shell cannot change what tunctl connects to. */
-function baseEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env.TUNCTL_CONTROLLER;
-  delete env.TUNCTL_API_KEY;
-  return env;
-}
-
-function tunctl(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [TUNCTL, ...args], { env: { ...baseEnv(), ...env }, timeout: 20_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { tunctl } from './run-tunctl.js';
 
 describe('tunctl CLI against a real controller', () => {
   let fx: ControllerFixture;
@@ -113,6 +93,13 @@ describe('tunctl CLI against a real controller', () => {
     assert.equal(bare.code, 2);
     assert.equal(bare.stdout, '', 'usage for a missing command goes to stderr');
     assert.match(bare.stderr, /usage: tunctl COMMAND/);
+    const group = await tunctl(['apikey']);
+    assert.equal(group.code, 2);
+    assert.match(group.stderr, /usage: tunctl apikey SUBCOMMAND/);
+    assert.match(group.stderr, /apikey create .*\n.*apikey list .*\n.*apikey revoke /);
+    const groupHelp = await tunctl(['apikey', '--help']);
+    assert.equal(groupHelp.code, 0);
+    assert.match(groupHelp.stdout, /apikey revoke/);
     const unknown = await tunctl(['frobnicate']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown command "frobnicate"/);

@@ -195,6 +195,18 @@ export class Cluster {
     return join(this.workDir, `${name}.log`);
   }
 
+  /** The last 40 lines of each process log, to stderr: what a failed test leaves to read. */
+  dumpLogs(names: string[]): void {
+    for (const name of names) {
+      try {
+        const text = readFileSync(this.logFile(name), 'utf8').split('\n').slice(-40).join('\n');
+        process.stderr.write(`---- ${name} (last 40 lines)\n${text}\n`);
+      } catch {
+        /* never started */
+      }
+    }
+  }
+
   private spawnLogged(ns: string, name: string, args: string[]): ChildProcess {
     const child = this.lab.spawn(ns, process.execPath, [TUNCTL, ...args], { env: { ...process.env, TUNCTL_LOG_LEVEL: 'debug' } });
     const log = createWriteStream(this.logFile(name), { flags: 'a' });

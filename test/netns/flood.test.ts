@@ -3,7 +3,7 @@
 // TUN device, every datagram must show up in a drop counter (or in the kernel's count of
 // datagrams it dropped before the agent could read them), and real traffic must go on.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -54,7 +54,7 @@ test('an agent flooded with a million hostile datagrams delivers none, counts al
     }
   };
   t.after(async () => {
-    if (failed) dumpLogs(cluster, ['controller', 'agent-h1', 'agent-h2']);
+    if (failed) cluster.dumpLogs(['controller', 'agent-h1', 'agent-h2']);
     rmSync(workDir, { recursive: true, force: true });
   });
   try {
@@ -240,15 +240,4 @@ function report(t: TestContext, label: string, w: Window): void {
   const rate = Math.round((w.sent * 1000) / Math.max(1, w.durationMs));
   t.diagnostic(`${label}: ${w.sent} datagrams in ${w.durationMs} ms (${rate}/s); agent drops ${w.dropsTotal} ${JSON.stringify(w.drops)}`);
   t.diagnostic(`${label}: kernel drops ${w.kernelDrops} (rcvbuf ${w.rcvbufErrors}); kernel delivered ${w.kernelDelivered}, agent read ${w.agentRead}; tun writes ${w.tunTx}, real datagrams ${w.real}`);
-}
-
-function dumpLogs(cluster: Cluster, names: string[]): void {
-  for (const name of names) {
-    try {
-      const text = readFileSync(cluster.logFile(name), 'utf8').split('\n').slice(-40).join('\n');
-      process.stderr.write(`---- ${name} (last 40 lines)\n${text}\n`);
-    } catch {
-      /* never started */
-    }
-  }
 }

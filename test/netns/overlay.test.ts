@@ -13,7 +13,7 @@ test('containers on different hosts talk through tunctl with no manual routes', 
   const workDir = mkdtempSync(join(tmpdir(), 'tunctl-e2e-'));
   const cluster = new Cluster({ lab, workDir, heartbeatIntervalMs: 500 });
   t.after(async () => {
-    if (process.exitCode || t.signal.aborted) dumpLogs(cluster, ['controller', 'agent-h1', 'agent-h2', 'agent-h3']);
+    if (process.exitCode || t.signal.aborted) cluster.dumpLogs(['controller', 'agent-h1', 'agent-h2', 'agent-h3']);
     rmSync(workDir, { recursive: true, force: true });
   });
   try {
@@ -169,14 +169,3 @@ test('containers on different hosts talk through tunctl with no manual routes', 
     await cluster.stopController();
   }
 });
-
-function dumpLogs(cluster: Cluster, names: string[]): void {
-  for (const name of names) {
-    try {
-      const text = readFileSync(cluster.logFile(name), 'utf8').split('\n').slice(-40).join('\n');
-      process.stderr.write(`---- ${name} (last 40 lines)\n${text}\n`);
-    } catch {
-      /* never started */
-    }
-  }
-}
