@@ -7,6 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { formatCidr } from '../common/cidr.js';
+import { FailedPreconditionError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { loadTunctlDescriptorsForReflection, loadTunctlProto } from '../common/proto.js';
 import { adminServiceHandlers } from './admin-service.js';
@@ -16,7 +17,7 @@ import { CertificateAuthority } from './auth/certificate-authority.js';
 import { DenialLog } from './auth/denial-log.js';
 import { controllerServerTls, type ServerTls } from './auth/server-credentials.js';
 import { DEFAULT_NODE_CERT_LIFETIME_MS } from './join-service.js';
-import { bindUnixSocket } from './unix-socket.js';
+import { bindUnixSocket, listenCause } from './unix-socket.js';
 import { RouteFeed } from './route-feed.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { NetworkConfigInput, Store } from './store/store.js';
@@ -184,7 +185,7 @@ function shutDown(server: grpc.Server, graceMs: number): Promise<void> {
 function bind(server: grpc.Server, listen: string, credentials: grpc.ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) => {
     server.bindAsync(listen, credentials, (err, port) => {
-      if (err) reject(new Error(`cannot listen on ${listen}: ${err.message}`));
+      if (err) reject(new FailedPreconditionError(`cannot listen on ${listen} (${listenCause(err)}): is another controller running there? Choose another --listen`));
       else resolve(port);
     });
   });

@@ -6,9 +6,15 @@ import * as grpc from '@grpc/grpc-js';
 import { chmodSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
+import { FailedPreconditionError } from '../common/errors.js';
 
 export async function bindUnixSocket(server: grpc.Server, path: string): Promise<void> {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new FailedPreconditionError(`cannot create the folder of the admin socket ${path} (${code}): run the controller as root, or pass --admin-socket PATH (or none)`);
+  }
   await removeStaleSocket(path);
   // umask is process-wide: it stays tight until grpc-js has created the socket, which happens
   // during startup, when the controller creates no other files.
@@ -16,7 +22,7 @@ export async function bindUnixSocket(server: grpc.Server, path: string): Promise
   try {
     await new Promise<void>((resolve, reject) => {
       server.bindAsync(`unix:${path}`, grpc.ServerCredentials.createInsecure(), (err) => {
-        if (err) reject(new Error(`cannot listen on the admin socket ${path}: ${err.message}`));
+        if (err) reject(new FailedPreconditionError(`cannot listen on the admin socket ${path} (${listenCause(err)}): run the controller as root, or pass --admin-socket PATH (or none)`));
         else resolve();
       });
     });
@@ -33,7 +39,7 @@ async function removeStaleSocket(path: string): Promise<void> {
   } catch {
     return; // absent
   }
-  if (!isSocket) throw new Error(`${path} exists and is not a socket; remove it or choose another --admin-socket`);
+  if (!isSocket) throw new FailedPreconditionError(`${path} exists and is not a socket; remove it or choose another --admin-socket`);
   const alive = await new Promise<boolean>((resolve) => {
     const probe = connect(path);
     probe.once('connect', () => {
@@ -42,6 +48,11 @@ async function removeStaleSocket(path: string): Promise<void> {
     });
     probe.once('error', () => resolve(false));
   });
-  if (alive) throw new Error(`another controller is serving on the admin socket ${path}; stop it first`);
+  if (alive) throw new FailedPreconditionError(`another controller is serving on the admin socket ${path}; stop it first`);
   rmSync(path);
+}
+
+/** "EACCES" out of grpc-js's "No address added ... errors: [listen EACCES: permission denied ...]". */
+export function listenCause(err: Error): string {
+  return /listen (E[A-Z]+)/.exec(err.message)?.[1] ?? err.message;
 }

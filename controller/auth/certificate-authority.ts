@@ -7,6 +7,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from '../../common/atomic-file.js';
 import { CONTROLLER_TLS_NAME } from '../../common/controller-tls.js';
+import { FailedPreconditionError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { generateKeyPair, issueCertificate, privateKeyPem, randomSerial, spkiFingerprint, type Issuer } from '../../common/pki/x509.js';
 
@@ -45,13 +46,13 @@ export class CertificateAuthority {
     const certFile = join(dataDir, CA_CERT_FILE);
     if (existsSync(keyFile) || existsSync(certFile)) {
       if (!existsSync(keyFile) || !existsSync(certFile)) {
-        throw new Error(`${dataDir} holds only one of ${CA_KEY_FILE} and ${CA_CERT_FILE}; restore both from a backup (a new CA would lock out every agent)`);
+        throw new FailedPreconditionError(`${dataDir} holds only one of ${CA_KEY_FILE} and ${CA_CERT_FILE}; restore both from a backup (a new CA would lock out every agent)`);
       }
       const mode = statSync(keyFile).mode & 0o777;
       if ((mode & 0o077) !== 0) logger.warn('the CA private key is readable by other users; chmod 600 it', { file: keyFile, mode: mode.toString(8) });
       const ca = new CertificateAuthority(readFileSync(certFile, 'utf8'), createPrivateKey(readFileSync(keyFile)));
       if (!new X509Certificate(ca.certificatePem).checkPrivateKey(ca.issuer.privateKey)) {
-        throw new Error(`${keyFile} is not the private key of ${certFile}; restore the matching pair from a backup`);
+        throw new FailedPreconditionError(`${keyFile} is not the private key of ${certFile}; restore the matching pair from a backup`);
       }
       return ca;
     }
