@@ -6,12 +6,12 @@
 //   HOST:PORT       over the network, TLS: needs an API key ($TUNCTL_API_KEY or --api-key-file),
 //                   whose CA fingerprint is how tunctl knows it reached the right controller.
 import * as grpc from '@grpc/grpc-js';
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { ControllerCallError, controllerCallError } from '../common/controller-call-error.js';
 import { CONTROLLER_CHANNEL_OPTIONS, controllerChannelCredentials, fetchPinnedCa } from '../common/controller-tls.js';
 import { loadTunctlProto } from '../common/proto.js';
-import { parseSecret } from '../common/secrets.js';
+import { CLIENT_USER_METADATA, parseSecret } from '../common/secrets.js';
 import type { AdminServiceClient } from '../proto/gen/tunctl/v1/AdminService.js';
 import { UsageError } from './output.js';
 
@@ -39,17 +39,30 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
           'To reach a controller on another host, pass --controller HOST:PORT and an API key ($TUNCTL_API_KEY or --api-key-file)',
       );
     }
+    try {
+      accessSync(path, constants.R_OK | constants.W_OK);
+    } catch {
+      throw new UsageError(
+        `permission denied on the controller's admin socket ${path} (it is root-only): run tunctl as root (sudo), ` +
+          'or use --controller HOST:PORT with an API key',
+      );
+    }
     return { kind: 'unix', path };
   }
   const target = /:\d+$/.test(address) ? address : `${address}:${DEFAULT_PORT}`;
   const apiKey = readApiKey(flags.apiKeyFile, env);
+  const source = flags.apiKeyFile ? `the API key in ${flags.apiKeyFile}` : 'TUNCTL_API_KEY';
   if (!apiKey) {
     throw new UsageError(
       `talking to the controller at ${target} over the network needs an API key: set TUNCTL_API_KEY or pass --api-key-file FILE ` +
         '(create one on the controller host with `tunctl apikey create --scope read|admin`)',
     );
   }
-  parseSecret('api-key', apiKey); // a malformed key fails here, before any connection
+  try {
+    parseSecret('api-key', apiKey); // a malformed key fails here, before any connection
+  } catch (err) {
+    throw new UsageError(`${source}: ${(err as Error).message}`);
+  }
   return { kind: 'tls', target, apiKey };
 }
 
@@ -101,7 +114,7 @@ export class AdminClient {
     const fn = (this.client[method] as unknown as UnaryMethod<Req, Res>).bind(this.client);
     const metadata = new grpc.Metadata();
     if (this.apiKey) metadata.set('authorization', `Bearer ${this.apiKey}`);
-    metadata.set('x-tunctl-user', process.env.SUDO_USER || safeUserName());
+    metadata.set(CLIENT_USER_METADATA, process.env.SUDO_USER || safeUserName());
     return new Promise((resolve, reject) => {
       fn(request, metadata, { deadline: Date.now() + this.timeoutMs }, (err, res) => {
         if (err) reject(this.describe(err));

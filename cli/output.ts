@@ -1,5 +1,6 @@
 // Read commands print either an aligned table for people or the API's objects in the
 // proto3 JSON mapping (camelCase names, 64-bit integers as strings, RFC 3339 times).
+import { printable } from '../common/errors.js';
 
 export type OutputFormat = 'table' | 'json';
 
@@ -48,8 +49,9 @@ export function printJson(value: unknown, write: (s: string) => void = (s) => pr
   write(JSON.stringify(toProtoJson(value), null, 2) + '\n');
 }
 
-/** Left-aligned columns separated by two spaces, headers in capitals. */
-export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+/** Left-aligned columns separated by two spaces, headers in capitals. Cells are printed escaped: no server text can drive the terminal. */
+export function formatTable(headers: readonly string[], rawRows: readonly (readonly string[])[]): string {
+  const rows = rawRows.map((r) => r.map((cell) => printable(cell, 10_000)));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
   return [line(headers), ...rows.map(line)].join('\n') + '\n';

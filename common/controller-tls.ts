@@ -19,25 +19,33 @@ export const CONTROLLER_CHANNEL_OPTIONS: grpc.ChannelOptions = {
 
 export class ControllerTrustError extends Error {
   override name = 'ControllerTrustError';
+  /** True when trying again later may work (controller down, network, timeout); false for a wrong address or pin. */
+  readonly transient: boolean;
+  constructor(message: string, options: { transient?: boolean } = {}) {
+    super(message);
+    this.transient = options.transient ?? false;
+  }
 }
 
 /** host and port of "host:port" or "[v6]:port". */
 export function splitTarget(target: string): { host: string; port: number } {
   const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(target);
   if (!match) throw new ControllerTrustError(`controller address must be host:port, got ${JSON.stringify(target)}`);
-  return { host: match[1]!, port: Number(match[2]) };
+  const port = Number(match[2]);
+  if (port < 1 || port > 65535) throw new ControllerTrustError(`controller address ${JSON.stringify(target)} has port ${match[2]}; a port is 1-65535`);
+  return { host: match[1]!, port };
 }
 
 /** Fetches the controller's CA certificate (PEM), accepting it only if its key has `fingerprint`. */
-export function fetchPinnedCa(target: string, fingerprint: string, timeoutMs = 10_000): Promise<string> {
-  const { host, port } = splitTarget(target);
+export async function fetchPinnedCa(target: string, fingerprint: string, timeoutMs = 10_000): Promise<string> {
+  const { host, port } = splitTarget(target); // async: a bad address rejects, like every other failure
   return new Promise((resolve, reject) => {
     // Not verified by the TLS layer on purpose: we verify against the pin below, and send nothing.
     const socket = tls.connect({ host, port, servername: CONTROLLER_TLS_NAME, rejectUnauthorized: false, ALPNProtocols: ['h2'] });
     const timer = setTimeout(() => socket.destroy(new Error(`no TLS handshake within ${timeoutMs} ms`)), timeoutMs);
     socket.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new ControllerTrustError(`cannot reach the controller at ${target} (${err.code ?? err.message})`));
+      reject(connectionError(target, err));
     });
     socket.once('secureConnect', () => {
       clearTimeout(timer);
@@ -50,6 +58,18 @@ export function fetchPinnedCa(target: string, fingerprint: string, timeoutMs = 1
       }
     });
   });
+}
+
+/**
+ * A refused connection, an unreachable host or a timeout may pass (the controller restarts, the
+ * network comes up); a TLS protocol failure means the address is not a TLS port, and will not.
+ */
+function connectionError(target: string, err: NodeJS.ErrnoException): ControllerTrustError {
+  const code = err.code ?? '';
+  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) {
+    return new ControllerTrustError(`the TLS handshake with ${target} failed (${code}); is this the controller's gRPC address and port?`);
+  }
+  return new ControllerTrustError(`cannot reach the controller at ${target} (${code || err.message})`, { transient: true });
 }
 
 function pinnedCaFromChain(leaf: tls.DetailedPeerCertificate, fingerprint: string, target: string): string {

@@ -34,6 +34,17 @@ export class PermissionDeniedError extends Error {
 }
 
 const QUOTE_LIMIT = 64;
+// C0 and C1 control characters: terminal escape sequences start with them.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text from a caller made safe to store and print: control characters escaped as \uXXXX
+ * (no terminal escape sequence survives), cut to `max` characters.
+ */
+export function printable(text: string, max: number): string {
+  const safe = text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return safe.length <= max ? safe : `${safe.slice(0, max)}…`;
+}
 
 /**
  * A caller's input, quoted for an error message: escaped (no control characters reach logs or

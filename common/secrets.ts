@@ -9,6 +9,13 @@ import { InvalidArgumentError } from './errors.js';
 
 export type SecretKind = 'join-token' | 'api-key';
 
+/** Longest life of a join token: a year, so forgotten tokens die. */
+export const MAX_JOIN_TOKEN_TTL_SECONDS = 366 * 86400;
+/** Longest finite life of an API key (0 means it never expires). */
+export const MAX_API_KEY_TTL_SECONDS = 3660 * 86400;
+/** Metadata key a client may set to say which OS user runs it: recorded, never trusted for access. */
+export const CLIENT_USER_METADATA = 'x-tunctl-user';
+
 const PREFIX: Record<SecretKind, string> = { 'join-token': 'tj1', 'api-key': 'tk1' };
 const DESCRIPTION: Record<SecretKind, string> = { 'join-token': 'join token', 'api-key': 'API key' };
 const ID_HEX_LENGTH = 16;

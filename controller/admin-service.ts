@@ -3,7 +3,7 @@
 import { formatCidr, formatIpv4 } from '../common/cidr.js';
 import { InvalidArgumentError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { newSecret } from '../common/secrets.js';
+import { MAX_API_KEY_TTL_SECONDS, MAX_JOIN_TOKEN_TTL_SECONDS, newSecret, secretLabel } from '../common/secrets.js';
 import type { AdminServiceHandlers } from '../proto/gen/tunctl/v1/AdminService.js';
 import type { Timestamp__Output } from '../proto/gen/google/protobuf/Timestamp.js';
 import { parseScope, type AdminGuard } from './auth/admin-guard.js';
@@ -22,9 +22,6 @@ import type { NewJoinToken, Store } from './store/store.js';
 import { optionalSubnet, requireNodeName, requireUnderlayIp } from './validate.js';
 
 export const DEFAULT_JOIN_TOKEN_TTL_SECONDS = 24 * 3600;
-/** A year: long enough for any bootstrap, short enough that forgotten tokens die. */
-const MAX_JOIN_TOKEN_TTL_SECONDS = 366 * 24 * 3600;
-const MAX_API_KEY_TTL_SECONDS = 10 * 366 * 24 * 3600;
 const MAX_DESCRIPTION_LENGTH = 200;
 const DEFAULT_AUDIT_LIMIT = 1000;
 const MAX_AUDIT_LIMIT = 100_000;
@@ -106,7 +103,7 @@ export function adminServiceHandlers({ store, feed, ca, guard, logger, now }: Ad
       const at = now();
       const { token, text } = newJoinToken(req.ttlSeconds, at);
       const created = store.createJoinToken(name, token, at, who);
-      logger.info('join token created', { node: name, token: `tj1.${created.id}`, expires_at: created.expiresAt.toISOString(), by: who.actor });
+      logger.info('join token created', { node: name, token: secretLabel('join-token', created.id), expires_at: created.expiresAt.toISOString(), by: who.actor });
       return { joinToken: joinTokenToProto(created, text) };
     }),
 
@@ -138,7 +135,7 @@ export function adminServiceHandlers({ store, feed, ca, guard, logger, now }: Ad
         },
         who,
       );
-      logger.info('API key created', { key: `tk1.${key.id}`, scope, by: who.actor });
+      logger.info('API key created', { key: secretLabel('api-key', key.id), scope, by: who.actor });
       return { apiKey: apiKeyToProto(key, secret.text) };
     }),
 
@@ -151,7 +148,7 @@ export function adminServiceHandlers({ store, feed, ca, guard, logger, now }: Ad
       const who = guard.authorize(call, 'RevokeApiKey', 'credentials', req.id);
       const id = requireKeyId(req.id);
       const key = store.revokeApiKey(id, now(), who);
-      logger.info('API key revoked', { key: `tk1.${key.id}`, by: who.actor });
+      logger.info('API key revoked', { key: secretLabel('api-key', key.id), by: who.actor });
       return { apiKey: apiKeyToProto(key) };
     }),
 

@@ -16,7 +16,7 @@ import type { WatchRequest__Output } from '../proto/gen/tunctl/v1/WatchRequest.j
 import type { WatchResponse } from '../proto/gen/tunctl/v1/WatchResponse.js';
 import type { CertificateAuthority } from './auth/certificate-authority.js';
 import type { DenialLog } from './auth/denial-log.js';
-import { authenticateNode, type IncomingCall } from './auth/node-identity.js';
+import { authenticateNode, type IncomingCall, type NodeIdentity } from './auth/node-identity.js';
 import { joinServiceHandlers } from './join-service.js';
 import { changeToProto, ENCAP_OVERHEAD, networkToProto, nodeToProto, routeToProto } from './proto-convert.js';
 import type { FeedCloseReason, FeedMessage, RouteFeed } from './route-feed.js';
@@ -50,7 +50,9 @@ export function agentServiceHandlers(deps: AgentServiceDeps): AgentServiceHandle
     ...joinServiceHandlers(deps),
 
     Register: unary('Register', logger, (req, call) => {
-      const name = callerNode(call, req.nodeName, 'Register', store, deps.denials, now());
+      const at = now();
+      const identity = callerNode(call, req.nodeName, 'Register', store, deps.denials, at);
+      const name = identity.nodeName;
       const agentVersion = requireAgentVersion(req.agentVersion);
       if (req.underlayMtu > MAX_UNDERLAY_MTU) {
         throw new InvalidArgumentError(`underlay_mtu ${req.underlayMtu} is too large: an IPv4 interface's MTU is at most ${MAX_UNDERLAY_MTU} (send 0 if unknown)`);
@@ -74,7 +76,10 @@ export function agentServiceHandlers(deps: AgentServiceDeps): AgentServiceHandle
             `raise the underlay interface's MTU to at least ${MIN_TUN_MTU + ENCAP_OVERHEAD}`,
         );
       }
-      const registered = store.recordRegistration(name, agentVersion, now());
+      // The certificate in use now retires the node's older ones (a renewal, or a new join elsewhere).
+      const superseded = store.supersedeCertificates(name, identity.serial, at, { actor: `node:${name}`, peer: call.getPeer() });
+      if (superseded > 0) logger.info('older node certificates revoked', { node: name, superseded, in_use: identity.serial });
+      const registered = store.recordRegistration(name, agentVersion, at);
       logger.info('agent registered', { node: name, underlay_ip: formatIpv4(node.underlayIp), version: agentVersion || undefined, tun_mtu: tunMtu });
       return {
         node: nodeToProto(registered, feed.isConnected(name)),
@@ -87,7 +92,7 @@ export function agentServiceHandlers(deps: AgentServiceDeps): AgentServiceHandle
     Watch: (call) => {
       let name: string;
       try {
-        name = callerNode(call, call.request.nodeName, 'Watch', store, deps.denials, now());
+        name = callerNode(call, call.request.nodeName, 'Watch', store, deps.denials, now()).nodeName;
         findNodeForAgent(store, name);
       } catch (err) {
         endWithStatus(call, toServiceError(err, 'Watch', logger));
@@ -102,16 +107,17 @@ export function agentServiceHandlers(deps: AgentServiceDeps): AgentServiceHandle
  * The node this call's certificate names. `requested` (the node_name field) may be empty; if
  * set it must be that node: a certificate never speaks for another node. Refusals are audited.
  */
-function callerNode(call: IncomingCall, requested: string, method: string, store: Store, denials: DenialLog, at: Date): string {
+function callerNode(call: IncomingCall, requested: string, method: string, store: Store, denials: DenialLog, at: Date): NodeIdentity {
   let actor = 'anonymous';
   try {
-    const { nodeName } = authenticateNode(call, store, at);
+    const identity = authenticateNode(call, store, at);
+    const { nodeName } = identity;
     actor = `node:${nodeName}`;
     if (requested && requested !== nodeName) {
       requireNodeName(requested, 'node_name');
       throw new PermissionDeniedError(`this agent's certificate is for node "${nodeName}"; it cannot act as node "${requested}"`);
     }
-    return nodeName;
+    return identity;
   } catch (err) {
     if (err instanceof UnauthenticatedError || err instanceof PermissionDeniedError || err instanceof InvalidArgumentError) {
       denials.record({ at, actor, action: method, target: requested.slice(0, 80), detail: errorMessage(err), peer: call.getPeer() });

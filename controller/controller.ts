@@ -81,12 +81,13 @@ export class Controller {
     const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5000;
     const store = SqliteStore.open(options.dataDir, logger);
     let tls: ServerTls | undefined;
+    let feed: RouteFeed | undefined;
     const started: grpc.Server[] = [];
     try {
       const network = options.network ? store.initNetwork(options.network) : store.network();
       const ca = CertificateAuthority.loadOrCreate(resolve(options.dataDir), logger, now());
       tls = controllerServerTls(ca, options.tlsNames ?? [], logger, now);
-      const feed = new RouteFeed(store, { heartbeatIntervalMs, logger });
+      feed = new RouteFeed(store, { heartbeatIntervalMs, logger });
       const denials = new DenialLog(store);
       const { proto } = loadTunctlProto();
       const health = new HealthImplementation({ '': 'SERVING', [ADMIN_SERVICE]: 'SERVING', [AGENT_SERVICE]: 'SERVING' });
@@ -134,6 +135,7 @@ export class Controller {
       return controller;
     } catch (err) {
       for (const server of started) server.forceShutdown();
+      feed?.close('the controller failed to start');
       tls?.close();
       store.close();
       throw err;

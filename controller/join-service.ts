@@ -2,7 +2,7 @@
 // certificate that names its node. Join trades a one-time join token for a certificate on
 // the key the agent generated (the private key never leaves the host); RenewCertificate
 // trades a still-valid certificate for a fresh one.
-import { errorMessage, InvalidArgumentError, UnauthenticatedError } from '../common/errors.js';
+import { errorMessage, InvalidArgumentError, PermissionDeniedError, quoted, UnauthenticatedError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { joinProofMessage, parseNodePublicKey, proofVerifies, renewProofMessage } from '../common/pki/proof.js';
 import { parseSecret, secretLabel, secretMatches, type ParsedSecret } from '../common/secrets.js';
@@ -51,15 +51,21 @@ export function joinServiceHandlers({ store, ca, logger, now, nodeCertLifetimeMs
           );
         }
         target = record.nodeName;
+        if (req.nodeName && req.nodeName !== record.nodeName) {
+          throw new PermissionDeniedError(
+            `join token ${secretLabel('join-token', record.id)} is for node "${record.nodeName}", not ${quoted(req.nodeName)}; ` +
+              `the token stays unused: start the agent without --name, or with a token for ${quoted(req.nodeName)}`,
+          );
+        }
         if (record.usedAt !== null) {
           throw new UnauthenticatedError(
-            `join token tj1.${record.id} was already used at ${record.usedAt.toISOString()}; join tokens work once: ` +
+            `join token ${secretLabel('join-token', record.id)} was already used at ${record.usedAt.toISOString()}; join tokens work once: ` +
               `create a fresh one with \`tunctl create-join-token ${record.nodeName}\``,
           );
         }
         if (record.expiresAt.getTime() <= at.getTime()) {
           throw new UnauthenticatedError(
-            `join token tj1.${record.id} expired at ${record.expiresAt.toISOString()}; ` +
+            `join token ${secretLabel('join-token', record.id)} expired at ${record.expiresAt.toISOString()}; ` +
               `create a fresh one with \`tunctl create-join-token ${record.nodeName}\` (--ttl sets its lifetime)`,
           );
         }
@@ -67,9 +73,9 @@ export function joinServiceHandlers({ store, ca, logger, now, nodeCertLifetimeMs
         const issued = ca.issueNodeCertificate(record.nodeName, publicKey, nodeCertLifetimeMs, at);
         const certificate = { serial: issued.serial, nodeName: record.nodeName, issuedAt: at, expiresAt: issued.notAfter, revokedAt: null, revokeReason: '' };
         if (!store.redeemJoinToken(record.id, certificate, { actor: `node:${record.nodeName}`, peer: call.getPeer() })) {
-          throw new UnauthenticatedError(`join token tj1.${record.id} was used by another agent a moment ago; join tokens work once`);
+          throw new UnauthenticatedError(`join token ${secretLabel('join-token', record.id)} was used by another agent a moment ago; join tokens work once`);
         }
-        logger.info('agent joined', { node: record.nodeName, token: `tj1.${record.id}`, certificate: issued.serial, not_after: issued.notAfter.toISOString(), peer: call.getPeer() });
+        logger.info('agent joined', { node: record.nodeName, token: secretLabel('join-token', record.id), certificate: issued.serial, not_after: issued.notAfter.toISOString(), peer: call.getPeer() });
         return response(record.nodeName, issued);
       } catch (err) {
         auditDenied(denials, call, at, 'anonymous', 'join', target, err);
@@ -109,7 +115,7 @@ function parseJoinToken(text: string, fingerprint: string): ParsedSecret {
   }
   if (token.caFingerprint !== fingerprint) {
     throw new UnauthenticatedError(
-      `join token tj1.${token.id} was made by another controller (its CA fingerprint is ${token.caFingerprint}, this controller's is ${fingerprint})`,
+      `join token ${secretLabel('join-token', token.id)} was made by another controller (its CA fingerprint is ${token.caFingerprint}, this controller's is ${fingerprint})`,
     );
   }
   return token;
@@ -128,6 +134,6 @@ function requirePublicKey(publicKeyDer: Buffer, proof: Buffer, message: Buffer) 
 
 /** Refusals are security events: every one goes to the audit log with its reason. */
 function auditDenied(denials: DenialLog, call: IncomingCall, at: Date, actor: string, action: string, target: string, err: unknown): void {
-  if (!(err instanceof UnauthenticatedError || err instanceof InvalidArgumentError)) return;
+  if (!(err instanceof UnauthenticatedError || err instanceof InvalidArgumentError || err instanceof PermissionDeniedError)) return;
   denials.record({ at, actor, action, target: target.slice(0, 80), detail: errorMessage(err), peer: call.getPeer() });
 }

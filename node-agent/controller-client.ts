@@ -40,12 +40,14 @@ export interface WatchHandle {
   cancel(): void;
 }
 
-export interface RegisterOptions {
+export interface CallOptions {
   /** Default 10 s. */
   readonly timeoutMs?: number;
   /** Aborting cancels the call (it rejects with CANCELLED), so a stopping agent never waits out the deadline. */
   readonly signal?: AbortSignal;
 }
+
+export type RegisterOptions = CallOptions;
 
 /** What the agent needs from the controller; ControllerClient is the gRPC implementation. */
 export interface AgentController {
@@ -62,6 +64,7 @@ export interface AgentController {
 export class ControllerClient implements AgentController {
   readonly target: string;
   private client: AgentServiceClient;
+  private closed = false;
 
   /** `credentials`: TLS trusting the controller's CA, with the node certificate once the agent has one. */
   constructor(target: string, credentials: grpc.ChannelCredentials) {
@@ -85,27 +88,42 @@ export class ControllerClient implements AgentController {
   /**
    * Switches to new credentials (a renewed certificate): calls from now on use them; a watch
    * already open runs on until it ends, as the certificate it started with stays valid.
+   * After close() it does nothing: a channel opened then would never be closed.
    */
   replaceCredentials(credentials: grpc.ChannelCredentials): void {
+    if (this.closed) return;
     const old = this.client;
     this.client = ControllerClient.open(this.target, credentials);
     old.close();
   }
 
-  /** Trades a join token for the node's certificate on `publicKeyDer` (see JoinRequest). */
-  join(joinToken: string, publicKeyDer: Buffer, proof: Buffer, timeoutMs = 10_000): Promise<IssuedNodeCertificate> {
+  /**
+   * Trades a join token for the node's certificate on `publicKeyDer` (see JoinRequest).
+   * `nodeName`, if given, is the node the agent expects: the controller refuses a token for
+   * another node (PERMISSION_DENIED) before using it up.
+   */
+  join(joinToken: string, publicKeyDer: Buffer, proof: Buffer, timeoutMs = 10_000, nodeName?: string): Promise<IssuedNodeCertificate> {
     return new Promise((resolve, reject) => {
-      this.client.Join({ joinToken, publicKey: publicKeyDer, proof }, { deadline: Date.now() + timeoutMs }, (err, res) =>
+      this.client.Join({ joinToken, publicKey: publicKeyDer, proof, nodeName: nodeName ?? '' }, { deadline: Date.now() + timeoutMs }, (err, res) =>
         err || !res ? reject(controllerCallError(err, this.target)) : resolve(toIssued(res)),
       );
     });
   }
 
-  renewCertificate(publicKeyDer: Buffer, proof: Buffer, timeoutMs = 10_000): Promise<IssuedNodeCertificate> {
+  renewCertificate(publicKeyDer: Buffer, proof: Buffer, options: CallOptions = {}): Promise<IssuedNodeCertificate> {
+    const { timeoutMs = 10_000, signal } = options;
     return new Promise((resolve, reject) => {
-      this.client.RenewCertificate({ publicKey: publicKeyDer, proof }, { deadline: Date.now() + timeoutMs }, (err, res) =>
-        err || !res ? reject(controllerCallError(err, this.target)) : resolve(toIssued(res)),
-      );
+      if (signal?.aborted) {
+        reject(new ControllerCallError(grpc.status.CANCELLED, 'certificate renewal cancelled: the agent is stopping'));
+        return;
+      }
+      const onAbort = () => call.cancel();
+      const call = this.client.RenewCertificate({ publicKey: publicKeyDer, proof }, { deadline: Date.now() + timeoutMs }, (err, res) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (err || !res) reject(controllerCallError(err, this.target));
+        else resolve(toIssued(res));
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
@@ -179,6 +197,7 @@ export class ControllerClient implements AgentController {
   }
 
   close(): void {
+    this.closed = true;
     this.client.close();
   }
 }

@@ -30,8 +30,15 @@ export async function startAgent(options: AgentMainOptions, logger: Logger, sign
   });
   if (!credentials) return;
   const client = new ControllerClient(options.controller, controllerChannelCredentials(credentials.caPem, credentials));
+  // Renewal stops with the agent's signal, or when runAgent returns for any other reason (it
+  // closes the client then); a renewal still out at that moment is dropped, not switched to.
   const stopRenewal = new AbortController();
-  const renewal = runCertificateRenewal(credentials, { client, stateDir: options.stateDir, logger, signal: stopRenewal.signal });
+  const renewal = runCertificateRenewal(credentials, {
+    client,
+    stateDir: options.stateDir,
+    logger,
+    signal: AbortSignal.any([signal, stopRenewal.signal]),
+  });
   try {
     await runAgent(
       { ...options, nodeName: credentials.nodeName },

@@ -47,7 +47,10 @@ export const agent: Command = {
     const nodeName = typeof values.name === 'string' ? validateNodeName(values.name) : undefined;
     const joinToken = joinTokenFrom(values['join-token'] as string | undefined, values['join-token-file'] as string | undefined);
     const controller = (values.controller as string | undefined) || process.env.TUNCTL_CONTROLLER || `127.0.0.1:${DEFAULT_PORT}`;
-    if (!/^[^/\s]+:\d+$/.test(controller)) throw new UsageError(`--controller must be HOST:PORT (the controller's network address), got "${controller}"`);
+    if (!/^[^/\s]+:\d+$/.test(controller)) {
+      const source = values.controller ? '--controller' : 'TUNCTL_CONTROLLER';
+      throw new UsageError(`the agent needs the controller's network address as HOST:PORT (agents always use TLS, never the admin socket); ${source} is "${controller}"`);
+    }
     const underlayIp = typeof values['underlay-ip'] === 'string' ? values['underlay-ip'] : '';
     if (underlayIp) parseIpv4(underlayIp, '--underlay-ip');
     const logger = new ConsoleLogger('agent');

@@ -7,12 +7,12 @@ import type { JoinToken__Output } from '../../proto/gen/tunctl/v1/JoinToken.js';
 import type { ListApiKeysResponse__Output } from '../../proto/gen/tunctl/v1/ListApiKeysResponse.js';
 import type { ListJoinTokensResponse__Output } from '../../proto/gen/tunctl/v1/ListJoinTokensResponse.js';
 import type { RevokeApiKeyResponse__Output } from '../../proto/gen/tunctl/v1/RevokeApiKeyResponse.js';
+import { MAX_API_KEY_TTL_SECONDS, MAX_JOIN_TOKEN_TTL_SECONDS } from '../../common/secrets.js';
 import { withAdminClient } from '../admin-client.js';
 import { connectionFlags, CONTROLLER_HELP, CONTROLLER_OPTION, OUTPUT_HELP, OUTPUT_OPTION, type Command } from '../command.js';
 import { durationFlag } from '../flags.js';
 import { formatTable, parseOutputFormat, printJson, timestampToRfc3339, UsageError } from '../output.js';
 
-const DAY = 86400;
 export const TTL_HELP = '  --ttl DURATION     how long the join token is valid: 90s, 30m, 24h, 7d (default 24h)';
 
 /** What add-node and create-join-token print under the node line: the token, once, and what to do with it. */
@@ -21,7 +21,7 @@ export function joinTokenInstructions(token: JoinToken__Output): string {
     `join token for ${token.nodeName} (shown once, valid until ${token.expiresAt ? timestampToRfc3339(token.expiresAt) : '?'}, works once):`,
     `  ${token.token}`,
     `on ${token.nodeName}, run:`,
-    `  TUNCTL_JOIN_TOKEN=${token.token} tunctl agent --controller <this controller's address>:7400`,
+    `  TUNCTL_JOIN_TOKEN=${token.token} tunctl agent --controller <controller-host:port>`,
     '',
   ].join('\n');
 }
@@ -36,7 +36,7 @@ export const createJoinToken: Command = {
   options: { ttl: { type: 'string' }, ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
   async run(values, [nodeName]) {
     const format = parseOutputFormat(values.output as string | undefined);
-    const ttlSeconds = durationFlag('ttl', values.ttl, 0, 366 * DAY);
+    const ttlSeconds = durationFlag('ttl', values.ttl, 0, MAX_JOIN_TOKEN_TTL_SECONDS);
     const res = await withAdminClient(connectionFlags(values), (c) =>
       c.call<object, CreateJoinTokenResponse__Output>('CreateJoinToken', { nodeName, ttlSeconds }),
     );
@@ -93,7 +93,8 @@ export const apikeyCreate: Command = {
   help: [
     'usage: tunctl apikey create --scope read|admin [--expires DURATION] [--description TEXT] [--controller ADDR] [-o table|json]',
     '',
-    '  --scope read|admin     read: Get/List calls only; admin: everything (required)',
+    '  --scope read|admin     read: nodes, routes, network, audit log; admin: everything,',
+    '                         including tokens and keys (required)',
     '  --expires DURATION     lifetime: 30m, 24h, 90d (default: never expires)',
     '  --description TEXT     what the key is for, shown in `tunctl apikey list`',
     CONTROLLER_HELP,
@@ -103,7 +104,7 @@ export const apikeyCreate: Command = {
   async run(values) {
     const format = parseOutputFormat(values.output as string | undefined);
     if (values.scope !== 'read' && values.scope !== 'admin') throw new UsageError('--scope must be "read" or "admin"');
-    const ttlSeconds = durationFlag('expires', values.expires, 0, 3650 * DAY);
+    const ttlSeconds = durationFlag('expires', values.expires, 0, MAX_API_KEY_TTL_SECONDS);
     const res = await withAdminClient(connectionFlags(values), (c) =>
       c.call<object, CreateApiKeyResponse__Output>('CreateApiKey', {
         scope: values.scope === 'admin' ? 'API_KEY_SCOPE_ADMIN' : 'API_KEY_SCOPE_READ',
@@ -119,7 +120,7 @@ export const apikeyCreate: Command = {
           `API key tk1.${key.id} (scope ${scopeName(key.scope)}, ${key.expiresAt ? `expires ${time(key.expiresAt)}` : 'never expires'}); shown once:`,
           `  ${key.key}`,
           'use it from another host with:',
-          `  TUNCTL_API_KEY=${key.key} tunctl list-nodes --controller <this controller's address>:7400`,
+          `  TUNCTL_API_KEY=${key.key} tunctl list-nodes --controller <controller-host:port>`,
           '',
         ].join('\n'),
       );

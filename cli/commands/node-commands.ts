@@ -4,6 +4,7 @@ import type { GetNodeResponse__Output } from '../../proto/gen/tunctl/v1/GetNodeR
 import type { ListNodesResponse__Output } from '../../proto/gen/tunctl/v1/ListNodesResponse.js';
 import type { Node__Output } from '../../proto/gen/tunctl/v1/Node.js';
 import type { RemoveNodeResponse__Output } from '../../proto/gen/tunctl/v1/RemoveNodeResponse.js';
+import { MAX_JOIN_TOKEN_TTL_SECONDS } from '../../common/secrets.js';
 import { withAdminClient } from '../admin-client.js';
 import { connectionFlags, CONTROLLER_HELP, CONTROLLER_OPTION, OUTPUT_HELP, OUTPUT_OPTION, type Command } from '../command.js';
 import { durationFlag, requiredString } from '../flags.js';
@@ -37,7 +38,7 @@ export const addNode: Command = {
   async run(values, [name]) {
     const format = parseOutputFormat(values.output as string | undefined);
     const underlayIp = requiredString('underlay-ip', values['underlay-ip']);
-    const joinTokenTtlSeconds = durationFlag('ttl', values.ttl, 0, 366 * 86400);
+    const joinTokenTtlSeconds = durationFlag('ttl', values.ttl, 0, MAX_JOIN_TOKEN_TTL_SECONDS);
     const res = await withAdminClient(connectionFlags(values), (c) =>
       c.call<object, AddNodeResponse__Output>('AddNode', { name, underlayIp, subnet: values.subnet ?? '', joinTokenTtlSeconds }),
     );

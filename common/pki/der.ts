@@ -26,6 +26,7 @@ export const implicitPrimitive = (n: number, contents: Uint8Array): Buffer => tl
 
 /** A non-negative INTEGER from big-endian bytes (minimal, with a 0x00 pad if the top bit is set). */
 export function unsignedInteger(bytes: Uint8Array): Buffer {
+  if (bytes.length === 0) return tlv(0x02, Buffer.from([0])); // X.690 8.3.1: at least one octet
   let start = 0;
   while (start < bytes.length - 1 && bytes[start] === 0) start++;
   const trimmed = Buffer.from(bytes.subarray(start));
@@ -58,8 +59,10 @@ export function namedBits(bits: readonly number[]): Buffer {
 export function objectIdentifier(dotted: string): Buffer {
   const arcs = dotted.split('.').map(Number);
   if (arcs.length < 2 || arcs.some((a) => !Number.isSafeInteger(a) || a < 0)) throw new RangeError(`bad OID ${dotted}`);
-  const out: number[] = [arcs[0]! * 40 + arcs[1]!];
-  for (const arc of arcs.slice(2)) {
+  // X.690 8.19.4: the first two arcs share one subidentifier; arc 0 is 0-2, and arc 1 < 40 under 0 and 1.
+  if (arcs[0]! > 2 || (arcs[0]! < 2 && arcs[1]! >= 40)) throw new RangeError(`bad OID ${dotted}`);
+  const out: number[] = [];
+  for (const arc of [arcs[0]! * 40 + arcs[1]!, ...arcs.slice(2)]) {
     const chunk: number[] = [arc & 0x7f];
     for (let n = Math.floor(arc / 128); n > 0; n = Math.floor(n / 128)) chunk.unshift((n & 0x7f) | 0x80);
     out.push(...chunk);

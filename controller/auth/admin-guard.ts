@@ -3,7 +3,7 @@
 // API key as bearer metadata; read keys may only read. Node certificates grant nothing here.
 // Every refusal is written to the audit log.
 import { errorMessage, InvalidArgumentError, PermissionDeniedError, UnauthenticatedError } from '../../common/errors.js';
-import { parseSecret, secretLabel, secretMatches } from '../../common/secrets.js';
+import { CLIENT_USER_METADATA, parseSecret, secretLabel, secretMatches } from '../../common/secrets.js';
 import type { AuditContext, Store } from '../store/store.js';
 import type { DenialLog } from './denial-log.js';
 import { peerCertificateSerial, type IncomingCall } from './node-identity.js';
@@ -16,8 +16,6 @@ export interface AdminGuard {
   authorize(call: IncomingCall, method: string, need: AdminAccess, target?: string): AuditContext;
 }
 
-/** Metadata key a client may set to say which OS user runs it; recorded, never trusted for access. */
-export const CLIENT_USER_METADATA = 'x-tunctl-user';
 
 export function localSocketGuard(): AdminGuard {
   return {

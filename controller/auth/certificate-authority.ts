@@ -4,12 +4,21 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
+import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from '../../common/atomic-file.js';
 import { CONTROLLER_TLS_NAME } from '../../common/controller-tls.js';
-import { FailedPreconditionError } from '../../common/errors.js';
+import { FailedPreconditionError, InvalidArgumentError, quoted } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
-import { generateKeyPair, issueCertificate, privateKeyPem, randomSerial, spkiFingerprint, type Issuer } from '../../common/pki/x509.js';
+import {
+  CERTIFICATE_ORGANIZATION,
+  generateKeyPair,
+  issueCertificate,
+  privateKeyPem,
+  randomSerial,
+  spkiFingerprint,
+  type Issuer,
+} from '../../common/pki/x509.js';
 
 export const CA_KEY_FILE = 'ca.key';
 export const CA_CERT_FILE = 'ca.crt';
@@ -17,8 +26,13 @@ export const CA_CERT_FILE = 'ca.crt';
 const DAY_MS = 24 * 3600_000;
 const CA_LIFETIME_MS = 10 * 365 * DAY_MS;
 export const SERVER_CERT_LIFETIME_MS = 365 * DAY_MS;
-/** Certificates start a little in the past, so a host whose clock lags can use them at once. */
+/**
+ * Certificates start a little in the past, so a host whose clock lags can use them at once:
+ * 5 minutes, or a tenth of a short lifetime (more would make a short-lived certificate look
+ * two thirds used, due for renewal, the moment it is issued).
+ */
 const CLOCK_SKEW_MS = 5 * 60_000;
+const backdate = (lifetimeMs: number) => Math.min(CLOCK_SKEW_MS, lifetimeMs / 10);
 
 export interface IssuedCertificate {
   readonly certificatePem: string;
@@ -46,13 +60,21 @@ export class CertificateAuthority {
     const certFile = join(dataDir, CA_CERT_FILE);
     if (existsSync(keyFile) || existsSync(certFile)) {
       if (!existsSync(keyFile) || !existsSync(certFile)) {
-        throw new FailedPreconditionError(`${dataDir} holds only one of ${CA_KEY_FILE} and ${CA_CERT_FILE}; restore both from a backup (a new CA would lock out every agent)`);
+        throw new FailedPreconditionError(
+          `${dataDir} holds only one of ${CA_KEY_FILE} and ${CA_CERT_FILE}; restore both from a backup (a new CA would lock out every agent), ` +
+            `or, if no agent has joined yet (a first start that crashed), delete the one that is there`,
+        );
       }
       const mode = statSync(keyFile).mode & 0o777;
       if ((mode & 0o077) !== 0) logger.warn('the CA private key is readable by other users; chmod 600 it', { file: keyFile, mode: mode.toString(8) });
       const ca = new CertificateAuthority(readFileSync(certFile, 'utf8'), createPrivateKey(readFileSync(keyFile)));
       if (!new X509Certificate(ca.certificatePem).checkPrivateKey(ca.issuer.privateKey)) {
         throw new FailedPreconditionError(`${keyFile} is not the private key of ${certFile}; restore the matching pair from a backup`);
+      }
+      const expected = `O=${CERTIFICATE_ORGANIZATION}\nCN=${ca.issuer.commonName}`;
+      if (new X509Certificate(ca.certificatePem).subject !== expected) {
+        // Issued certificates name their issuer as O=tunctl, CN=...; another subject would not chain.
+        throw new FailedPreconditionError(`${certFile} was not made by tunctl (its subject is not "${expected.replace('\n', ', ')}"); restore tunctl's own CA from a backup`);
       }
       return ca;
     }
@@ -104,7 +126,7 @@ export class CertificateAuthority {
     const serial = randomSerial();
     const notAfter = new Date(now.getTime() + lifetimeMs);
     const certificatePem = issueCertificate(
-      { commonName: nodeName, subjectPublicKey: publicKey, notBefore: new Date(now.getTime() - CLOCK_SKEW_MS), notAfter, clientAuth: true },
+      { commonName: nodeName, subjectPublicKey: publicKey, notBefore: new Date(now.getTime() - backdate(lifetimeMs)), notAfter, clientAuth: true },
       this.issuer,
       serial,
     );
@@ -118,11 +140,21 @@ function commonNameOf(cert: X509Certificate): string {
   return match[1]!;
 }
 
+const DNS_NAME = /^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** An extra name for the server certificate: a DNS name or an IPv4 address, else InvalidArgumentError. */
+export function validateTlsName(name: string): string {
+  if (isIPv4(name) || (name.length <= 253 && DNS_NAME.test(name))) return name;
+  throw new InvalidArgumentError(`--tls-san ${quoted(name)} is neither a DNS name nor an IPv4 address (IPv6 addresses are not supported)`);
+}
+
 function serverAltNames(extra: readonly string[]): string[] {
-  const names = new Set<string>([CONTROLLER_TLS_NAME, 'localhost', hostname(), '127.0.0.1']);
+  const names = new Set<string>([CONTROLLER_TLS_NAME, 'localhost', '127.0.0.1']);
+  // This host's own names go in when they are encodable; an odd hostname is left out, not fatal.
+  if (DNS_NAME.test(hostname())) names.add(hostname());
   for (const addresses of Object.values(networkInterfaces())) {
     for (const address of addresses ?? []) if (address.family === 'IPv4') names.add(address.address);
   }
-  for (const name of extra) names.add(name);
-  return [...names].filter((n) => /^[A-Za-z0-9.*-]+$/.test(n));
+  for (const name of extra) names.add(validateTlsName(name));
+  return [...names];
 }

@@ -2,6 +2,7 @@
 // owns the connection and the transactions; this class holds the statements and row
 // conversions, so that node changes and their audit rows can share one transaction.
 import type Database from 'better-sqlite3';
+import { printable } from '../../common/errors.js';
 import type {
   ApiKeyRecord,
   ApiKeyScope,
@@ -112,6 +113,12 @@ export class AuthTables {
         'INSERT INTO node_certificates (serial, node_name, issued_at, expires_at) VALUES (?, ?, ?, ?)',
       ),
       selectCertificate: db.prepare<[string], CertificateRow>('SELECT * FROM node_certificates WHERE serial = ?'),
+      // Certificates of the node issued no later than `serial`: what a newer certificate replaces.
+      revokeOlderCertificates: db.prepare<[number, string, string, string, string]>(
+        `UPDATE node_certificates SET revoked_at = ?, revoke_reason = ?
+         WHERE node_name = ? AND serial != ? AND revoked_at IS NULL
+           AND issued_at <= (SELECT issued_at FROM node_certificates WHERE serial = ?)`,
+      ),
       revokeCertificatesOfNode: db.prepare<[number, string, string]>(
         'UPDATE node_certificates SET revoked_at = ?, revoke_reason = ? WHERE node_name = ? AND revoked_at IS NULL',
       ),
@@ -168,6 +175,10 @@ export class AuthTables {
     return row === undefined ? null : toCertificate(row);
   }
 
+  revokeOlderCertificates(nodeName: string, serial: string, at: Date, reason: string): number {
+    return this.stmts.revokeOlderCertificates.run(at.getTime(), reason, nodeName, serial, serial).changes;
+  }
+
   revokeCertificatesOf(nodeName: string, at: Date, reason: string): number {
     return this.stmts.revokeCertificatesOfNode.run(at.getTime(), reason, nodeName).changes;
   }
@@ -200,15 +211,16 @@ export class AuthTables {
     return row === undefined ? null : toApiKey(row);
   }
 
+  /** Every field may hold a caller's text: stored printable and bounded, whoever wrote the event. */
   audit(event: AuditEventInput): void {
     this.stmts.insertAudit.run(
       event.at.getTime(),
-      event.actor,
-      event.action,
-      event.target,
+      printable(event.actor, 100),
+      printable(event.action, 64),
+      printable(event.target, 100),
       event.outcome,
-      event.detail ?? '',
-      event.peer ?? '',
+      printable(event.detail ?? '', 1000),
+      printable(event.peer ?? '', 200),
     );
   }
 

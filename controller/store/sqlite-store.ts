@@ -13,6 +13,7 @@ import {
 } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { validateNodeName } from '../../common/names.js';
+import { secretLabel } from '../../common/secrets.js';
 import { lowestFreeSubnet, poolSize, validateRequestedSubnet } from '../allocator.js';
 import {
   describeNetworkConfig,
@@ -294,7 +295,7 @@ export class SqliteStore implements Store {
         this.auth.audit({ at: now, ...audit, action: 'add-node', target: added.node.name, outcome: 'ok', detail });
       }
       if (!token) return added;
-      return { ...added, joinToken: this.createJoinTokenInTx(added.node.name, token, now, audit ?? { actor: 'local', peer: '' }) };
+      return { ...added, joinToken: this.createJoinTokenInTx(added.node.name, token, now, audit) };
     });
     this.removeNodeTx = db.transaction((name: string, now: Date, audit: AuditContext | undefined) => {
       const removed = this.removeNodeInTx(name, now);
@@ -311,7 +312,7 @@ export class SqliteStore implements Store {
     this.redeemTx = db.transaction((id: string, cert: CertificateRecord, audit: AuditContext) => {
       if (!this.auth.useJoinToken(id, cert.issuedAt)) return false;
       this.auth.insertCertificate(cert);
-      this.auth.audit({ at: cert.issuedAt, ...audit, action: 'join', target: cert.nodeName, outcome: 'ok', detail: `token tj1.${id}, certificate ${cert.serial} until ${cert.expiresAt.toISOString()}` });
+      this.auth.audit({ at: cert.issuedAt, ...audit, action: 'join', target: cert.nodeName, outcome: 'ok', detail: `token ${secretLabel('join-token', id)}, certificate ${cert.serial} until ${cert.expiresAt.toISOString()}` });
       return true;
     });
     this.initNetworkTx = db.transaction((config: NetworkConfig, now: Date) => this.initNetworkInTx(config, now));
@@ -400,11 +401,21 @@ export class SqliteStore implements Store {
     return this.auth.certificate(serial);
   }
 
+  supersedeCertificates(nodeName: string, serial: string, at: Date, audit: AuditContext): number {
+    return this.db.transaction(() => {
+      const revoked = this.auth.revokeOlderCertificates(nodeName, serial, at, `superseded by certificate ${serial}`);
+      if (revoked > 0) {
+        this.auth.audit({ at, ...audit, action: 'revoke-certificate', target: nodeName, outcome: 'ok', detail: `${revoked} older certificate(s) superseded by ${serial}, now in use` });
+      }
+      return revoked;
+    }).immediate();
+  }
+
   createApiKey(key: ApiKeyRecord, audit: AuditContext): ApiKeyRecord {
     return this.db.transaction(() => {
       const created = this.auth.insertApiKey(key);
       const expiry = key.expiresAt ? `expires ${key.expiresAt.toISOString()}` : 'never expires';
-      this.auth.audit({ at: key.createdAt, ...audit, action: 'create-api-key', target: `tk1.${key.id}`, outcome: 'ok', detail: `scope ${key.scope}, ${expiry}` });
+      this.auth.audit({ at: key.createdAt, ...audit, action: 'create-api-key', target: secretLabel('api-key', key.id), outcome: 'ok', detail: `scope ${key.scope}, ${expiry}` });
       return created;
     }).immediate();
   }
@@ -420,8 +431,8 @@ export class SqliteStore implements Store {
   revokeApiKey(id: string, now: Date, audit: AuditContext): ApiKeyRecord {
     return this.db.transaction(() => {
       const key = this.auth.revokeApiKey(id, now);
-      if (key === null) throw new NotFoundError(`API key tk1.${id} not found; \`tunctl apikey list\` shows the keys that exist`);
-      this.auth.audit({ at: now, ...audit, action: 'revoke-api-key', target: `tk1.${id}`, outcome: 'ok', detail: `scope ${key.scope}` });
+      if (key === null) throw new NotFoundError(`API key ${secretLabel('api-key', id)} not found; \`tunctl apikey list\` shows the keys that exist`);
+      this.auth.audit({ at: now, ...audit, action: 'revoke-api-key', target: secretLabel('api-key', id), outcome: 'ok', detail: `scope ${key.scope}` });
       return key;
     }).immediate();
   }
@@ -561,9 +572,10 @@ export class SqliteStore implements Store {
     return { node: toNodeRecord(row), revision };
   }
 
-  private createJoinTokenInTx(nodeName: string, token: NewJoinToken, now: Date, audit: AuditContext): JoinTokenRecord {
-    const created = this.auth.insertJoinToken({ ...token, nodeName, createdAt: now, createdBy: audit.actor });
-    this.auth.audit({ at: now, ...audit, action: 'create-join-token', target: nodeName, outcome: 'ok', detail: `token tj1.${token.id} expires ${token.expiresAt.toISOString()}` });
+  /** Without `audit` (tests and tools that write the store directly) no audit row is written, as for addNode. */
+  private createJoinTokenInTx(nodeName: string, token: NewJoinToken, now: Date, audit: AuditContext | undefined): JoinTokenRecord {
+    const created = this.auth.insertJoinToken({ ...token, nodeName, createdAt: now, createdBy: audit?.actor ?? 'local' });
+    if (audit) this.auth.audit({ at: now, ...audit, action: 'create-join-token', target: nodeName, outcome: 'ok', detail: `token ${secretLabel('join-token', token.id)} expires ${token.expiresAt.toISOString()}` });
     return created;
   }
 

@@ -164,6 +164,12 @@ export interface Store {
   /** Records a certificate issued on renewal, audited. */
   addCertificate(certificate: CertificateRecord, audit: AuditContext, action: string): void;
   certificate(serial: string): CertificateRecord | null;
+  /**
+   * Revokes the node's certificates issued before `serial` (a renewal or a new join now in
+   * use), audited; returns how many. The older ones stay valid until the new one is used,
+   * so an agent that crashed before saving its new certificate is not locked out.
+   */
+  supersedeCertificates(nodeName: string, serial: string, at: Date, audit: AuditContext): number;
 
   createApiKey(key: ApiKeyRecord, audit: AuditContext): ApiKeyRecord;
   listApiKeys(): ApiKeyRecord[];

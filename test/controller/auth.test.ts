@@ -184,6 +184,68 @@ describe('joining', () => {
   });
 });
 
+describe('certificates replaced and hostile text', () => {
+  let fx: ControllerFixture;
+  let admin: AdminClient;
+  before(async () => {
+    fx = await startController();
+    admin = await fx.admin();
+  });
+  after(async () => {
+    admin.close();
+    await fx.dispose();
+  });
+
+  test('a node that joins again retires its older certificate as soon as the new one is used', async () => {
+    await admin.call('AddNode', { name: 's1', underlayIp: '192.168.45.1' });
+    const first = fx.agentClient(await fx.join(admin, 's1'));
+    assert.equal((await first.register('s1', '', 1500, 'test')).nodeName, 's1');
+    const secondCreds = await fx.join(admin, 's1');
+    // Until the new certificate is used, the old one still works (a crash before saving the new one must not lock the agent out).
+    assert.equal((await first.register('s1', '', 1500, 'test')).nodeName, 's1');
+    const second = fx.agentClient(secondCreds);
+    assert.equal((await second.register('s1', '', 1500, 'test')).nodeName, 's1');
+    await expectCode(first.register('s1', '', 1500, 'test'), grpc.status.UNAUTHENTICATED, /revoked at .*superseded by certificate/);
+    assert.equal((await second.register('s1', '', 1500, 'test')).nodeName, 's1', 'the newest one keeps working');
+    first.close();
+    second.close();
+    assert.ok((await auditRows(admin)).some((e) => e.action === 'revoke-certificate' && e.target === 's1' && /superseded/.test(e.detail)));
+  });
+
+  test('a join naming another node is refused and leaves the token unused', async () => {
+    await admin.call('AddNode', { name: 's2', underlayIp: '192.168.45.2' });
+    const token = await fx.createJoinToken(admin, 's2');
+    const client = new ControllerClient(fx.address, controllerChannelCredentials(fx.controller.ca.certificatePem));
+    const keys = generateKeyPair();
+    const der = spkiDer(keys.publicKey);
+    try {
+      await expectCode(
+        client.join(token, der, signProof(keys.privateKey, joinProofMessage(parseSecret('join-token', token).id, der)), 10_000, 'other'),
+        grpc.status.PERMISSION_DENIED,
+        /is for node "s2", not "other"; the token stays unused/,
+      );
+    } finally {
+      client.close();
+    }
+    assert.equal((await joinController(fx.address, token)).nodeName, 's2');
+  });
+
+  test('control characters a stranger sends are stored escaped in the audit log', async () => {
+    const proto = loadTunctlProto().proto;
+    const client = new proto.tunctl.v1.AdminService(fx.address, controllerChannelCredentials(fx.controller.ca.certificatePem), CONTROLLER_CHANNEL_OPTIONS);
+    await new Promise<void>((resolve) => {
+      client.RemoveNode({ name: 'evil\u001b[2J\u001b]0;pwned\u0007' }, (err: grpc.ServiceError | null) => {
+        assert.equal(err?.code, grpc.status.UNAUTHENTICATED);
+        resolve();
+      });
+    });
+    client.close();
+    const row = (await auditRows(admin)).find((e) => e.action === 'RemoveNode' && e.outcome === 'denied');
+    assert.ok(row);
+    assert.equal(row.target, 'evil\\u001b[2J\\u001b]0;pwned\\u0007');
+  });
+});
+
 describe('admin access over the network', () => {
   let fx: ControllerFixture;
   let local: AdminClient;

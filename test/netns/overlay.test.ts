@@ -132,7 +132,7 @@ test('containers on different hosts talk through tunctl with no manual routes', 
       const h3Agent = h3!.agent!;
       await waitFor('the revoked agent to exit', () => h3Agent.exitCode !== null, 20_000);
       assert.equal(h3Agent.exitCode, 1);
-      assert.match(readFileSync(cluster.logFile('agent-h3'), 'utf8'), /was removed from the cluster and its certificate revoked|revoked/);
+      assert.match(readFileSync(cluster.logFile('agent-h3'), 'utf8'), /was removed from the cluster and its certificate revoked/);
       h3!.agent = undefined;
 
       // Packets from h3's address (well-formed, from its container's subnet) no longer reach h1's containers.

@@ -38,6 +38,10 @@ test('DER primitives encode as X.690 says', () => {
   assert.equal(time(new Date('2026-11-25T17:00:01Z')).toString('ascii', 2), '261125170001Z');
   assert.equal(time(new Date('2051-01-02T03:04:05Z')).toString('ascii', 2), '20510102030405Z');
   assert.equal(time(new Date('2051-01-02T03:04:05Z'))[0], 0x18);
+  assert.equal(unsignedInteger(Buffer.alloc(0)).toString('hex'), '020100', 'an empty integer is 0, never zero-length');
+  assert.equal(objectIdentifier('2.999.3').toString('hex'), '0603883703', 'a first subidentifier over 127 takes two bytes');
+  assert.throws(() => objectIdentifier('3.1'), /bad OID/);
+  assert.throws(() => objectIdentifier('1.40'), /bad OID/);
 });
 
 test('a CA and the certificates it issues parse, chain and carry what was asked', () => {
