@@ -9,7 +9,7 @@ import { agent } from './commands/agent-command.js';
 import { controller } from './commands/controller-command.js';
 import { addNode, getNode, listNodes, removeNode } from './commands/node-commands.js';
 import { network, routes } from './commands/read-commands.js';
-import { apikeyCreate, apikeyList, apikeyRevoke, createJoinToken, listJoinTokens } from './commands/credential-commands.js';
+import { apikeyCreate, apikeyList, apikeyRevoke, createJoinToken, listJoinTokens, revokeJoinToken } from './commands/credential-commands.js';
 import { audit } from './commands/audit-command.js';
 import { UsageError } from './output.js';
 import { VERSION } from '../common/version.js';
@@ -23,6 +23,7 @@ const COMMANDS: readonly Command[] = [
   network,
   createJoinToken,
   listJoinTokens,
+  revokeJoinToken,
   apikeyCreate,
   apikeyList,
   apikeyRevoke,

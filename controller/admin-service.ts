@@ -1,9 +1,9 @@
 // AdminService handlers: authorize, validate, call the store, publish the change, convert to proto.
 // The guard decides who the caller is (local socket or API key) and whether it may do this.
 import { formatCidr, formatIpv4 } from '../common/cidr.js';
-import { InvalidArgumentError } from '../common/errors.js';
+import { InvalidArgumentError, quoted } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { MAX_API_KEY_TTL_SECONDS, MAX_JOIN_TOKEN_TTL_SECONDS, newSecret, secretLabel } from '../common/secrets.js';
+import { MAX_API_KEY_TTL_SECONDS, MAX_JOIN_TOKEN_TTL_SECONDS, newSecret, secretLabel, type SecretKind } from '../common/secrets.js';
 import type { AdminServiceHandlers } from '../proto/gen/tunctl/v1/AdminService.js';
 import type { Timestamp__Output } from '../proto/gen/google/protobuf/Timestamp.js';
 import { parseScope, type AdminGuard } from './auth/admin-guard.js';
@@ -113,6 +113,13 @@ export function adminServiceHandlers({ store, feed, ca, guard, logger, now }: Ad
       return { joinTokens: store.listJoinTokens(name).map((t) => joinTokenToProto(t)) };
     }),
 
+    RevokeJoinToken: unary('RevokeJoinToken', logger, (req, call) => {
+      const who = guard.authorize(call, 'RevokeJoinToken', 'credentials', req.id);
+      const token = store.expireJoinToken(requireSecretId('join-token', req.id), now(), who);
+      logger.info('join token revoked', { token: secretLabel('join-token', token.id), node: token.nodeName, by: who.actor });
+      return { joinToken: joinTokenToProto(token) };
+    }),
+
     CreateApiKey: unary('CreateApiKey', logger, (req, call) => {
       const who = guard.authorize(call, 'CreateApiKey', 'credentials');
       const scope = parseScope(req.scope);
@@ -146,7 +153,7 @@ export function adminServiceHandlers({ store, feed, ca, guard, logger, now }: Ad
 
     RevokeApiKey: unary('RevokeApiKey', logger, (req, call) => {
       const who = guard.authorize(call, 'RevokeApiKey', 'credentials', req.id);
-      const id = requireKeyId(req.id);
+      const id = requireSecretId('api-key', req.id);
       const key = store.revokeApiKey(id, now(), who);
       logger.info('API key revoked', { key: secretLabel('api-key', key.id), by: who.actor });
       return { apiKey: apiKeyToProto(key) };
@@ -176,10 +183,14 @@ function requireDescription(text: string): string {
   return text;
 }
 
-function requireKeyId(id: string): string {
-  const bare = id.startsWith('tk1.') ? id.slice(4) : id;
+/** The id of a token or key, as lists show it ("tj1.<id>", "tk1.<id>") or bare. */
+function requireSecretId(kind: SecretKind, id: string): string {
+  const prefix = secretLabel(kind, '');
+  const bare = id.startsWith(prefix) ? id.slice(prefix.length) : id;
   if (!/^[0-9a-f]{16}$/.test(bare)) {
-    throw new InvalidArgumentError(`id must be an API key id (16 hex digits, as \`tunctl apikey list\` shows), got ${JSON.stringify(id.slice(0, 40))}`);
+    const list = kind === 'api-key' ? 'tunctl apikey list' : 'tunctl list-join-tokens';
+    const what = kind === 'api-key' ? 'an API key id' : 'a join token id';
+    throw new InvalidArgumentError(`id must be ${what}, ${prefix}<16 hex digits> as \`${list}\` shows it; got ${quoted(id)}`);
   }
   return bare;
 }

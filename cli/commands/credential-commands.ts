@@ -7,6 +7,7 @@ import type { JoinToken__Output } from '../../proto/gen/tunctl/v1/JoinToken.js';
 import type { ListApiKeysResponse__Output } from '../../proto/gen/tunctl/v1/ListApiKeysResponse.js';
 import type { ListJoinTokensResponse__Output } from '../../proto/gen/tunctl/v1/ListJoinTokensResponse.js';
 import type { RevokeApiKeyResponse__Output } from '../../proto/gen/tunctl/v1/RevokeApiKeyResponse.js';
+import type { RevokeJoinTokenResponse__Output } from '../../proto/gen/tunctl/v1/RevokeJoinTokenResponse.js';
 import { MAX_API_KEY_TTL_SECONDS, MAX_JOIN_TOKEN_TTL_SECONDS } from '../../common/secrets.js';
 import { withAdminClient } from '../admin-client.js';
 import { connectionFlags, CONTROLLER_HELP, CONTROLLER_OPTION, OUTPUT_HELP, OUTPUT_OPTION, type Command } from '../command.js';
@@ -71,6 +72,25 @@ export const listJoinTokens: Command = {
           res.joinTokens.map((t) => [`tj1.${t.id}`, t.nodeName, tokenState(t), time(t.expiresAt), time(t.createdAt), t.createdBy]),
         ),
       );
+    }
+    return 0;
+  },
+};
+
+export const revokeJoinToken: Command = {
+  name: 'revoke-join-token',
+  summary: 'make an unused join token expire now (e.g. one that leaked)',
+  positionals: ['ID'],
+  help: ['usage: tunctl revoke-join-token ID [--controller ADDR] [-o table|json]', '', '  ID is tj1.<id> as `tunctl list-join-tokens` shows it', CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
+  options: { ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
+  async run(values, [id]) {
+    const format = parseOutputFormat(values.output as string | undefined);
+    const res = await withAdminClient(connectionFlags(values), (c) => c.call<object, RevokeJoinTokenResponse__Output>('RevokeJoinToken', { id }));
+    if (format === 'json') printJson(res);
+    else {
+      const token = res.joinToken!;
+      const note = token.usedAt ? ` (it was already used at ${time(token.usedAt)}; to cut the node off, remove it)` : '';
+      process.stdout.write(`join token tj1.${token.id} for ${token.nodeName} expired at ${time(token.expiresAt)}${note}\n`);
     }
     return 0;
   },

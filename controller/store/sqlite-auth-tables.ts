@@ -108,6 +108,9 @@ export class AuthTables {
       listJoinTokens: db.prepare<[], JoinTokenRow>('SELECT * FROM join_tokens ORDER BY created_at DESC, id'),
       listJoinTokensOfNode: db.prepare<[string], JoinTokenRow>('SELECT * FROM join_tokens WHERE node_name = ? ORDER BY created_at DESC, id'),
       // "used_at IS NULL" makes the second of two racing joins change nothing.
+      expireJoinToken: db.prepare<[number, string], JoinTokenRow>(
+        'UPDATE join_tokens SET expires_at = min(expires_at, ?) WHERE id = ? RETURNING *',
+      ),
       useJoinToken: db.prepare<[number, string]>('UPDATE join_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL'),
       insertCertificate: db.prepare<[string, string, number, number]>(
         'INSERT INTO node_certificates (serial, node_name, issued_at, expires_at) VALUES (?, ?, ?, ?)',
@@ -159,6 +162,11 @@ export class AuthTables {
   listJoinTokens(nodeName?: string): JoinTokenRecord[] {
     const rows = nodeName === undefined ? this.stmts.listJoinTokens.all() : this.stmts.listJoinTokensOfNode.all(nodeName);
     return rows.map(toJoinToken);
+  }
+
+  expireJoinToken(id: string, at: Date): JoinTokenRecord | null {
+    const row = this.stmts.expireJoinToken.get(at.getTime(), id);
+    return row === undefined ? null : toJoinToken(row);
   }
 
   /** True if this call marked the token used; false if it already was. */

@@ -386,6 +386,16 @@ export class SqliteStore implements Store {
     return this.auth.joinToken(id);
   }
 
+  expireJoinToken(id: string, now: Date, audit: AuditContext): JoinTokenRecord {
+    return this.db.transaction(() => {
+      const token = this.auth.expireJoinToken(id, now);
+      const label = secretLabel('join-token', id);
+      if (token === null) throw new NotFoundError(`join token ${label} not found; \`tunctl list-join-tokens\` shows the tokens that exist`);
+      this.auth.audit({ at: now, ...audit, action: 'revoke-join-token', target: token.nodeName, outcome: 'ok', detail: `token ${label}${token.usedAt ? ' (already used)' : ''}` });
+      return token;
+    }).immediate();
+  }
+
   redeemJoinToken(id: string, certificate: CertificateRecord, audit: AuditContext): boolean {
     return this.redeemTx.immediate(id, certificate, audit);
   }

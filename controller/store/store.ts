@@ -156,6 +156,8 @@ export interface Store {
   /** All tokens (or one node's), newest first. */
   listJoinTokens(nodeName?: string): JoinTokenRecord[];
   joinToken(id: string): JoinTokenRecord | null;
+  /** Makes the token expire at `now` (an earlier expiry stays), audited; NotFoundError if unknown. */
+  expireJoinToken(id: string, now: Date, audit: AuditContext): JoinTokenRecord;
   /**
    * Marks the token used and records the certificate issued for it, in one transaction;
    * returns false (changing nothing) if another join used the token first.

@@ -38,6 +38,8 @@ import type { RemoveNodeResponse as _tunctl_v1_RemoveNodeResponse, RemoveNodeRes
 import type { RenewCertificateRequest as _tunctl_v1_RenewCertificateRequest, RenewCertificateRequest__Output as _tunctl_v1_RenewCertificateRequest__Output } from './tunctl/v1/RenewCertificateRequest';
 import type { RevokeApiKeyRequest as _tunctl_v1_RevokeApiKeyRequest, RevokeApiKeyRequest__Output as _tunctl_v1_RevokeApiKeyRequest__Output } from './tunctl/v1/RevokeApiKeyRequest';
 import type { RevokeApiKeyResponse as _tunctl_v1_RevokeApiKeyResponse, RevokeApiKeyResponse__Output as _tunctl_v1_RevokeApiKeyResponse__Output } from './tunctl/v1/RevokeApiKeyResponse';
+import type { RevokeJoinTokenRequest as _tunctl_v1_RevokeJoinTokenRequest, RevokeJoinTokenRequest__Output as _tunctl_v1_RevokeJoinTokenRequest__Output } from './tunctl/v1/RevokeJoinTokenRequest';
+import type { RevokeJoinTokenResponse as _tunctl_v1_RevokeJoinTokenResponse, RevokeJoinTokenResponse__Output as _tunctl_v1_RevokeJoinTokenResponse__Output } from './tunctl/v1/RevokeJoinTokenResponse';
 import type { Route as _tunctl_v1_Route, Route__Output as _tunctl_v1_Route__Output } from './tunctl/v1/Route';
 import type { RouteChange as _tunctl_v1_RouteChange, RouteChange__Output as _tunctl_v1_RouteChange__Output } from './tunctl/v1/RouteChange';
 import type { WatchRequest as _tunctl_v1_WatchRequest, WatchRequest__Output as _tunctl_v1_WatchRequest__Output } from './tunctl/v1/WatchRequest';
@@ -92,6 +94,8 @@ export interface ProtoGrpcType {
       RenewCertificateRequest: MessageTypeDefinition<_tunctl_v1_RenewCertificateRequest, _tunctl_v1_RenewCertificateRequest__Output>
       RevokeApiKeyRequest: MessageTypeDefinition<_tunctl_v1_RevokeApiKeyRequest, _tunctl_v1_RevokeApiKeyRequest__Output>
       RevokeApiKeyResponse: MessageTypeDefinition<_tunctl_v1_RevokeApiKeyResponse, _tunctl_v1_RevokeApiKeyResponse__Output>
+      RevokeJoinTokenRequest: MessageTypeDefinition<_tunctl_v1_RevokeJoinTokenRequest, _tunctl_v1_RevokeJoinTokenRequest__Output>
+      RevokeJoinTokenResponse: MessageTypeDefinition<_tunctl_v1_RevokeJoinTokenResponse, _tunctl_v1_RevokeJoinTokenResponse__Output>
       Route: MessageTypeDefinition<_tunctl_v1_Route, _tunctl_v1_Route__Output>
       RouteChange: MessageTypeDefinition<_tunctl_v1_RouteChange, _tunctl_v1_RouteChange__Output>
       WatchRequest: MessageTypeDefinition<_tunctl_v1_WatchRequest, _tunctl_v1_WatchRequest__Output>

@@ -172,6 +172,24 @@ describe('tunctl credential commands against a real controller', () => {
       assert.equal(res.stdout, '');
       assert.match(res.stderr, /^Error: node "ghost" not found/);
     });
+
+    test('revoke-join-token makes an unused token expire now; the list shows "expired"', async () => {
+      await addNode('leak-1', '192.168.29.1');
+      const created = await tunctl(['create-join-token', 'leak-1'], local);
+      assert.equal(created.code, 0, created.stderr);
+      const token = onlySecret(created.stdout, JOIN_TOKEN);
+      secretsShown.push(token);
+      const { id } = parseSecret('join-token', token);
+      const revoked = await tunctl(['revoke-join-token', `tj1.${id}`], local);
+      assert.equal(revoked.code, 0, revoked.stderr);
+      assert.match(revoked.stdout, new RegExp(`^join token tj1\\.${id} for leak-1 expired at `));
+      const list = await tunctl(['list-join-tokens', '--node', 'leak-1'], local);
+      assert.match(list.stdout, new RegExp(`tj1\\.${id}\\s+leak-1\\s+expired`));
+      await assert.rejects(joinController(fx.address, token), /expired at/);
+      const unknown = await tunctl(['revoke-join-token', 'tj1.0000000000000000'], local);
+      assert.equal(unknown.code, 1);
+      assert.match(unknown.stderr, /not found/);
+    });
   });
 
   describe('API keys: remote admin access over TLS', () => {

@@ -123,6 +123,17 @@ describe('joining', () => {
     assert.ok((await auditRows(admin)).some((e) => e.action === 'join' && e.outcome === 'ok' && e.target === 'j2' && e.actor === 'node:j2'));
   });
 
+  test('a revoked (leaked) join token is refused as expired; revoking is audited', async () => {
+    await admin.call('AddNode', { name: 'j4', underlayIp: '192.168.40.4' });
+    const token = await fx.createJoinToken(admin, 'j4');
+    const id = parseSecret('join-token', token).id;
+    await admin.call('RevokeJoinToken', { id: `tj1.${id}` });
+    await expectCode(joinWith(fx, token), grpc.status.UNAUTHENTICATED, /expired at/);
+    await expectCode(admin.call('RevokeJoinToken', { id: 'tj1.0000000000000000' }), grpc.status.NOT_FOUND, /not found; `tunctl list-join-tokens`/);
+    await expectCode(admin.call('RevokeJoinToken', { id: 'nonsense' }), grpc.status.INVALID_ARGUMENT, /id must be a join token id, tj1\.<16 hex digits>/);
+    assert.ok((await auditRows(admin)).some((e) => e.action === 'revoke-join-token' && e.target === 'j4' && e.outcome === 'ok'));
+  });
+
   test('a join with a proof from another key is refused', async () => {
     await admin.call('AddNode', { name: 'j3', underlayIp: '192.168.40.3' });
     const token = await fx.createJoinToken(admin, 'j3');

@@ -26,6 +26,8 @@ import type { RemoveNodeRequest as _tunctl_v1_RemoveNodeRequest, RemoveNodeReque
 import type { RemoveNodeResponse as _tunctl_v1_RemoveNodeResponse, RemoveNodeResponse__Output as _tunctl_v1_RemoveNodeResponse__Output } from '../../tunctl/v1/RemoveNodeResponse';
 import type { RevokeApiKeyRequest as _tunctl_v1_RevokeApiKeyRequest, RevokeApiKeyRequest__Output as _tunctl_v1_RevokeApiKeyRequest__Output } from '../../tunctl/v1/RevokeApiKeyRequest';
 import type { RevokeApiKeyResponse as _tunctl_v1_RevokeApiKeyResponse, RevokeApiKeyResponse__Output as _tunctl_v1_RevokeApiKeyResponse__Output } from '../../tunctl/v1/RevokeApiKeyResponse';
+import type { RevokeJoinTokenRequest as _tunctl_v1_RevokeJoinTokenRequest, RevokeJoinTokenRequest__Output as _tunctl_v1_RevokeJoinTokenRequest__Output } from '../../tunctl/v1/RevokeJoinTokenRequest';
+import type { RevokeJoinTokenResponse as _tunctl_v1_RevokeJoinTokenResponse, RevokeJoinTokenResponse__Output as _tunctl_v1_RevokeJoinTokenResponse__Output } from '../../tunctl/v1/RevokeJoinTokenResponse';
 
 export interface AdminServiceClient extends grpc.Client {
   AddNode(argument: _tunctl_v1_AddNodeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_AddNodeResponse__Output>): grpc.ClientUnaryCall;
@@ -136,6 +138,15 @@ export interface AdminServiceClient extends grpc.Client {
   revokeApiKey(argument: _tunctl_v1_RevokeApiKeyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_RevokeApiKeyResponse__Output>): grpc.ClientUnaryCall;
   revokeApiKey(argument: _tunctl_v1_RevokeApiKeyRequest, callback: grpc.requestCallback<_tunctl_v1_RevokeApiKeyResponse__Output>): grpc.ClientUnaryCall;
   
+  RevokeJoinToken(argument: _tunctl_v1_RevokeJoinTokenRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_RevokeJoinTokenResponse__Output>): grpc.ClientUnaryCall;
+  RevokeJoinToken(argument: _tunctl_v1_RevokeJoinTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_RevokeJoinTokenResponse__Output>): grpc.ClientUnaryCall;
+  RevokeJoinToken(argument: _tunctl_v1_RevokeJoinTokenRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_RevokeJoinTokenResponse__Output>): grpc.ClientUnaryCall;
+  RevokeJoinToken(argument: _tunctl_v1_RevokeJoinTokenRequest, callback: grpc.requestCallback<_tunctl_v1_RevokeJoinTokenResponse__Output>): grpc.ClientUnaryCall;
+  revokeJoinToken(argument: _tunctl_v1_RevokeJoinTokenRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_RevokeJoinTokenResponse__Output>): grpc.ClientUnaryCall;
+  revokeJoinToken(argument: _tunctl_v1_RevokeJoinTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_RevokeJoinTokenResponse__Output>): grpc.ClientUnaryCall;
+  revokeJoinToken(argument: _tunctl_v1_RevokeJoinTokenRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_RevokeJoinTokenResponse__Output>): grpc.ClientUnaryCall;
+  revokeJoinToken(argument: _tunctl_v1_RevokeJoinTokenRequest, callback: grpc.requestCallback<_tunctl_v1_RevokeJoinTokenResponse__Output>): grpc.ClientUnaryCall;
+  
 }
 
 export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation {
@@ -163,6 +174,8 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
   
   RevokeApiKey: grpc.handleUnaryCall<_tunctl_v1_RevokeApiKeyRequest__Output, _tunctl_v1_RevokeApiKeyResponse>;
   
+  RevokeJoinToken: grpc.handleUnaryCall<_tunctl_v1_RevokeJoinTokenRequest__Output, _tunctl_v1_RevokeJoinTokenResponse>;
+  
 }
 
 export interface AdminServiceDefinition extends grpc.ServiceDefinition {
@@ -178,4 +191,5 @@ export interface AdminServiceDefinition extends grpc.ServiceDefinition {
   ListRoutes: MethodDefinition<_tunctl_v1_ListRoutesRequest, _tunctl_v1_ListRoutesResponse, _tunctl_v1_ListRoutesRequest__Output, _tunctl_v1_ListRoutesResponse__Output>
   RemoveNode: MethodDefinition<_tunctl_v1_RemoveNodeRequest, _tunctl_v1_RemoveNodeResponse, _tunctl_v1_RemoveNodeRequest__Output, _tunctl_v1_RemoveNodeResponse__Output>
   RevokeApiKey: MethodDefinition<_tunctl_v1_RevokeApiKeyRequest, _tunctl_v1_RevokeApiKeyResponse, _tunctl_v1_RevokeApiKeyRequest__Output, _tunctl_v1_RevokeApiKeyResponse__Output>
+  RevokeJoinToken: MethodDefinition<_tunctl_v1_RevokeJoinTokenRequest, _tunctl_v1_RevokeJoinTokenResponse, _tunctl_v1_RevokeJoinTokenRequest__Output, _tunctl_v1_RevokeJoinTokenResponse__Output>
 }
