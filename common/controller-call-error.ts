@@ -9,6 +9,10 @@ export class ControllerCallError extends Error {
     super(message);
     this.code = code;
   }
+  /** The controller did not accept the credential (wrong, used, expired or revoked). */
+  get isUnauthenticated(): boolean {
+    return this.code === grpc.status.UNAUTHENTICATED;
+  }
   /** Errors an operator must fix; retrying the same call cannot succeed. */
   get isPermanent(): boolean {
     return [

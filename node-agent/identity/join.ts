@@ -3,7 +3,6 @@
 // Joining verifies the controller against the CA fingerprint in the token before the token
 // is sent, generates the key pair here, sends only the public key, and checks the certificate
 // that comes back before storing it.
-import * as grpc from '@grpc/grpc-js';
 import { join } from 'node:path';
 import { Backoff, sleep } from '../../common/backoff.js';
 import { ControllerCallError } from '../../common/controller-call-error.js';
@@ -115,7 +114,7 @@ function useStored(stored: NodeCredentials, options: ObtainOptions): NodeCredent
 
 /** The controller's answer to a token that was redeemed before (by this agent or another). */
 function isUsedTokenRefusal(err: unknown): boolean {
-  return err instanceof ControllerCallError && err.code === grpc.status.UNAUTHENTICATED && /\balready used\b/.test(err.message);
+  return err instanceof ControllerCallError && err.isUnauthenticated && /\balready used\b/.test(err.message);
 }
 
 function requireName(actual: string, wanted: string | undefined, source: string): void {

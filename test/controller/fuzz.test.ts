@@ -527,6 +527,7 @@ function assertDatabaseChange(before: Dump, after: Dump, expected: ReadonlyMap<s
 interface Ledger {
   readonly nodeEvents: Array<{ op: 'add' | 'remove'; name: string; revision: number; tokenId?: string }>;
   readonly tokensCreated: Array<{ id: string; nodeName: string }>;
+  readonly tokensRevoked: string[];
   readonly keysCreated: string[];
   readonly keysRevoked: string[];
   readonly registered: string[];
@@ -543,7 +544,7 @@ interface ResponseFields {
 }
 
 function ledgerOf(results: readonly Result[]): Ledger {
-  const ledger: Ledger = { nodeEvents: [], tokensCreated: [], keysCreated: [], keysRevoked: [], registered: [], certificatesIssued: [], joins: 0 };
+  const ledger: Ledger = { nodeEvents: [], tokensCreated: [], tokensRevoked: [], keysCreated: [], keysRevoked: [], registered: [], certificatesIssued: [], joins: 0 };
   for (const { call, outcome } of results) {
     if (outcome.code !== grpc.status.OK || !outcome.response) continue;
     const res = call.method.decode(outcome.response) as ResponseFields;
@@ -556,6 +557,9 @@ function ledgerOf(results: readonly Result[]): Ledger {
         break;
       case 'CreateJoinToken':
         ledger.tokensCreated.push({ id: res.joinToken!.id, nodeName: res.joinToken!.nodeName });
+        break;
+      case 'RevokeJoinToken':
+        ledger.tokensRevoked.push(res.joinToken!.id);
         break;
       case 'CreateApiKey':
         ledger.keysCreated.push(res.apiKey!.id);
@@ -634,6 +638,8 @@ function expectationsFor(before: Dump, ledger: Ledger, joinTokenId: string | und
     if (removedNames.has(t.nodeName)) tokens.mayBeAdded.add(t.id);
     else tokens.added.add(t.id);
   }
+  // Revoking a token moves its expiry to the time of the call (an earlier expiry stays).
+  for (const id of ledger.tokensRevoked) tokens.mayChange.set(id, ['expires_at']);
   if (ledger.joins > 0) {
     assert.ok(joinTokenId, 'a Join succeeded in a round that had no usable join token');
     tokens.mustChange.set(joinTokenId, ['used_at']);
@@ -644,6 +650,8 @@ function expectationsFor(before: Dump, ledger: Ledger, joinTokenId: string | und
   for (const serial of ledger.certificatesIssued) certificates.added.add(serial);
   for (const [serial, row] of before.get('node_certificates') ?? new Map<string, Row>()) {
     if (removedNames.has(String(row.node_name)) && row.revoked_at === null) certificates.mustChange.set(serial, ['revoked_at', 'revoke_reason']);
+    // A Register with a newer certificate retires the node's older ones.
+    else if (ledger.registered.includes(String(row.node_name)) && row.revoked_at === null) certificates.mayChange.set(serial, ['revoked_at', 'revoke_reason']);
   }
 
   // API keys: created ones appear; revoking sets revoked_at once (a second revoke keeps the first time).
@@ -718,6 +726,7 @@ describe('the controller under hostile gRPC input', { timeout: 120_000 }, () => 
     const nodeA = await joinController(fx.address, usedJoinToken);
     await fx.join(admin, 'fuzz-victim'); // a certificate that removing the node must revoke
     const unusedJoinToken = await fx.createJoinToken(admin, 'fuzz-b', 3600);
+    const victimJoinTokenId = parseSecret('join-token', await fx.createJoinToken(admin, 'fuzz-b', 3600)).id;
     const key = async (scope: string, description: string) =>
       (await admin.call<object, CreateApiKeyResponse__Output>('CreateApiKey', { scope, description })).apiKey!;
     const readKey = (await key('API_KEY_SCOPE_READ', 'fuzz read')).key;
@@ -750,6 +759,7 @@ describe('the controller under hostile gRPC input', { timeout: 120_000 }, () => 
       CreateApiKey: [{ scope: 'API_KEY_SCOPE_READ', ttlSeconds: 3600, description: 'fuzz' }],
       ListApiKeys: [{}],
       RevokeApiKey: [{ id: victimKeyId }],
+      RevokeJoinToken: [{ id: `tj1.${victimJoinTokenId}` }],
       ListAuditEvents: [{ limit: 5 }, { since: { seconds: nowSeconds, nanos: 0 }, limit: 10 }],
     };
     const agentBases: Record<string, readonly object[]> = {
@@ -802,7 +812,10 @@ describe('the controller under hostile gRPC input', { timeout: 120_000 }, () => 
         limit: [100_000n, 100_001n],
         underlayMtu: [1n, 28n, 603n, 604n, 65_535n, 65_536n],
         knownRevision: [BigInt(fx.controller.store.latestRevision()), BigInt(fx.controller.store.latestRevision() + 1)],
-        id: [victimKeyId, `tk1.${victimKeyId}`, victimKeyId.toUpperCase(), revokedKeyId, 'f'.repeat(16), 'g'.repeat(16), secretShape('tk1', victimKeyId)],
+        id: [
+          victimKeyId, `tk1.${victimKeyId}`, victimKeyId.toUpperCase(), revokedKeyId, 'f'.repeat(16), 'g'.repeat(16), secretShape('tk1', victimKeyId),
+          victimJoinTokenId, `tj1.${victimJoinTokenId}`, `tk1.${victimJoinTokenId}`,
+        ],
         agentVersion: ['x'.repeat(64), 'x'.repeat(65), 'v 1', '0.1.0\n'],
         description: ['x'.repeat(200), 'x'.repeat(201), 'tab\there'],
         joinToken: [
