@@ -13,7 +13,8 @@ import { CONTROLLER_CHANNEL_OPTIONS, controllerChannelCredentials, fetchPinnedCa
 import { loadTunctlProto } from '../common/proto.js';
 import { CLIENT_USER_METADATA, parseSecret } from '../common/secrets.js';
 import type { AdminServiceClient } from '../proto/gen/tunctl/v1/AdminService.js';
-import { UsageError } from './output.js';
+import { connectionFlags, type Values } from './command.js';
+import { parseOutputFormat, printJson, UsageError } from './output.js';
 
 /** Where `tunctl controller` puts its local admin socket unless told otherwise. */
 export const DEFAULT_ADMIN_SOCKET = '/run/tunctl/controller.sock';
@@ -153,4 +154,21 @@ export async function withAdminClient<T>(flags: ConnectionFlags, fn: (client: Ad
   } finally {
     client.close();
   }
+}
+
+/**
+ * What most admin commands are: one call, then its response printed as proto3 JSON
+ * (-o json) or as the text `render` makes of it. Resolves to the exit code, 0.
+ */
+export async function callAndPrint<Res>(
+  values: Values,
+  method: keyof AdminServiceClient & string,
+  request: object,
+  render: (res: Res) => string,
+): Promise<number> {
+  const format = parseOutputFormat(values.output as string | undefined);
+  const res = await withAdminClient(connectionFlags(values), (c) => c.call<object, Res>(method, request));
+  if (format === 'json') printJson(res);
+  else process.stdout.write(render(res));
+  return 0;
 }

@@ -1,17 +1,17 @@
 // A failed call to the controller, as both gRPC clients (the CLI's and the agent's) report it:
 // the status code, so callers can tell "fix your setup" from "retry", and a message for a person.
 import * as grpc from '@grpc/grpc-js';
+import { REASON_METADATA, type RefusalReason } from './errors.js';
 
 export class ControllerCallError extends Error {
   override name = 'ControllerCallError';
   readonly code: grpc.status;
-  constructor(code: grpc.status, message: string) {
+  /** The controller's machine-readable reason, when it sent one. */
+  readonly reason: RefusalReason | undefined;
+  constructor(code: grpc.status, message: string, reason?: RefusalReason) {
     super(message);
     this.code = code;
-  }
-  /** The controller did not accept the credential (wrong, used, expired or revoked). */
-  get isUnauthenticated(): boolean {
-    return this.code === grpc.status.UNAUTHENTICATED;
+    this.reason = reason;
   }
   /** Errors an operator must fix; retrying the same call cannot succeed. */
   get isPermanent(): boolean {
@@ -34,5 +34,6 @@ export function controllerCallError(err: grpc.ServiceError | null, target: strin
     const cause = /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|Deadline exceeded/.exec(details)?.[0] ?? details;
     return new ControllerCallError(err.code, `cannot reach the controller at ${target} (${cause})`);
   }
-  return new ControllerCallError(err.code, details);
+  const reason = err.metadata?.get(REASON_METADATA)[0];
+  return new ControllerCallError(err.code, details, typeof reason === 'string' ? (reason as RefusalReason) : undefined);
 }

@@ -24,8 +24,20 @@ export class PoolExhaustedError extends Error {
 }
 
 /** The caller did not prove who it is, or its credential is wrong, used, expired or revoked. */
+/**
+ * Machine-readable reasons a refusal may carry next to its message (gRPC trailer
+ * `tunctl-reason`), for clients that act on one case instead of parsing the text.
+ */
+export type RefusalReason = 'join-token-used';
+export const REASON_METADATA = 'tunctl-reason';
+
 export class UnauthenticatedError extends Error {
   override name = 'UnauthenticatedError';
+  readonly reason: RefusalReason | undefined;
+  constructor(message: string, reason?: RefusalReason) {
+    super(message);
+    this.reason = reason;
+  }
 }
 
 /** The caller is known but may not do this. */

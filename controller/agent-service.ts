@@ -14,10 +14,9 @@ import type { Logger } from '../common/logger.js';
 import type { AgentServiceHandlers } from '../proto/gen/tunctl/v1/AgentService.js';
 import type { WatchRequest__Output } from '../proto/gen/tunctl/v1/WatchRequest.js';
 import type { WatchResponse } from '../proto/gen/tunctl/v1/WatchResponse.js';
-import type { CertificateAuthority } from './auth/certificate-authority.js';
 import type { DenialLog } from './auth/denial-log.js';
 import { authenticateNode, type IncomingCall, type NodeIdentity } from './auth/node-identity.js';
-import { joinServiceHandlers } from './join-service.js';
+import { joinServiceHandlers, type JoinServiceDeps } from './join-service.js';
 import { changeToProto, ENCAP_OVERHEAD, networkToProto, nodeToProto, routeToProto } from './proto-convert.js';
 import type { FeedCloseReason, FeedMessage, RouteFeed } from './route-feed.js';
 import { toServiceError, unary } from './rpc-errors.js';
@@ -33,15 +32,10 @@ const MAX_TUN_MTU = 65507;
 const MAX_UNDERLAY_MTU = 65535;
 const MAX_AGENT_VERSION_LENGTH = 64;
 
-export interface AgentServiceDeps {
-  readonly store: Store;
+/** What Join and RenewCertificate need, plus the route feed and heartbeat for Watch. */
+export interface AgentServiceDeps extends JoinServiceDeps {
   readonly feed: RouteFeed;
-  readonly logger: Logger;
-  readonly now: () => Date;
   readonly heartbeatIntervalMs: number;
-  readonly ca: CertificateAuthority;
-  readonly nodeCertLifetimeMs: number;
-  readonly denials: DenialLog;
 }
 
 export function agentServiceHandlers(deps: AgentServiceDeps): AgentServiceHandlers {

@@ -61,6 +61,7 @@ export function joinServiceHandlers({ store, ca, logger, now, nodeCertLifetimeMs
           throw new UnauthenticatedError(
             `join token ${secretLabel('join-token', record.id)} was already used at ${record.usedAt.toISOString()}; join tokens work once: ` +
               `create a fresh one with \`tunctl create-join-token ${record.nodeName}\``,
+            'join-token-used',
           );
         }
         if (record.expiresAt.getTime() <= at.getTime()) {

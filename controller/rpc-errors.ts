@@ -7,6 +7,7 @@ import {
   NotFoundError,
   PermissionDeniedError,
   PoolExhaustedError,
+  REASON_METADATA,
   UnauthenticatedError,
 } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
@@ -29,7 +30,12 @@ export function toServiceError(err: unknown, method: string, logger: Logger): Pa
     logger.error('internal error', { method, error: err instanceof Error ? err.stack ?? err.message : String(err) });
     return { code, details: `internal error in ${method}; see the controller log` };
   }
-  return { code, details: capDetails((err as Error).message) };
+  const status: Partial<grpc.ServiceError> = { code, details: capDetails((err as Error).message) };
+  if (err instanceof UnauthenticatedError && err.reason) {
+    status.metadata = new grpc.Metadata();
+    status.metadata.set(REASON_METADATA, err.reason);
+  }
+  return status;
 }
 
 /**

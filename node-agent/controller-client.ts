@@ -5,13 +5,14 @@ import { parseCidr, parseIpv4, type Ipv4Cidr } from '../common/cidr.js';
 import { ControllerCallError, controllerCallError } from '../common/controller-call-error.js';
 import { CONTROLLER_CHANNEL_OPTIONS } from '../common/controller-tls.js';
 import { loadTunctlProto } from '../common/proto.js';
-import type { JoinResponse__Output } from '../proto/gen/tunctl/v1/JoinResponse.js';
-
-export { ControllerCallError };
 import type { AgentServiceClient } from '../proto/gen/tunctl/v1/AgentService.js';
+import type { JoinResponse__Output } from '../proto/gen/tunctl/v1/JoinResponse.js';
+import type { RegisterResponse__Output } from '../proto/gen/tunctl/v1/RegisterResponse.js';
 import type { Route__Output } from '../proto/gen/tunctl/v1/Route.js';
 import type { WatchResponse__Output } from '../proto/gen/tunctl/v1/WatchResponse.js';
 import type { RouteChangeEntry, RouteEntry } from './route-table.js';
+
+export { ControllerCallError };
 
 export interface Registration {
   readonly nodeName: string;
@@ -103,65 +104,51 @@ export class ControllerClient implements AgentController {
    * another node (PERMISSION_DENIED) before using it up.
    */
   join(joinToken: string, publicKeyDer: Buffer, proof: Buffer, timeoutMs = 10_000, nodeName?: string): Promise<IssuedNodeCertificate> {
-    return new Promise((resolve, reject) => {
-      this.client.Join({ joinToken, publicKey: publicKeyDer, proof, nodeName: nodeName ?? '' }, { deadline: Date.now() + timeoutMs }, (err, res) =>
-        err || !res ? reject(controllerCallError(err, this.target)) : resolve(toIssued(res)),
-      );
-    });
+    return this.unary('join', { timeoutMs }, toIssued, (deadline, done) =>
+      this.client.Join({ joinToken, publicKey: publicKeyDer, proof, nodeName: nodeName ?? '' }, { deadline }, done),
+    );
   }
 
   renewCertificate(publicKeyDer: Buffer, proof: Buffer, options: CallOptions = {}): Promise<IssuedNodeCertificate> {
-    const { timeoutMs = 10_000, signal } = options;
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(new ControllerCallError(grpc.status.CANCELLED, 'certificate renewal cancelled: the agent is stopping'));
-        return;
-      }
-      const onAbort = () => call.cancel();
-      const call = this.client.RenewCertificate({ publicKey: publicKeyDer, proof }, { deadline: Date.now() + timeoutMs }, (err, res) => {
-        signal?.removeEventListener('abort', onAbort);
-        if (err || !res) reject(controllerCallError(err, this.target));
-        else resolve(toIssued(res));
-      });
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.unary('certificate renewal', options, toIssued, (deadline, done) =>
+      this.client.RenewCertificate({ publicKey: publicKeyDer, proof }, { deadline }, done),
+    );
   }
 
   register(nodeName: string, underlayIp: string, underlayMtu: number, agentVersion: string, options: RegisterOptions = {}): Promise<Registration> {
-    const { timeoutMs = 10_000, signal } = options;
+    return this.unary('registration', options, toRegistration, (deadline, done) =>
+      this.client.Register({ nodeName, underlayIp, underlayMtu, agentVersion }, { deadline }, done),
+    );
+  }
+
+  /**
+   * One unary call with a deadline, cancelled when `signal` aborts; a failure becomes a
+   * ControllerCallError, and an answer that does not convert an INTERNAL one.
+   */
+  private unary<Res, Out>(
+    what: string,
+    { timeoutMs = 10_000, signal }: CallOptions,
+    convert: (res: Res) => Out,
+    start: (deadline: number, done: (err: grpc.ServiceError | null, res?: Res) => void) => grpc.ClientUnaryCall,
+  ): Promise<Out> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) {
-        reject(new ControllerCallError(grpc.status.CANCELLED, 'registration cancelled: the agent is stopping'));
+        reject(new ControllerCallError(grpc.status.CANCELLED, `${what} cancelled: the agent is stopping`));
         return;
       }
       const onAbort = () => call.cancel();
-      const call = this.client.Register(
-        { nodeName, underlayIp, underlayMtu, agentVersion },
-        { deadline: Date.now() + timeoutMs },
-        (err, res) => {
-          signal?.removeEventListener('abort', onAbort);
-          if (err || !res) {
-            reject(controllerCallError(err, this.target));
-            return;
-          }
-          try {
-            const node = res.node!;
-            const network = res.network!;
-            resolve({
-              nodeName: node.name,
-              underlayIp: parseIpv4(node.underlayIp),
-              subnet: parseCidr(node.subnet),
-              network: parseCidr(network.cidr),
-              udpPort: network.udpPort,
-              encapOverhead: network.encapOverhead,
-              tunMtu: res.tunMtu,
-              heartbeatIntervalMs: res.heartbeatIntervalMs,
-            });
-          } catch (parseErr) {
-            reject(new ControllerCallError(grpc.status.INTERNAL, `controller sent an invalid registration: ${(parseErr as Error).message}`));
-          }
-        },
-      );
+      const call = start(Date.now() + timeoutMs, (err, res) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (err || !res) {
+          reject(controllerCallError(err, this.target));
+          return;
+        }
+        try {
+          resolve(convert(res));
+        } catch (parseErr) {
+          reject(new ControllerCallError(grpc.status.INTERNAL, `the controller sent an invalid answer to the ${what}: ${(parseErr as Error).message}`));
+        }
+      });
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -200,6 +187,21 @@ export class ControllerClient implements AgentController {
     this.closed = true;
     this.client.close();
   }
+}
+
+function toRegistration(res: RegisterResponse__Output): Registration {
+  const node = res.node!;
+  const network = res.network!;
+  return {
+    nodeName: node.name,
+    underlayIp: parseIpv4(node.underlayIp),
+    subnet: parseCidr(node.subnet),
+    network: parseCidr(network.cidr),
+    udpPort: network.udpPort,
+    encapOverhead: network.encapOverhead,
+    tunMtu: res.tunMtu,
+    heartbeatIntervalMs: res.heartbeatIntervalMs,
+  };
 }
 
 function toIssued(res: JoinResponse__Output): IssuedNodeCertificate {

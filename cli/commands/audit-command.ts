@@ -1,9 +1,9 @@
 // tunctl audit: who changed what, when, and how it ended.
 import type { ListAuditEventsResponse__Output } from '../../proto/gen/tunctl/v1/ListAuditEventsResponse.js';
-import { withAdminClient } from '../admin-client.js';
-import { connectionFlags, CONTROLLER_HELP, CONTROLLER_OPTION, OUTPUT_HELP, OUTPUT_OPTION, type Command } from '../command.js';
+import { callAndPrint } from '../admin-client.js';
+import { CONTROLLER_HELP, CONTROLLER_OPTION, OUTPUT_HELP, OUTPUT_OPTION, type Command } from '../command.js';
 import { durationFlag, intFlag } from '../flags.js';
-import { formatTable, parseOutputFormat, printJson, timestampToRfc3339, UsageError } from '../output.js';
+import { formatTable, timestampToRfc3339, UsageError } from '../output.js';
 
 /** --since: a duration back from now (1h, 7d) or an RFC 3339 time. */
 export function parseSince(value: string | undefined, nowMs = Date.now()): Date | null {
@@ -27,28 +27,17 @@ export const audit: Command = {
     OUTPUT_HELP,
   ].join('\n'),
   options: { since: { type: 'string' }, limit: { type: 'string' }, ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
-  async run(values) {
-    const format = parseOutputFormat(values.output as string | undefined);
+  run(values) {
     const since = parseSince(values.since as string | undefined);
     const limit = intFlag('limit', values.limit, 1000, 1, 100_000);
     const ms = since?.getTime();
-    const res = await withAdminClient(connectionFlags(values), (c) =>
-      c.call<object, ListAuditEventsResponse__Output>('ListAuditEvents', {
-        since: ms === undefined ? null : { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 },
-        limit,
-      }),
-    );
-    if (format === 'json') printJson(res);
-    else {
+    const request = { since: ms === undefined ? null : { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 }, limit };
+    return callAndPrint<ListAuditEventsResponse__Output>(values, 'ListAuditEvents', request, (res) =>
       // Oldest first reads like a log; the server returns newest first.
-      const events = [...res.events].reverse();
-      process.stdout.write(
-        formatTable(
-          ['TIME', 'ACTOR', 'ACTION', 'TARGET', 'OUTCOME', 'DETAIL'],
-          events.map((e) => [e.at ? timestampToRfc3339(e.at) : '-', e.actor, e.action, e.target || '-', e.outcome, e.detail]),
-        ),
-      );
-    }
-    return 0;
+      formatTable(
+        ['TIME', 'ACTOR', 'ACTION', 'TARGET', 'OUTCOME', 'DETAIL'],
+        [...res.events].reverse().map((e) => [e.at ? timestampToRfc3339(e.at) : '-', e.actor, e.action, e.target || '-', e.outcome, e.detail]),
+      ),
+    );
   },
 };

@@ -9,10 +9,10 @@ import type { ListJoinTokensResponse__Output } from '../../proto/gen/tunctl/v1/L
 import type { RevokeApiKeyResponse__Output } from '../../proto/gen/tunctl/v1/RevokeApiKeyResponse.js';
 import type { RevokeJoinTokenResponse__Output } from '../../proto/gen/tunctl/v1/RevokeJoinTokenResponse.js';
 import { MAX_API_KEY_TTL_SECONDS, MAX_JOIN_TOKEN_TTL_SECONDS } from '../../common/secrets.js';
-import { withAdminClient } from '../admin-client.js';
-import { connectionFlags, CONTROLLER_HELP, CONTROLLER_OPTION, OUTPUT_HELP, OUTPUT_OPTION, type Command } from '../command.js';
+import { callAndPrint } from '../admin-client.js';
+import { CONTROLLER_HELP, CONTROLLER_OPTION, OUTPUT_HELP, OUTPUT_OPTION, type Command } from '../command.js';
 import { durationFlag } from '../flags.js';
-import { formatTable, parseOutputFormat, printJson, timestampToRfc3339, UsageError } from '../output.js';
+import { formatTable, timestampToRfc3339, UsageError } from '../output.js';
 
 export const TTL_HELP = '  --ttl DURATION     how long the join token is valid: 90s, 30m, 24h, 7d (default 24h)';
 
@@ -35,15 +35,9 @@ export const createJoinToken: Command = {
   positionals: ['NODE'],
   help: ['usage: tunctl create-join-token NODE [--ttl DURATION] [--controller ADDR] [-o table|json]', '', TTL_HELP, CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
   options: { ttl: { type: 'string' }, ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
-  async run(values, [nodeName]) {
-    const format = parseOutputFormat(values.output as string | undefined);
+  run(values, [nodeName]) {
     const ttlSeconds = durationFlag('ttl', values.ttl, 0, MAX_JOIN_TOKEN_TTL_SECONDS);
-    const res = await withAdminClient(connectionFlags(values), (c) =>
-      c.call<object, CreateJoinTokenResponse__Output>('CreateJoinToken', { nodeName, ttlSeconds }),
-    );
-    if (format === 'json') printJson(res);
-    else process.stdout.write(joinTokenInstructions(res.joinToken!));
-    return 0;
+    return callAndPrint<CreateJoinTokenResponse__Output>(values, 'CreateJoinToken', { nodeName, ttlSeconds }, (res) => joinTokenInstructions(res.joinToken!));
   },
 };
 
@@ -59,21 +53,13 @@ export const listJoinTokens: Command = {
   positionals: [],
   help: ['usage: tunctl list-join-tokens [--node NODE] [--controller ADDR] [-o table|json]', '', '  --node NODE        only this node\'s tokens', CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
   options: { node: { type: 'string' }, ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
-  async run(values) {
-    const format = parseOutputFormat(values.output as string | undefined);
-    const res = await withAdminClient(connectionFlags(values), (c) =>
-      c.call<object, ListJoinTokensResponse__Output>('ListJoinTokens', { nodeName: (values.node as string | undefined) ?? '' }),
+  run(values) {
+    return callAndPrint<ListJoinTokensResponse__Output>(values, 'ListJoinTokens', { nodeName: (values.node as string | undefined) ?? '' }, (res) =>
+      formatTable(
+        ['ID', 'NODE', 'STATE', 'EXPIRES', 'CREATED', 'BY'],
+        res.joinTokens.map((t) => [`tj1.${t.id}`, t.nodeName, tokenState(t), time(t.expiresAt), time(t.createdAt), t.createdBy]),
+      ),
     );
-    if (format === 'json') printJson(res);
-    else {
-      process.stdout.write(
-        formatTable(
-          ['ID', 'NODE', 'STATE', 'EXPIRES', 'CREATED', 'BY'],
-          res.joinTokens.map((t) => [`tj1.${t.id}`, t.nodeName, tokenState(t), time(t.expiresAt), time(t.createdAt), t.createdBy]),
-        ),
-      );
-    }
-    return 0;
   },
 };
 
@@ -83,16 +69,12 @@ export const revokeJoinToken: Command = {
   positionals: ['ID'],
   help: ['usage: tunctl revoke-join-token ID [--controller ADDR] [-o table|json]', '', '  ID is tj1.<id> as `tunctl list-join-tokens` shows it', CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
   options: { ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
-  async run(values, [id]) {
-    const format = parseOutputFormat(values.output as string | undefined);
-    const res = await withAdminClient(connectionFlags(values), (c) => c.call<object, RevokeJoinTokenResponse__Output>('RevokeJoinToken', { id }));
-    if (format === 'json') printJson(res);
-    else {
+  run(values, [id]) {
+    return callAndPrint<RevokeJoinTokenResponse__Output>(values, 'RevokeJoinToken', { id }, (res) => {
       const token = res.joinToken!;
       const note = token.usedAt ? ` (it was already used at ${time(token.usedAt)}; to cut the node off, remove it)` : '';
-      process.stdout.write(`join token tj1.${token.id} for ${token.nodeName} expired at ${time(token.expiresAt)}${note}\n`);
-    }
-    return 0;
+      return `join token tj1.${token.id} for ${token.nodeName} expired at ${time(token.expiresAt)}${note}\n`;
+    });
   },
 };
 
@@ -121,31 +103,24 @@ export const apikeyCreate: Command = {
     OUTPUT_HELP,
   ].join('\n'),
   options: { scope: { type: 'string' }, expires: { type: 'string' }, description: { type: 'string' }, ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
-  async run(values) {
-    const format = parseOutputFormat(values.output as string | undefined);
+  run(values) {
     if (values.scope !== 'read' && values.scope !== 'admin') throw new UsageError('--scope must be "read" or "admin"');
     const ttlSeconds = durationFlag('expires', values.expires, 0, MAX_API_KEY_TTL_SECONDS);
-    const res = await withAdminClient(connectionFlags(values), (c) =>
-      c.call<object, CreateApiKeyResponse__Output>('CreateApiKey', {
-        scope: values.scope === 'admin' ? 'API_KEY_SCOPE_ADMIN' : 'API_KEY_SCOPE_READ',
-        ttlSeconds,
-        description: (values.description as string | undefined) ?? '',
-      }),
-    );
-    if (format === 'json') printJson(res);
-    else {
+    const request = {
+      scope: values.scope === 'admin' ? 'API_KEY_SCOPE_ADMIN' : 'API_KEY_SCOPE_READ',
+      ttlSeconds,
+      description: (values.description as string | undefined) ?? '',
+    };
+    return callAndPrint<CreateApiKeyResponse__Output>(values, 'CreateApiKey', request, (res) => {
       const key = res.apiKey!;
-      process.stdout.write(
-        [
-          `API key tk1.${key.id} (scope ${scopeName(key.scope)}, ${key.expiresAt ? `expires ${time(key.expiresAt)}` : 'never expires'}); shown once:`,
-          `  ${key.key}`,
-          'use it from another host with:',
-          `  TUNCTL_API_KEY=${key.key} tunctl list-nodes --controller <controller-host:port>`,
-          '',
-        ].join('\n'),
-      );
-    }
-    return 0;
+      return [
+        `API key tk1.${key.id} (scope ${scopeName(key.scope)}, ${key.expiresAt ? `expires ${time(key.expiresAt)}` : 'never expires'}); shown once:`,
+        `  ${key.key}`,
+        'use it from another host with:',
+        `  TUNCTL_API_KEY=${key.key} tunctl list-nodes --controller <controller-host:port>`,
+        '',
+      ].join('\n');
+    });
   },
 };
 
@@ -155,19 +130,13 @@ export const apikeyList: Command = {
   positionals: [],
   help: ['usage: tunctl apikey list [--controller ADDR] [-o table|json]', '', CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
   options: { ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
-  async run(values) {
-    const format = parseOutputFormat(values.output as string | undefined);
-    const res = await withAdminClient(connectionFlags(values), (c) => c.call<object, ListApiKeysResponse__Output>('ListApiKeys', {}));
-    if (format === 'json') printJson(res);
-    else {
-      process.stdout.write(
-        formatTable(
-          ['ID', 'SCOPE', 'STATE', 'EXPIRES', 'CREATED', 'BY', 'DESCRIPTION'],
-          res.apiKeys.map((k) => [`tk1.${k.id}`, scopeName(k.scope), keyState(k), time(k.expiresAt, 'never'), time(k.createdAt), k.createdBy, k.description]),
-        ),
-      );
-    }
-    return 0;
+  run(values) {
+    return callAndPrint<ListApiKeysResponse__Output>(values, 'ListApiKeys', {}, (res) =>
+      formatTable(
+        ['ID', 'SCOPE', 'STATE', 'EXPIRES', 'CREATED', 'BY', 'DESCRIPTION'],
+        res.apiKeys.map((k) => [`tk1.${k.id}`, scopeName(k.scope), keyState(k), time(k.expiresAt, 'never'), time(k.createdAt), k.createdBy, k.description]),
+      ),
+    );
   },
 };
 
@@ -177,11 +146,7 @@ export const apikeyRevoke: Command = {
   positionals: ['ID'],
   help: ['usage: tunctl apikey revoke ID [--controller ADDR] [-o table|json]', '', '  ID is tk1.<id> as `tunctl apikey list` shows it', CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
   options: { ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
-  async run(values, [id]) {
-    const format = parseOutputFormat(values.output as string | undefined);
-    const res = await withAdminClient(connectionFlags(values), (c) => c.call<object, RevokeApiKeyResponse__Output>('RevokeApiKey', { id }));
-    if (format === 'json') printJson(res);
-    else process.stdout.write(`API key tk1.${res.apiKey!.id} revoked at ${time(res.apiKey!.revokedAt)}\n`);
-    return 0;
+  run(values, [id]) {
+    return callAndPrint<RevokeApiKeyResponse__Output>(values, 'RevokeApiKey', { id }, (res) => `API key tk1.${res.apiKey!.id} revoked at ${time(res.apiKey!.revokedAt)}\n`);
   },
 };

@@ -5,11 +5,11 @@ import type { ListNodesResponse__Output } from '../../proto/gen/tunctl/v1/ListNo
 import type { Node__Output } from '../../proto/gen/tunctl/v1/Node.js';
 import type { RemoveNodeResponse__Output } from '../../proto/gen/tunctl/v1/RemoveNodeResponse.js';
 import { MAX_JOIN_TOKEN_TTL_SECONDS } from '../../common/secrets.js';
-import { withAdminClient } from '../admin-client.js';
-import { connectionFlags, CONTROLLER_HELP, CONTROLLER_OPTION, OUTPUT_HELP, OUTPUT_OPTION, type Command } from '../command.js';
+import { callAndPrint } from '../admin-client.js';
+import { CONTROLLER_HELP, CONTROLLER_OPTION, OUTPUT_HELP, OUTPUT_OPTION, type Command } from '../command.js';
 import { durationFlag, requiredString } from '../flags.js';
 import { joinTokenInstructions, TTL_HELP } from './credential-commands.js';
-import { formatAge, formatTable, parseOutputFormat, printJson } from '../output.js';
+import { formatAge, formatTable } from '../output.js';
 
 function nodeTable(nodes: readonly Node__Output[]): string {
   return formatTable(
@@ -35,19 +35,17 @@ export const addNode: Command = {
     OUTPUT_HELP,
   ].join('\n'),
   options: { 'underlay-ip': { type: 'string' }, subnet: { type: 'string' }, ttl: { type: 'string' }, ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
-  async run(values, [name]) {
-    const format = parseOutputFormat(values.output as string | undefined);
+  run(values, [name]) {
     const underlayIp = requiredString('underlay-ip', values['underlay-ip']);
     const joinTokenTtlSeconds = durationFlag('ttl', values.ttl, 0, MAX_JOIN_TOKEN_TTL_SECONDS);
-    const res = await withAdminClient(connectionFlags(values), (c) =>
-      c.call<object, AddNodeResponse__Output>('AddNode', { name, underlayIp, subnet: values.subnet ?? '', joinTokenTtlSeconds }),
+    return callAndPrint<AddNodeResponse__Output>(
+      values,
+      'AddNode',
+      { name, underlayIp, subnet: values.subnet ?? '', joinTokenTtlSeconds },
+      (res) =>
+        `node ${res.node!.name} added: subnet ${res.node!.subnet}, underlay ${res.node!.underlayIp} (revision ${res.revision})\n` +
+        (res.joinToken ? joinTokenInstructions(res.joinToken) : ''),
     );
-    if (format === 'json') printJson(res);
-    else {
-      process.stdout.write(`node ${res.node!.name} added: subnet ${res.node!.subnet}, underlay ${res.node!.underlayIp} (revision ${res.revision})\n`);
-      if (res.joinToken) process.stdout.write(joinTokenInstructions(res.joinToken));
-    }
-    return 0;
   },
 };
 
@@ -57,12 +55,13 @@ export const removeNode: Command = {
   positionals: ['NAME'],
   help: ['usage: tunctl remove-node NAME [--controller ADDR] [-o table|json]', '', CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
   options: { ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
-  async run(values, [name]) {
-    const format = parseOutputFormat(values.output as string | undefined);
-    const res = await withAdminClient(connectionFlags(values), (c) => c.call<object, RemoveNodeResponse__Output>('RemoveNode', { name }));
-    if (format === 'json') printJson(res);
-    else process.stdout.write(`node ${res.node!.name} removed: subnet ${res.node!.subnet} released, its certificates revoked (revision ${res.revision})\n`);
-    return 0;
+  run(values, [name]) {
+    return callAndPrint<RemoveNodeResponse__Output>(
+      values,
+      'RemoveNode',
+      { name },
+      (res) => `node ${res.node!.name} removed: subnet ${res.node!.subnet} released, its certificates revoked (revision ${res.revision})\n`,
+    );
   },
 };
 
@@ -72,12 +71,8 @@ export const getNode: Command = {
   positionals: ['NAME'],
   help: ['usage: tunctl get-node NAME [--controller ADDR] [-o table|json]', '', CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
   options: { ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
-  async run(values, [name]) {
-    const format = parseOutputFormat(values.output as string | undefined);
-    const res = await withAdminClient(connectionFlags(values), (c) => c.call<object, GetNodeResponse__Output>('GetNode', { name }));
-    if (format === 'json') printJson(res);
-    else process.stdout.write(nodeTable([res.node!]));
-    return 0;
+  run(values, [name]) {
+    return callAndPrint<GetNodeResponse__Output>(values, 'GetNode', { name }, (res) => nodeTable([res.node!]));
   },
 };
 
@@ -87,11 +82,7 @@ export const listNodes: Command = {
   positionals: [],
   help: ['usage: tunctl list-nodes [--controller ADDR] [-o table|json]', '', CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
   options: { ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
-  async run(values) {
-    const format = parseOutputFormat(values.output as string | undefined);
-    const res = await withAdminClient(connectionFlags(values), (c) => c.call<object, ListNodesResponse__Output>('ListNodes', {}));
-    if (format === 'json') printJson(res);
-    else process.stdout.write(nodeTable(res.nodes));
-    return 0;
+  run(values) {
+    return callAndPrint<ListNodesResponse__Output>(values, 'ListNodes', {}, (res) => nodeTable(res.nodes));
   },
 };

@@ -1,9 +1,9 @@
 // routes and network: the route table and the address plan.
 import type { GetNetworkResponse__Output } from '../../proto/gen/tunctl/v1/GetNetworkResponse.js';
 import type { ListRoutesResponse__Output } from '../../proto/gen/tunctl/v1/ListRoutesResponse.js';
-import { withAdminClient } from '../admin-client.js';
-import { connectionFlags, CONTROLLER_HELP, CONTROLLER_OPTION, OUTPUT_HELP, OUTPUT_OPTION, type Command } from '../command.js';
-import { formatTable, parseOutputFormat, printJson } from '../output.js';
+import { callAndPrint } from '../admin-client.js';
+import { CONTROLLER_HELP, CONTROLLER_OPTION, OUTPUT_HELP, OUTPUT_OPTION, type Command } from '../command.js';
+import { formatTable } from '../output.js';
 
 export const routes: Command = {
   name: 'routes',
@@ -11,12 +11,13 @@ export const routes: Command = {
   positionals: [],
   help: ['usage: tunctl routes [--controller ADDR] [-o table|json]', '', CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
   options: { ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
-  async run(values) {
-    const format = parseOutputFormat(values.output as string | undefined);
-    const res = await withAdminClient(connectionFlags(values), (c) => c.call<object, ListRoutesResponse__Output>('ListRoutes', {}));
-    if (format === 'json') printJson(res);
-    else process.stdout.write(formatTable(['SUBNET', 'VIA (UNDERLAY)', 'NODE'], res.routes.map((r) => [r.subnet, r.underlayIp, r.nodeName])) + `revision ${res.revision}\n`);
-    return 0;
+  run(values) {
+    return callAndPrint<ListRoutesResponse__Output>(
+      values,
+      'ListRoutes',
+      {},
+      (res) => formatTable(['SUBNET', 'VIA (UNDERLAY)', 'NODE'], res.routes.map((r) => [r.subnet, r.underlayIp, r.nodeName])) + `revision ${res.revision}\n`,
+    );
   },
 };
 
@@ -26,21 +27,15 @@ export const network: Command = {
   positionals: [],
   help: ['usage: tunctl network [--controller ADDR] [-o table|json]', '', CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
   options: { ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
-  async run(values) {
-    const format = parseOutputFormat(values.output as string | undefined);
-    const res = await withAdminClient(connectionFlags(values), (c) => c.call<object, GetNetworkResponse__Output>('GetNetwork', {}));
-    if (format === 'json') {
-      printJson(res);
-      return 0;
-    }
-    const n = res.network!;
-    process.stdout.write(
-      formatTable(
-        ['NETWORK', 'SUBNET LEN', 'POOL', 'USED', 'FREE', 'UDP PORT'],
-        [[n.cidr, `/${n.subnetLen}`, `${n.subnetMin} - ${n.subnetMax}`, String(res.subnetsUsed), String(res.subnetsTotal - res.subnetsUsed), String(n.udpPort)]],
-      ),
-    );
-    process.stdout.write(`CA fingerprint (pinned by join tokens and API keys): ${res.caFingerprint}\n`);
-    return 0;
+  run(values) {
+    return callAndPrint<GetNetworkResponse__Output>(values, 'GetNetwork', {}, (res) => {
+      const n = res.network!;
+      const used = String(res.subnetsUsed);
+      const free = String(res.subnetsTotal - res.subnetsUsed);
+      return (
+        formatTable(['NETWORK', 'SUBNET LEN', 'POOL', 'USED', 'FREE', 'UDP PORT'], [[n.cidr, `/${n.subnetLen}`, `${n.subnetMin} - ${n.subnetMax}`, used, free, String(n.udpPort)]]) +
+        `CA fingerprint (pinned by join tokens and API keys): ${res.caFingerprint}\n`
+      );
+    });
   },
 };

@@ -59,6 +59,11 @@ export function spkiFingerprint(key: KeyObject): string {
   return createHash('sha256').update(spkiDer(key)).digest('base64url');
 }
 
+/** The subject's common name (CN), undefined if it has none. */
+export function commonNameOf(cert: X509Certificate): string | undefined {
+  return /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1];
+}
+
 export function certificateFingerprint(certificatePem: string): string {
   return spkiFingerprint(new X509Certificate(certificatePem).publicKey);
 }

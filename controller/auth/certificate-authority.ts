@@ -12,6 +12,7 @@ import { FailedPreconditionError, InvalidArgumentError, quoted } from '../../com
 import type { Logger } from '../../common/logger.js';
 import {
   CERTIFICATE_ORGANIZATION,
+  commonNameOf,
   generateKeyPair,
   issueCertificate,
   privateKeyPem,
@@ -50,7 +51,7 @@ export class CertificateAuthority {
   private constructor(certificatePem: string, privateKey: KeyObject) {
     this.certificatePem = certificatePem;
     const cert = new X509Certificate(certificatePem);
-    this.issuer = { commonName: commonNameOf(cert), privateKey, publicKey: cert.publicKey };
+    this.issuer = { commonName: caCommonName(cert), privateKey, publicKey: cert.publicKey };
     this.fingerprint = spkiFingerprint(cert.publicKey);
   }
 
@@ -134,10 +135,10 @@ export class CertificateAuthority {
   }
 }
 
-function commonNameOf(cert: X509Certificate): string {
-  const match = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject);
-  if (!match) throw new Error(`the CA certificate has no common name (subject ${JSON.stringify(cert.subject)})`);
-  return match[1]!;
+function caCommonName(cert: X509Certificate): string {
+  const name = commonNameOf(cert);
+  if (name === undefined) throw new Error(`the CA certificate has no common name (subject ${JSON.stringify(cert.subject)})`);
+  return name;
 }
 
 const DNS_NAME = /^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;

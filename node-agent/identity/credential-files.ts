@@ -8,7 +8,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from '../../common/atomic-file.js';
-import { spkiDer, spkiFingerprint } from '../../common/pki/x509.js';
+import { commonNameOf, spkiDer, spkiFingerprint } from '../../common/pki/x509.js';
 
 export const CREDENTIALS_FILE = 'credentials.json';
 
@@ -97,10 +97,6 @@ export function checkIssuedCertificate(issued: IssuedCertificate, expected: Expe
   if (!cert.verify(trustedCa.publicKey)) refuse(`it was not signed by the controller CA (fingerprint ${trustedFingerprint})`);
   const notAfter = new Date(cert.validTo);
   if (notAfter.getTime() <= (expected.now ?? Date.now())) refuse(`it expired at ${notAfter.toISOString()} already`);
-}
-
-function commonNameOf(cert: X509Certificate): string | undefined {
-  return /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1];
 }
 
 /** The stored identity, null if there is none; an Error naming the file if it is damaged. */

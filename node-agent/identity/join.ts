@@ -114,7 +114,7 @@ function useStored(stored: NodeCredentials, options: ObtainOptions): NodeCredent
 
 /** The controller's answer to a token that was redeemed before (by this agent or another). */
 function isUsedTokenRefusal(err: unknown): boolean {
-  return err instanceof ControllerCallError && err.isUnauthenticated && /\balready used\b/.test(err.message);
+  return err instanceof ControllerCallError && err.reason === 'join-token-used';
 }
 
 function requireName(actual: string, wanted: string | undefined, source: string): void {

@@ -104,6 +104,7 @@ describe('joining', () => {
     const token = await fx.createJoinToken(admin, 'j2');
     await joinController(fx.address, token);
     await expectCode(joinWith(fx, token), grpc.status.UNAUTHENTICATED, /was already used at .*create a fresh one with `tunctl create-join-token j2`/);
+    await assert.rejects(joinWith(fx, token), (err: ControllerCallError) => err.reason === 'join-token-used', 'the refusal carries its machine-readable reason');
 
     const parsed = parseSecret('join-token', token);
     const wrongSecret = `tj1.${parsed.id}.${'A'.repeat(43)}.${parsed.caFingerprint}`;
