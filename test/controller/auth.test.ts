@@ -23,18 +23,10 @@ import type { CreateApiKeyResponse__Output } from '../../proto/gen/tunctl/v1/Cre
 import type { ListAuditEventsResponse__Output } from '../../proto/gen/tunctl/v1/ListAuditEventsResponse.js';
 import type { ListJoinTokensResponse__Output } from '../../proto/gen/tunctl/v1/ListJoinTokensResponse.js';
 import { waitFor } from '../netns/netns.js';
-import { startController, type ControllerFixture } from './controller-fixture.js';
+import { controllerForSuite, expectStatus, startController, type ControllerFixture } from './controller-fixture.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
-async function expectCode(promise: Promise<unknown>, code: grpc.status, pattern: RegExp): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof ControllerCallError, `unexpected error ${String(err)}`);
-    assert.equal(err.code, code, `expected ${grpc.status[code]}, got ${grpc.status[err.code]}: ${err.message}`);
-    assert.match(err.message, pattern);
-    return true;
-  });
-}
 
 async function auditRows(admin: AdminClient) {
   return (await admin.call<object, ListAuditEventsResponse__Output>('ListAuditEvents', {})).events;
@@ -61,14 +53,7 @@ async function joinWith(fx: ControllerFixture, tokenText: string): Promise<unkno
 describe('joining', () => {
   let fx: ControllerFixture;
   let admin: AdminClient;
-  before(async () => {
-    fx = await startController();
-    admin = await fx.admin();
-  });
-  after(async () => {
-    admin.close();
-    await fx.dispose();
-  });
+  controllerForSuite((started) => ({ fx, admin } = started));
 
   test('the CA lives in the data directory with a private key only the owner can read', () => {
     assert.equal(statSync(join(fx.dataDir, 'ca.key')).mode & 0o777, 0o600);
@@ -103,19 +88,19 @@ describe('joining', () => {
     await admin.call('AddNode', { name: 'j2', underlayIp: '192.168.40.2' });
     const token = await fx.createJoinToken(admin, 'j2');
     await joinController(fx.address, token);
-    await expectCode(joinWith(fx, token), grpc.status.UNAUTHENTICATED, /was already used at .*create a fresh one with `tunctl create-join-token j2`/);
+    await expectStatus(joinWith(fx, token), grpc.status.UNAUTHENTICATED, /was already used at .*create a fresh one with `tunctl create-join-token j2`/);
     await assert.rejects(joinWith(fx, token), (err: ControllerCallError) => err.reason === 'join-token-used', 'the refusal carries its machine-readable reason');
 
     const parsed = parseSecret('join-token', token);
     const wrongSecret = `tj1.${parsed.id}.${'A'.repeat(43)}.${parsed.caFingerprint}`;
-    await expectCode(joinWith(fx, wrongSecret), grpc.status.UNAUTHENTICATED, /is not valid here: no such token .* or a wrong secret/);
-    await expectCode(joinWith(fx, 'tj1.nonsense'), grpc.status.UNAUTHENTICATED, /malformed join token/);
+    await expectStatus(joinWith(fx, wrongSecret), grpc.status.UNAUTHENTICATED, /is not valid here: no such token .* or a wrong secret/);
+    await expectStatus(joinWith(fx, 'tj1.nonsense'), grpc.status.UNAUTHENTICATED, /malformed join token/);
     const foreign = newSecret('join-token', 'B'.repeat(43)).text;
-    await expectCode(joinWith(fx, foreign), grpc.status.UNAUTHENTICATED, /made by another controller/);
+    await expectStatus(joinWith(fx, foreign), grpc.status.UNAUTHENTICATED, /made by another controller/);
 
     const short = await fx.createJoinToken(admin, 'j2', 1);
     await new Promise((r) => setTimeout(r, 1200));
-    await expectCode(joinWith(fx, short), grpc.status.UNAUTHENTICATED, /expired at .*--ttl/);
+    await expectStatus(joinWith(fx, short), grpc.status.UNAUTHENTICATED, /expired at .*--ttl/);
 
     const denied = (await auditRows(admin)).filter((e) => e.action === 'join' && e.outcome === 'denied');
     assert.ok(denied.some((e) => /already used/.test(e.detail) && e.target === 'j2'));
@@ -129,9 +114,9 @@ describe('joining', () => {
     const token = await fx.createJoinToken(admin, 'j4');
     const id = parseSecret('join-token', token).id;
     await admin.call('RevokeJoinToken', { id: `tj1.${id}` });
-    await expectCode(joinWith(fx, token), grpc.status.UNAUTHENTICATED, /expired at/);
-    await expectCode(admin.call('RevokeJoinToken', { id: 'tj1.0000000000000000' }), grpc.status.NOT_FOUND, /not found; `tunctl list-join-tokens`/);
-    await expectCode(admin.call('RevokeJoinToken', { id: 'nonsense' }), grpc.status.INVALID_ARGUMENT, /id must be a join token id, tj1\.<16 hex digits>/);
+    await expectStatus(joinWith(fx, token), grpc.status.UNAUTHENTICATED, /expired at/);
+    await expectStatus(admin.call('RevokeJoinToken', { id: 'tj1.0000000000000000' }), grpc.status.NOT_FOUND, /not found; `tunctl list-join-tokens`/);
+    await expectStatus(admin.call('RevokeJoinToken', { id: 'nonsense' }), grpc.status.INVALID_ARGUMENT, /id must be a join token id, tj1\.<16 hex digits>/);
     assert.ok((await auditRows(admin)).some((e) => e.action === 'revoke-join-token' && e.target === 'j4' && e.outcome === 'ok'));
   });
 
@@ -143,12 +128,12 @@ describe('joining', () => {
     const other = generateKeyPair();
     const der = spkiDer(mine.publicKey);
     try {
-      await expectCode(
+      await expectStatus(
         client.join(token, der, signProof(other.privateKey, joinProofMessage(parseSecret('join-token', token).id, der))),
         grpc.status.UNAUTHENTICATED,
         /proof does not verify/,
       );
-      await expectCode(client.join(token, Buffer.from('not a key'), Buffer.alloc(0)), grpc.status.INVALID_ARGUMENT, /not a DER SubjectPublicKeyInfo/);
+      await expectStatus(client.join(token, Buffer.from('not a key'), Buffer.alloc(0)), grpc.status.INVALID_ARGUMENT, /not a DER SubjectPublicKeyInfo/);
     } finally {
       client.close();
     }
@@ -163,7 +148,7 @@ describe('joining', () => {
 
   test('calls without a node certificate, and certificates of removed nodes, are refused; removal ends the stream at once', async () => {
     const anonymous = new ControllerClient(fx.address, controllerChannelCredentials(fx.controller.ca.certificatePem));
-    await expectCode(anonymous.register('j1', '', 1500, 'test'), grpc.status.UNAUTHENTICATED, /needs the node's client certificate/);
+    await expectStatus(anonymous.register('j1', '', 1500, 'test'), grpc.status.UNAUTHENTICATED, /needs the node's client certificate/);
     anonymous.close();
 
     await admin.call('AddNode', { name: 'gone', underlayIp: '192.168.40.9' });
@@ -176,10 +161,10 @@ describe('joining', () => {
     await admin.call('RemoveNode', { name: 'gone' });
     await waitFor('stream closed', () => ended !== undefined, 3000);
     assert.equal(ended!.code, grpc.status.NOT_FOUND);
-    await expectCode(client.register('gone', '', 1500, 'test'), grpc.status.UNAUTHENTICATED, /certificate of node "gone" was revoked at .*node removed/);
+    await expectStatus(client.register('gone', '', 1500, 'test'), grpc.status.UNAUTHENTICATED, /certificate of node "gone" was revoked at .*node removed/);
     // Added again under the same name: the old certificate stays revoked.
     await admin.call('AddNode', { name: 'gone', underlayIp: '192.168.40.9' });
-    await expectCode(client.register('gone', '', 1500, 'test'), grpc.status.UNAUTHENTICATED, /revoked/);
+    await expectStatus(client.register('gone', '', 1500, 'test'), grpc.status.UNAUTHENTICATED, /revoked/);
     client.close();
     const rows = await auditRows(admin);
     assert.ok(rows.some((e) => e.action === 'revoke-certificate' && e.target === 'gone' && e.actor === 'local'));
@@ -190,7 +175,7 @@ describe('joining', () => {
     await admin.call('AddNode', { name: 'a1', underlayIp: '192.168.41.1' });
     await admin.call('AddNode', { name: 'a2', underlayIp: '192.168.41.2' });
     const client = fx.agentClient(await fx.join(admin, 'a1'));
-    await expectCode(client.register('a2', '', 1500, 'test'), grpc.status.PERMISSION_DENIED, /certificate is for node "a1"; it cannot act as node "a2"/);
+    await expectStatus(client.register('a2', '', 1500, 'test'), grpc.status.PERMISSION_DENIED, /certificate is for node "a1"; it cannot act as node "a2"/);
     client.close();
     assert.ok((await auditRows(admin)).some((e) => e.actor === 'node:a1' && e.action === 'Register' && e.target === 'a2' && e.outcome === 'denied'));
   });
@@ -199,14 +184,7 @@ describe('joining', () => {
 describe('certificates replaced and hostile text', () => {
   let fx: ControllerFixture;
   let admin: AdminClient;
-  before(async () => {
-    fx = await startController();
-    admin = await fx.admin();
-  });
-  after(async () => {
-    admin.close();
-    await fx.dispose();
-  });
+  controllerForSuite((started) => ({ fx, admin } = started));
 
   test('a node that joins again retires its older certificate as soon as the new one is used', async () => {
     await admin.call('AddNode', { name: 's1', underlayIp: '192.168.45.1' });
@@ -217,7 +195,7 @@ describe('certificates replaced and hostile text', () => {
     assert.equal((await first.register('s1', '', 1500, 'test')).nodeName, 's1');
     const second = fx.agentClient(secondCreds);
     assert.equal((await second.register('s1', '', 1500, 'test')).nodeName, 's1');
-    await expectCode(first.register('s1', '', 1500, 'test'), grpc.status.UNAUTHENTICATED, /revoked at .*superseded by certificate/);
+    await expectStatus(first.register('s1', '', 1500, 'test'), grpc.status.UNAUTHENTICATED, /revoked at .*superseded by certificate/);
     assert.equal((await second.register('s1', '', 1500, 'test')).nodeName, 's1', 'the newest one keeps working');
     first.close();
     second.close();
@@ -231,7 +209,7 @@ describe('certificates replaced and hostile text', () => {
     const keys = generateKeyPair();
     const der = spkiDer(keys.publicKey);
     try {
-      await expectCode(
+      await expectStatus(
         client.join(token, der, signProof(keys.privateKey, joinProofMessage(parseSecret('join-token', token).id, der)), 10_000, 'other'),
         grpc.status.PERMISSION_DENIED,
         /is for node "s2", not "other"; the token stays unused/,
@@ -294,30 +272,30 @@ describe('admin access over the network', () => {
     (await local.call<object, CreateApiKeyResponse__Output>('CreateApiKey', { scope, ttlSeconds, description: 'test' })).apiKey!;
 
   test('no key, a garbage header, a wrong secret or a node certificate: UNAUTHENTICATED, saying what to do', async () => {
-    await expectCode(remoteCall('ListNodes', {}), grpc.status.UNAUTHENTICATED, /need an API key: create one on the controller host with `tunctl apikey create/);
-    await expectCode(remoteCall('ListNodes', {}, 'tk1.garbage'), grpc.status.UNAUTHENTICATED, /malformed API key/);
+    await expectStatus(remoteCall('ListNodes', {}), grpc.status.UNAUTHENTICATED, /need an API key: create one on the controller host with `tunctl apikey create/);
+    await expectStatus(remoteCall('ListNodes', {}, 'tk1.garbage'), grpc.status.UNAUTHENTICATED, /malformed API key/);
     const key = await createKey('API_KEY_SCOPE_ADMIN');
     const parsed = parseSecret('api-key', key.key);
-    await expectCode(remoteCall('ListNodes', {}, `tk1.${parsed.id}.${'x'.repeat(43)}.${parsed.caFingerprint}`), grpc.status.UNAUTHENTICATED, /is not valid here/);
+    await expectStatus(remoteCall('ListNodes', {}, `tk1.${parsed.id}.${'x'.repeat(43)}.${parsed.caFingerprint}`), grpc.status.UNAUTHENTICATED, /is not valid here/);
     await local.call('AddNode', { name: 'n1', underlayIp: '192.168.42.1' });
     const nodeCreds = await fx.join(local, 'n1');
-    await expectCode(remoteCall('AddNode', { name: 'evil', underlayIp: '192.168.42.66' }, undefined, nodeCreds), grpc.status.UNAUTHENTICATED, /node certificates do not grant admin access/);
+    await expectStatus(remoteCall('AddNode', { name: 'evil', underlayIp: '192.168.42.66' }, undefined, nodeCreds), grpc.status.UNAUTHENTICATED, /node certificates do not grant admin access/);
   });
 
   test('a read key reads but cannot write (PERMISSION_DENIED); an admin key can; revoked and expired keys stop working', async () => {
     const read = await createKey('API_KEY_SCOPE_READ');
     const adminKey = await createKey('API_KEY_SCOPE_ADMIN');
     assert.ok(((await remoteCall('ListNodes', {}, read.key)) as { nodes: unknown[] }).nodes);
-    await expectCode(remoteCall('AddNode', { name: 'w1', underlayIp: '192.168.43.1' }, read.key), grpc.status.PERMISSION_DENIED, /has scope "read", and AddNode changes the cluster/);
-    await expectCode(remoteCall('CreateApiKey', { scope: 'API_KEY_SCOPE_ADMIN' }, read.key), grpc.status.PERMISSION_DENIED, /needs a key with scope "admin"/);
+    await expectStatus(remoteCall('AddNode', { name: 'w1', underlayIp: '192.168.43.1' }, read.key), grpc.status.PERMISSION_DENIED, /has scope "read", and AddNode changes the cluster/);
+    await expectStatus(remoteCall('CreateApiKey', { scope: 'API_KEY_SCOPE_ADMIN' }, read.key), grpc.status.PERMISSION_DENIED, /needs a key with scope "admin"/);
     const added = (await remoteCall('AddNode', { name: 'w1', underlayIp: '192.168.43.1' }, adminKey.key)) as AddNodeResponse__Output;
     assert.equal(added.node!.name, 'w1');
 
     await local.call('RevokeApiKey', { id: adminKey.id });
-    await expectCode(remoteCall('ListNodes', {}, adminKey.key), grpc.status.UNAUTHENTICATED, /was revoked at/);
+    await expectStatus(remoteCall('ListNodes', {}, adminKey.key), grpc.status.UNAUTHENTICATED, /was revoked at/);
     const brief = await createKey('API_KEY_SCOPE_READ', 1);
     await new Promise((r) => setTimeout(r, 1200));
-    await expectCode(remoteCall('ListNodes', {}, brief.key), grpc.status.UNAUTHENTICATED, /expired at/);
+    await expectStatus(remoteCall('ListNodes', {}, brief.key), grpc.status.UNAUTHENTICATED, /expired at/);
 
     const rows = await auditRows(local);
     assert.ok(rows.some((e) => e.action === 'add-node' && e.target === 'w1' && e.actor === `apikey:${adminKey.id}` && e.outcome === 'ok'));

@@ -1,7 +1,11 @@
 // Starts a real controller on a free loopback port (TLS) and a local admin socket, with a
 // temporary data directory, and gives tests the clients a real deployment would have: an
 // admin client on the socket, and agents that joined with a token and hold a certificate.
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { ControllerCallError } from '../../common/controller-call-error.js';
+import { after, before } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AdminClient } from '../../cli/admin-client.js';
@@ -88,4 +92,31 @@ export async function startController(
     },
   };
   return fixture;
+}
+
+/**
+ * One controller and an admin client for the tests of a describe block: started before
+ * them (handed to `use`), stopped and deleted after them.
+ */
+export function controllerForSuite(use: (started: { fx: ControllerFixture; admin: AdminClient }) => void, options: Parameters<typeof startController>[0] = {}): void {
+  let started: { fx: ControllerFixture; admin: AdminClient } | undefined;
+  before(async () => {
+    const fx = await startController(options);
+    started = { fx, admin: await fx.admin() };
+    use(started);
+  });
+  after(async () => {
+    started?.admin.close();
+    await started?.fx.dispose();
+  });
+}
+
+/** Asserts that `promise` fails with a ControllerCallError of this status whose message matches. */
+export async function expectStatus(promise: Promise<unknown>, code: grpc.status, pattern: RegExp): Promise<void> {
+  await assert.rejects(promise, (err: unknown) => {
+    assert.ok(err instanceof ControllerCallError, `unexpected error ${String(err)}`);
+    assert.equal(err.code, code, `expected ${grpc.status[code]}, got ${grpc.status[err.code]}: ${err.message}`);
+    assert.match(err.message, pattern);
+    return true;
+  });
 }

@@ -19,17 +19,9 @@ import type { GetNodeResponse__Output } from '../../proto/gen/tunctl/v1/GetNodeR
 import type { ListNodesResponse__Output } from '../../proto/gen/tunctl/v1/ListNodesResponse.js';
 import type { ListRoutesResponse__Output } from '../../proto/gen/tunctl/v1/ListRoutesResponse.js';
 import type { RemoveNodeResponse__Output } from '../../proto/gen/tunctl/v1/RemoveNodeResponse.js';
-import { networkInput, startController, type ControllerFixture } from './controller-fixture.js';
+import { controllerForSuite, expectStatus, networkInput, startController, type ControllerFixture } from './controller-fixture.js';
 import { waitFor } from '../netns/netns.js';
 
-async function expectStatus(promise: Promise<unknown>, code: grpc.status, pattern: RegExp): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof ControllerCallError, `unexpected error ${String(err)}`);
-    assert.equal(err.code, code, `expected ${grpc.status[code]}, got ${grpc.status[err.code]}: ${err.message}`);
-    assert.match(err.message, pattern);
-    return true;
-  });
-}
 
 /** Collects watch events until `count` have arrived. */
 function collectWatch(client: ControllerClient, node: string, known: number) {
@@ -42,14 +34,7 @@ function collectWatch(client: ControllerClient, node: string, known: number) {
 describe('AdminService over gRPC', () => {
   let fx: ControllerFixture;
   let admin: AdminClient;
-  before(async () => {
-    fx = await startController();
-    admin = await fx.admin();
-  });
-  after(async () => {
-    admin.close();
-    await fx.dispose();
-  });
+  controllerForSuite((started) => ({ fx, admin } = started));
 
   test('AddNode allocates the lowest free subnets; Get, List, Routes and Network agree', async () => {
     const a = await admin.call<object, AddNodeResponse__Output>('AddNode', { name: 'node-a', underlayIp: '192.168.50.1' });

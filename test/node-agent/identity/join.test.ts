@@ -15,7 +15,7 @@ import { parseSecret } from '../../../common/secrets.js';
 import { certificateTimes, CREDENTIALS_FILE, loadCredentials } from '../../../node-agent/identity/credential-files.js';
 import { obtainCredentials, type ObtainOptions } from '../../../node-agent/identity/join.js';
 import { waitFor } from '../../netns/netns.js';
-import { startController, type ControllerFixture } from '../../controller/controller-fixture.js';
+import { controllerForSuite, startController, type ControllerFixture } from '../../controller/controller-fixture.js';
 
 let stateDir: string;
 beforeEach(() => {
@@ -28,14 +28,7 @@ const credentialsFile = () => join(stateDir, CREDENTIALS_FILE);
 describe('obtainCredentials against a real controller', () => {
   let fx: ControllerFixture;
   let admin: AdminClient;
-  before(async () => {
-    fx = await startController();
-    admin = await fx.admin();
-  });
-  after(async () => {
-    admin.close();
-    await fx.dispose();
-  });
+  controllerForSuite((started) => ({ fx, admin } = started));
 
   const obtain = (logger: MemoryLogger, extra: Partial<ObtainOptions> = {}) =>
     obtainCredentials({ stateDir, controller: fx.address, logger, signal: new AbortController().signal, ...extra });
