@@ -114,7 +114,7 @@ function callerNode(call: IncomingCall, requested: string, method: string, store
     return identity;
   } catch (err) {
     if (err instanceof UnauthenticatedError || err instanceof PermissionDeniedError || err instanceof InvalidArgumentError) {
-      denials.record({ at, actor, action: method, target: requested.slice(0, 80), detail: errorMessage(err), peer: call.getPeer() });
+      denials.record({ at, actor, action: method, target: requested, detail: errorMessage(err), peer: call.getPeer() });
     }
     throw err;
   }

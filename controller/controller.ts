@@ -2,7 +2,7 @@
 // shuts down gracefully. Two listeners: the network port (TLS; agents with their node
 // certificates, admin callers with API keys) and a local unix socket (admin calls, no key:
 // file permissions are the credential).
-import { resolve } from 'node:path';
+import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
@@ -85,12 +85,13 @@ export class Controller {
     const started: grpc.Server[] = [];
     try {
       const network = options.network ? store.initNetwork(options.network) : store.network();
-      const ca = CertificateAuthority.loadOrCreate(resolve(options.dataDir), logger, now());
+      const ca = CertificateAuthority.loadOrCreate(path.resolve(options.dataDir), logger, now());
       tls = controllerServerTls(ca, options.tlsNames ?? [], logger, now);
       feed = new RouteFeed(store, { heartbeatIntervalMs, logger });
       const denials = new DenialLog(store);
       const { proto } = loadTunctlProto();
       const health = new HealthImplementation({ '': 'SERVING', [ADMIN_SERVICE]: 'SERVING', [AGENT_SERVICE]: 'SERVING' });
+      const reflection = new ReflectionService(loadTunctlDescriptorsForReflection());
 
       const networkServer = new grpc.Server({
         // Find agents that vanished without closing their connection (cable cut, power loss).
@@ -104,7 +105,7 @@ export class Controller {
         agentServiceHandlers({ store, feed, logger, now, heartbeatIntervalMs, ca, denials, nodeCertLifetimeMs: options.nodeCertLifetimeMs ?? DEFAULT_NODE_CERT_LIFETIME_MS }),
       );
       health.addToServer(networkServer);
-      new ReflectionService(loadTunctlDescriptorsForReflection()).addToServer(networkServer);
+      reflection.addToServer(networkServer);
       const port = await bind(networkServer, options.listen, tls.credentials);
       started.push(networkServer);
 
@@ -113,7 +114,7 @@ export class Controller {
         localServer = new grpc.Server();
         localServer.addService(proto.tunctl.v1.AdminService.service, adminServiceHandlers({ store, feed, ca, guard: localSocketGuard(), logger, now }));
         health.addToServer(localServer);
-        new ReflectionService(loadTunctlDescriptorsForReflection()).addToServer(localServer);
+        reflection.addToServer(localServer);
         await bindUnixSocket(localServer, options.adminSocket);
         started.push(localServer);
       }

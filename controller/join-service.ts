@@ -86,10 +86,11 @@ export function joinServiceHandlers({ store, ca, logger, now, nodeCertLifetimeMs
 
     RenewCertificate: unary('RenewCertificate', logger, (req, call) => {
       const at = now();
-      let actor = 'anonymous';
+      let nodeName = '';
       try {
         const identity = authenticateNode(call, store, at);
-        actor = `node:${identity.nodeName}`;
+        nodeName = identity.nodeName;
+        const actor = `node:${nodeName}`;
         const publicKey = requirePublicKey(req.publicKey, req.proof, renewProofMessage(identity.nodeName, req.publicKey));
         const issued = ca.issueNodeCertificate(identity.nodeName, publicKey, nodeCertLifetimeMs, at);
         store.addCertificate(
@@ -100,7 +101,7 @@ export function joinServiceHandlers({ store, ca, logger, now, nodeCertLifetimeMs
         logger.info('node certificate renewed', { node: identity.nodeName, certificate: issued.serial, replaces: identity.serial, not_after: issued.notAfter.toISOString() });
         return response(identity.nodeName, issued);
       } catch (err) {
-        auditDenied(denials, call, at, actor, 'renew-certificate', actor.startsWith('node:') ? actor.slice(5) : '', err);
+        auditDenied(denials, call, at, nodeName ? `node:${nodeName}` : 'anonymous', 'renew-certificate', nodeName, err);
         throw err;
       }
     }),
@@ -136,5 +137,5 @@ function requirePublicKey(publicKeyDer: Buffer, proof: Buffer, message: Buffer) 
 /** Refusals are security events: every one goes to the audit log with its reason. */
 function auditDenied(denials: DenialLog, call: IncomingCall, at: Date, actor: string, action: string, target: string, err: unknown): void {
   if (!(err instanceof UnauthenticatedError || err instanceof InvalidArgumentError || err instanceof PermissionDeniedError)) return;
-  denials.record({ at, actor, action, target: target.slice(0, 80), detail: errorMessage(err), peer: call.getPeer() });
+  denials.record({ at, actor, action, target, detail: errorMessage(err), peer: call.getPeer() });
 }

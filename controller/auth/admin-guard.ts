@@ -16,7 +16,6 @@ export interface AdminGuard {
   authorize(call: IncomingCall, method: string, need: AdminAccess, target?: string): AuditContext;
 }
 
-
 export function localSocketGuard(): AdminGuard {
   return {
     authorize(call) {
@@ -68,8 +67,7 @@ export function apiKeyGuard(store: Store, denials: DenialLog, now: () => Date): 
         }
         return { actor, peer };
       } catch (err) {
-        // The target is the caller's claim, cut short: a refused caller must not write much into the log.
-        denials.record({ at: now(), actor, action: method, target: target.slice(0, 80), detail: errorMessage(err), peer });
+        denials.record({ at: now(), actor, action: method, target, detail: errorMessage(err), peer });
         throw err;
       }
     },
