@@ -16,7 +16,7 @@ export class UsageError extends Error {
 }
 
 /** Proto fields of type (u)int64, rendered as strings in proto3 JSON. */
-const INT64_FIELDS = new Set(['revision', 'baseRevision', 'subnetsTotal', 'subnetsUsed', 'id']);
+const INT64_FIELDS = new Set(['revision', 'baseRevision', 'subnetsTotal', 'subnetsUsed', 'subnetsReserved', 'subnetsQuarantined', 'appliedRevision', 'lag', 'id']);
 
 function isTimestamp(value: unknown): value is { seconds: number; nanos: number } {
   if (typeof value !== 'object' || value === null) return false;

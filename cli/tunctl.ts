@@ -11,6 +11,7 @@ import { addNode, getNode, listNodes, removeNode } from './commands/node-command
 import { network, routes } from './commands/read-commands.js';
 import { apikeyCreate, apikeyList, apikeyRevoke, createJoinToken, listJoinTokens, revokeJoinToken } from './commands/credential-commands.js';
 import { audit } from './commands/audit-command.js';
+import { quarantine, quarantineRelease, reservations, reserve, unreserve } from './commands/subnet-commands.js';
 import { UsageError } from './output.js';
 import { VERSION } from '../common/version.js';
 
@@ -21,6 +22,11 @@ const COMMANDS: readonly Command[] = [
   listNodes,
   routes,
   network,
+  reserve,
+  reservations,
+  unreserve,
+  quarantine,
+  quarantineRelease,
   createJoinToken,
   listJoinTokens,
   revokeJoinToken,
@@ -31,8 +37,8 @@ const COMMANDS: readonly Command[] = [
   controller,
   agent,
 ];
-/** Commands with a second word ("apikey create"). */
-const GROUPS = new Set(['apikey']);
+/** Commands with a second word ("apikey create"); "quarantine" alone is also a command (the list). */
+const GROUPS = new Set(['apikey', 'quarantine']);
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -64,14 +70,17 @@ function groupUsage(group: string): string {
 export async function main(argv: string[]): Promise<number> {
   let [name, ...rest] = argv;
   if (name !== undefined && GROUPS.has(name)) {
-    if (rest[0] === undefined || rest[0].startsWith('-')) {
+    const sub = rest[0] !== undefined && !rest[0].startsWith('-') ? `${name} ${rest[0]}` : undefined;
+    const standalone = COMMANDS.some((c) => c.name === name);
+    if (sub !== undefined && (!standalone || COMMANDS.some((c) => c.name === sub))) {
+      name = sub;
+      rest = rest.slice(1);
+    } else if (!standalone) {
       // `tunctl apikey` or `tunctl apikey --help`: the group's commands.
       const help = rest.includes('--help') || rest.includes('-h');
       (help ? process.stdout : process.stderr).write(groupUsage(name) + '\n');
       return help ? 0 : 2;
     }
-    name = `${name} ${rest[0]}`;
-    rest = rest.slice(1);
   }
   if (!name) {
     process.stderr.write(usage() + '\n');

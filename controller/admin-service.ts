@@ -1,11 +1,13 @@
 // AdminService handlers: authorize, validate, call the store, publish the change, convert to proto.
 // The guard decides who the caller is (local socket or API key) and whether it may do this.
-import { formatCidr, formatIpv4 } from '../common/cidr.js';
+import { formatCidr, formatIpv4, parseCidr, type Ipv4Cidr } from '../common/cidr.js';
 import { InvalidArgumentError, quoted } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { MAX_API_KEY_TTL_SECONDS, MAX_JOIN_TOKEN_TTL_SECONDS, newSecret, secretLabel, type SecretKind } from '../common/secrets.js';
 import type { AdminServiceHandlers } from '../proto/gen/tunctl/v1/AdminService.js';
 import type { Timestamp__Output } from '../proto/gen/google/protobuf/Timestamp.js';
+import type { QuarantinedSubnet } from '../proto/gen/tunctl/v1/QuarantinedSubnet.js';
+import type { Reservation } from '../proto/gen/tunctl/v1/Reservation.js';
 import { parseScope, type AdminGuard } from './auth/admin-guard.js';
 import type { CertificateAuthority } from './auth/certificate-authority.js';
 import {
@@ -15,10 +17,13 @@ import {
   networkToProto,
   nodeToProto,
   routeToProto,
+  timestampToProto,
 } from './proto-convert.js';
+import type { NodePresence } from './node-presence.js';
+import type { WriteBatcher } from './write-batcher.js';
 import type { RouteFeed } from './route-feed.js';
 import { unary } from './rpc-errors.js';
-import type { NewJoinToken, Store } from './store/store.js';
+import type { NewJoinToken, QuarantineRecord, ReservationRecord, Store } from './store/store.js';
 import { optionalSubnet, requireNodeName, requireUnderlayIp } from './validate.js';
 
 export const DEFAULT_JOIN_TOKEN_TTL_SECONDS = 24 * 3600;
@@ -29,13 +34,16 @@ const MAX_AUDIT_LIMIT = 100_000;
 export interface AdminServiceDeps {
   readonly store: Store;
   readonly feed: RouteFeed;
+  readonly presence: NodePresence;
+  /** Group commit for writes that come in storms (add-node). */
+  readonly writes: WriteBatcher;
   readonly ca: CertificateAuthority;
   readonly guard: AdminGuard;
   readonly logger: Logger;
   readonly now: () => Date;
 }
 
-export function adminServiceHandlers({ store, feed, ca, guard, logger, now }: AdminServiceDeps): AdminServiceHandlers {
+export function adminServiceHandlers({ store, feed, presence, writes, ca, guard, logger, now }: AdminServiceDeps): AdminServiceHandlers {
   const newJoinToken = (ttlSeconds: number, at: Date) => {
     const ttl = joinTokenTtl(ttlSeconds);
     const secret = newSecret('join-token', ca.fingerprint);
@@ -44,29 +52,29 @@ export function adminServiceHandlers({ store, feed, ca, guard, logger, now }: Ad
   };
 
   return {
-    AddNode: unary('AddNode', logger, (req, call) => {
+    AddNode: unary('AddNode', logger, async (req, call) => {
       const who = guard.authorize(call, 'AddNode', 'write', req.name);
       const name = requireNodeName(req.name);
       const underlayIp = requireUnderlayIp(req.underlayIp, store.network());
       const subnet = optionalSubnet(req.subnet);
       const at = now();
       const { token, text } = newJoinToken(req.joinTokenTtlSeconds, at);
-      const { node, revision, joinToken } = store.addNode({ name, underlayIp, subnet }, at, who, token);
+      const { node, revision, joinToken } = await writes.run(() => store.addNode({ name, underlayIp, subnet }, at, who, token));
       feed.publish({ revision, op: 'add', at, route: { nodeName: node.name, subnet: node.subnet, underlayIp: node.underlayIp } });
       logger.info('node added', { node: node.name, underlay_ip: formatIpv4(node.underlayIp), subnet: formatCidr(node.subnet), revision, by: who.actor });
-      return { node: nodeToProto(node, feed.isConnected(node.name)), revision, joinToken: joinToken ? joinTokenToProto(joinToken, text) : null };
+      return { node: nodeToProto(node, presence.status(node), revision), revision, joinToken: joinToken ? joinTokenToProto(joinToken, text) : null };
     }),
 
     GetNode: unary('GetNode', logger, (req, call) => {
       guard.authorize(call, 'GetNode', 'read');
       const node = store.getNode(requireNodeName(req.name));
-      return { node: nodeToProto(node, feed.isConnected(node.name)) };
+      return { node: nodeToProto(node, presence.status(node), feed.latestRevision) };
     }),
 
     ListNodes: unary('ListNodes', logger, (_req, call) => {
       guard.authorize(call, 'ListNodes', 'read');
       const revision = store.latestRevision();
-      return { nodes: store.listNodes().map((n) => nodeToProto(n, feed.isConnected(n.name))), revision };
+      return { nodes: store.listNodes().map((n) => nodeToProto(n, presence.status(n), revision)), revision };
     }),
 
     RemoveNode: unary('RemoveNode', logger, (req, call) => {
@@ -76,13 +84,18 @@ export function adminServiceHandlers({ store, feed, ca, guard, logger, now }: Ad
       // Its certificate is revoked in the same transaction; closing the stream makes that immediate.
       feed.closeNode(node.name, `node "${node.name}" was removed from the cluster and its certificate revoked; add it again with \`tunctl add-node ${node.name} --underlay-ip ${formatIpv4(node.underlayIp)}\` and join with the new token`);
       logger.info('node removed', { node: node.name, subnet: formatCidr(node.subnet), revision, revoked_certificates: revokedCertificates, by: who.actor });
-      return { node: nodeToProto(node, false), revision };
+      const status = presence.status(node);
+      presence.forget(node.name);
+      return { node: nodeToProto(node, status, revision), revision };
     }),
 
-    ListRoutes: unary('ListRoutes', logger, (_req, call) => {
+    ListRoutes: unary('ListRoutes', logger, (req, call) => {
       guard.authorize(call, 'ListRoutes', 'read');
       const { routes, revision } = store.routeSnapshot();
-      return { routes: routes.map(routeToProto), revision };
+      if (!req.nodeName) return { routes: routes.map(routeToProto), revision };
+      // What that node's agent should hold: every route but the one to its own subnet.
+      const node = store.getNode(requireNodeName(req.nodeName, 'node_name'));
+      return { routes: routes.filter((r) => r.nodeName !== node.name).map(routeToProto), revision };
     }),
 
     GetNetwork: unary('GetNetwork', logger, (_req, call) => {
@@ -92,9 +105,44 @@ export function adminServiceHandlers({ store, feed, ca, guard, logger, now }: Ad
         network: networkToProto(store.network()),
         subnetsTotal: usage.total,
         subnetsUsed: usage.used,
+        subnetsReserved: usage.reserved,
+        subnetsQuarantined: usage.quarantined,
         revision: store.latestRevision(),
         caFingerprint: ca.fingerprint,
+        clusterId: store.clusterId(),
       };
+    }),
+
+    ReserveSubnet: unary('ReserveSubnet', logger, (req, call) => {
+      const who = guard.authorize(call, 'ReserveSubnet', 'write', req.nodeName);
+      const name = requireNodeName(req.nodeName, 'node_name');
+      const reservation = store.reserveSubnet(name, optionalSubnet(req.subnet), now(), who);
+      logger.info('subnet reserved', { node: name, subnet: formatCidr(reservation.subnet), by: who.actor });
+      return { reservation: reservationToProto(reservation) };
+    }),
+
+    ListReservations: unary('ListReservations', logger, (_req, call) => {
+      guard.authorize(call, 'ListReservations', 'read');
+      return { reservations: store.listReservations().map(reservationToProto) };
+    }),
+
+    DeleteReservation: unary('DeleteReservation', logger, (req, call) => {
+      const who = guard.authorize(call, 'DeleteReservation', 'write', req.nodeName);
+      const reservation = store.deleteReservation(requireNodeName(req.nodeName, 'node_name'), now(), who);
+      logger.info('reservation deleted', { node: reservation.nodeName, subnet: formatCidr(reservation.subnet), by: who.actor });
+      return { reservation: reservationToProto(reservation) };
+    }),
+
+    ListQuarantinedSubnets: unary('ListQuarantinedSubnets', logger, (_req, call) => {
+      guard.authorize(call, 'ListQuarantinedSubnets', 'read');
+      return { subnets: store.listQuarantinedSubnets(now()).map(quarantineToProto) };
+    }),
+
+    ReleaseQuarantinedSubnet: unary('ReleaseQuarantinedSubnet', logger, (req, call) => {
+      const who = guard.authorize(call, 'ReleaseQuarantinedSubnet', 'write', req.subnet);
+      const released = store.releaseQuarantinedSubnet(requireSubnet(req.subnet), now(), who);
+      logger.info('subnet released from quarantine', { subnet: formatCidr(released.subnet), previous_node: released.previousNode, by: who.actor });
+      return { subnet: quarantineToProto(released) };
     }),
 
     CreateJoinToken: unary('CreateJoinToken', logger, (req, call) => {
@@ -166,6 +214,29 @@ export function adminServiceHandlers({ store, feed, ca, guard, logger, now }: Ad
       return { events: store.listAuditEvents(since, req.limit || DEFAULT_AUDIT_LIMIT).map(auditEventToProto) };
     }),
   };
+}
+
+function reservationToProto(reservation: ReservationRecord): Reservation {
+  return {
+    nodeName: reservation.nodeName,
+    subnet: formatCidr(reservation.subnet),
+    createdAt: timestampToProto(reservation.createdAt),
+    createdBy: reservation.createdBy,
+  };
+}
+
+function quarantineToProto(held: QuarantineRecord): QuarantinedSubnet {
+  return {
+    subnet: formatCidr(held.subnet),
+    previousNode: held.previousNode,
+    releasedAt: timestampToProto(held.releasedAt),
+    availableAt: timestampToProto(held.availableAt),
+  };
+}
+
+function requireSubnet(text: string): Ipv4Cidr {
+  if (!text) throw new InvalidArgumentError('subnet is required (a CIDR such as 10.244.3.0/24, as `tunctl quarantine` lists it)');
+  return parseCidr(text, 'subnet');
 }
 
 function joinTokenTtl(ttlSeconds: number): number {

@@ -5,20 +5,23 @@ import { formatIpv4, parseIpv4 } from '../common/cidr.js';
 import {
   errorMessage,
   FailedPreconditionError,
+  printable,
   InvalidArgumentError,
   NotFoundError,
   PermissionDeniedError,
   UnauthenticatedError,
 } from '../common/errors.js';
-import type { Logger } from '../common/logger.js';
 import type { AgentServiceHandlers } from '../proto/gen/tunctl/v1/AgentService.js';
+import type { WatchAck__Output } from '../proto/gen/tunctl/v1/WatchAck.js';
 import type { WatchRequest__Output } from '../proto/gen/tunctl/v1/WatchRequest.js';
+import type { WatchStart__Output } from '../proto/gen/tunctl/v1/WatchStart.js';
 import type { WatchResponse } from '../proto/gen/tunctl/v1/WatchResponse.js';
 import type { DenialLog } from './auth/denial-log.js';
 import { authenticateNode, type IncomingCall, type NodeIdentity } from './auth/node-identity.js';
 import { joinServiceHandlers, type JoinServiceDeps } from './join-service.js';
 import { changeToProto, ENCAP_OVERHEAD, networkToProto, nodeToProto, routeToProto } from './proto-convert.js';
-import type { FeedCloseReason, FeedMessage, RouteFeed } from './route-feed.js';
+import type { NodePresence } from './node-presence.js';
+import type { FeedCloseReason, FeedMessage, FeedSubscription, RouteFeed } from './route-feed.js';
 import { toServiceError, unary } from './rpc-errors.js';
 import type { Store } from './store/store.js';
 import { requireNodeName } from './validate.js';
@@ -32,14 +35,17 @@ const MAX_TUN_MTU = 65507;
 const MAX_UNDERLAY_MTU = 65535;
 const MAX_AGENT_VERSION_LENGTH = 64;
 
-/** What Join and RenewCertificate need, plus the route feed and heartbeat for Watch. */
+/** What Join and RenewCertificate need, plus what Register and Watch need. */
 export interface AgentServiceDeps extends JoinServiceDeps {
   readonly feed: RouteFeed;
+  readonly presence: NodePresence;
   readonly heartbeatIntervalMs: number;
+  /** The generated serializer for WatchResponse (see agentServiceDefinition). */
+  readonly encodeWatchResponse: (response: WatchResponse) => Buffer;
 }
 
 export function agentServiceHandlers(deps: AgentServiceDeps): AgentServiceHandlers {
-  const { store, feed, logger, now, heartbeatIntervalMs } = deps;
+  const { store, feed, presence, logger, now, heartbeatIntervalMs } = deps;
   return {
     ...joinServiceHandlers(deps),
 
@@ -74,26 +80,18 @@ export function agentServiceHandlers(deps: AgentServiceDeps): AgentServiceHandle
       const superseded = store.supersedeCertificates(name, identity.serial, at, { actor: `node:${name}`, peer: call.getPeer() });
       if (superseded > 0) logger.info('older node certificates revoked', { node: name, superseded, in_use: identity.serial });
       const registered = store.recordRegistration(name, agentVersion, at);
+      presence.heard(name);
       logger.info('agent registered', { node: name, underlay_ip: formatIpv4(node.underlayIp), version: agentVersion || undefined, tun_mtu: tunMtu });
       return {
-        node: nodeToProto(registered, feed.isConnected(name)),
+        node: nodeToProto(registered, presence.status(registered), feed.latestRevision),
         network: networkToProto(store.network()),
         tunMtu,
         heartbeatIntervalMs,
+        clusterId: store.clusterId(),
       };
     }),
 
-    Watch: (call) => {
-      let name: string;
-      try {
-        name = callerNode(call, call.request.nodeName, 'Watch', store, deps.denials, now()).nodeName;
-        findNodeForAgent(store, name);
-      } catch (err) {
-        endWithStatus(call, toServiceError(err, 'Watch', logger));
-        return;
-      }
-      startWatch(call, name, feed, logger);
-    },
+    Watch: (call) => startWatch(call, deps),
   };
 }
 
@@ -143,9 +141,9 @@ function findNodeForAgent(store: Store, name: string) {
   }
 }
 
-type WatchCall = grpc.ServerWritableStream<WatchRequest__Output, WatchResponse>;
+type WatchCall = grpc.ServerDuplexStream<WatchRequest__Output, WatchResponse>;
 
-/** Ends a server stream with a status: grpc-js sends the status of an emitted 'error'. */
+/** Ends a stream with a status: grpc-js sends the status of an emitted 'error'. */
 function endWithStatus(call: WatchCall, status: Partial<grpc.ServiceError>): void {
   call.emit('error', Object.assign(new Error(status.details), status));
 }
@@ -154,56 +152,128 @@ const CLOSE_STATUS: Record<FeedCloseReason, grpc.status> = {
   'node-removed': grpc.status.NOT_FOUND,
   superseded: grpc.status.ABORTED,
   shutdown: grpc.status.UNAVAILABLE,
-  // Both are transient for the agent: it reconnects and resumes from its revision.
+  // Transient for the agent: it reconnects and resumes from its revision.
   stalled: grpc.status.UNAVAILABLE,
+  silent: grpc.status.UNAVAILABLE,
   internal: grpc.status.INTERNAL,
 };
 
-function startWatch(call: WatchCall, name: string, feed: RouteFeed, logger: Logger): void {
+/**
+ * One agent's Watch: the first message must be a WatchStart (within three heartbeat
+ * intervals), every later one a WatchAck. Acks keep the stream alive and record what the
+ * agent applied; anything else ends the stream with INVALID_ARGUMENT.
+ */
+function startWatch(call: WatchCall, deps: AgentServiceDeps): void {
+  const { store, feed, presence, logger, now, heartbeatIntervalMs } = deps;
+  let name: string | undefined;
+  let subscription: FeedSubscription | undefined;
   let ended = false;
-  const unsubscribe = feed.subscribe(name, call.request.knownRevision, {
-    send: (message) => (ended ? true : call.write(watchResponseFor(message))),
-    onceDrain: (callback) => call.once('drain', callback),
-    close: (reason, details) => {
-      if (ended) return;
-      ended = true;
-      logger.info('watch closed by controller', { node: name, reason });
-      endWithStatus(call, { code: CLOSE_STATUS[reason], details });
-    },
+  const finish = (status?: Partial<grpc.ServiceError>) => {
+    clearTimeout(startTimer);
+    subscription?.end();
+    if (ended) return;
+    ended = true;
+    if (status) endWithStatus(call, status);
+  };
+  const startTimeoutMs = 3 * heartbeatIntervalMs;
+  const startTimer = setTimeout(
+    () => finish({ code: grpc.status.INVALID_ARGUMENT, details: `the first message on a Watch stream must be a WatchStart, and none came within ${startTimeoutMs} ms` }),
+    startTimeoutMs,
+  );
+
+  const onStart = (start: WatchStart__Output) => {
+    clearTimeout(startTimer);
+    const nodeName = callerNode(call, start.nodeName, 'Watch', store, deps.denials, now()).nodeName;
+    findNodeForAgent(store, nodeName);
+    name = nodeName;
+    // A revision from another cluster (a rebuilt database) means nothing here: snapshot.
+    const clusterId = store.clusterId();
+    const sameCluster = start.clusterId === '' || start.clusterId === clusterId;
+    if (!sameCluster) logger.info('agent holds a table from another cluster; sending a snapshot', { node: nodeName, agent_cluster: printable(start.clusterId, 40) });
+    presence.heard(nodeName);
+    subscription = feed.subscribe(nodeName, sameCluster ? start.knownRevision : 0, {
+      send: (message) => (ended ? true : call.write(encodedWatchResponse(message, clusterId, deps.encodeWatchResponse))),
+      onceDrain: (callback) => call.once('drain', callback),
+      close: (reason, details) => {
+        if (ended) return;
+        logger.info('watch closed by controller', { node: nodeName, reason });
+        finish({ code: CLOSE_STATUS[reason], details });
+      },
+    });
+  };
+
+  const onAck = (ack: WatchAck__Output) => {
+    if (ack.appliedRevision > feed.latestRevision) {
+      throw new InvalidArgumentError(`acknowledged revision ${ack.appliedRevision} is ahead of the controller's latest (${feed.latestRevision}); reconnect with known_revision 0`);
+    }
+    subscription?.heard();
+    presence.acknowledged(name!, ack.appliedRevision, ack.failedRevision, printable(ack.error, 500));
+    if (ack.failedRevision > 0) {
+      logger.warn('agent could not apply a route update', { node: name, revision: ack.failedRevision, applied: ack.appliedRevision, error: printable(ack.error, 500) });
+    }
+  };
+
+  call.on('data', (message: WatchRequest__Output) => {
+    if (ended) return;
+    try {
+      if (name === undefined) {
+        if (message.request !== 'start' || !message.start) throw new InvalidArgumentError('the first message on a Watch stream must be a WatchStart');
+        onStart(message.start);
+      } else {
+        if (message.request !== 'ack' || !message.ack) throw new InvalidArgumentError('after the WatchStart, an agent sends only WatchAck messages');
+        onAck(message.ack);
+      }
+    } catch (err) {
+      finish(toServiceError(err, 'Watch', logger));
+    }
   });
   const onGone = (why: string) => {
-    if (ended) {
-      unsubscribe();
-      return;
-    }
-    ended = true;
-    unsubscribe();
-    logger.info('agent stopped watching', { node: name, why });
+    const wasEnded = ended;
+    finish();
+    if (!wasEnded && name !== undefined) logger.info('agent stopped watching', { node: name, why });
   };
+  // The agent half-closed: nothing more will come, so the stream is over.
+  call.once('end', () => {
+    if (!ended) {
+      onGone('agent ended its stream');
+      call.end();
+    }
+  });
   call.once('cancelled', () => onGone('cancelled'));
   call.once('error', (err: Error) => onGone(`error: ${err.message}`));
   call.once('close', () => onGone('closed'));
 }
 
-// Each change is converted once, however many agents receive it.
-const converted = new WeakMap<FeedMessage, WatchResponse>();
-
-function watchResponseFor(message: FeedMessage): WatchResponse {
-  let response = converted.get(message);
-  if (!response) {
-    response = toWatchResponse(message);
-    converted.set(message, response);
-  }
-  return response;
+/**
+ * The AgentService definition with a Watch serializer that passes Buffers through: the feed's
+ * messages are encoded once (encodedWatchResponse) and the same bytes go to every agent.
+ */
+export function agentServiceDefinition(service: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  const watch = service['Watch'];
+  if (!watch) throw new Error('AgentService has no Watch method');
+  const serialize = watch.responseSerialize;
+  return { ...service, Watch: { ...watch, responseSerialize: (value: unknown) => (Buffer.isBuffer(value) ? value : serialize(value)) } };
 }
 
-function toWatchResponse(message: FeedMessage): WatchResponse {
+const encoded = new WeakMap<FeedMessage, Buffer>();
+
+function encodedWatchResponse(message: FeedMessage, clusterId: string, encode: (response: WatchResponse) => Buffer): WatchResponse {
+  let bytes = encoded.get(message);
+  if (!bytes) {
+    bytes = encode(toWatchResponse(message, clusterId));
+    encoded.set(message, bytes);
+  }
+  // The Buffer travels through grpc-js's typed write() untouched; the serializer passes it on.
+  return bytes as unknown as WatchResponse;
+}
+
+function toWatchResponse(message: FeedMessage, clusterId: string): WatchResponse {
   switch (message.kind) {
     case 'snapshot':
-      return { kind: 'KIND_SNAPSHOT', revision: message.revision, routes: message.routes.map(routeToProto) };
+      return { kind: 'KIND_SNAPSHOT', revision: message.revision, routes: message.routes.map(routeToProto), clusterId };
     case 'delta':
-      return { kind: 'KIND_DELTA', revision: message.revision, baseRevision: message.baseRevision, changes: message.changes.map(changeToProto) };
+      return { kind: 'KIND_DELTA', revision: message.revision, baseRevision: message.baseRevision, changes: message.changes.map(changeToProto), clusterId };
     case 'heartbeat':
-      return { kind: 'KIND_HEARTBEAT', revision: message.revision };
+      return { kind: 'KIND_HEARTBEAT', revision: message.revision, clusterId };
   }
 }

@@ -44,6 +44,16 @@ export function lowestFreeSubnet(config: NetworkConfig, taken: Iterable<Ipv4Cidr
   return candidate <= max ? { base: candidate, prefixLen: config.subnetLen } : 'exhausted';
 }
 
+/** Whether the pool of `config` could hand out `subnet` (what validateRequestedSubnet checks, as a yes/no). */
+export function subnetFitsPool(config: NetworkConfig, subnet: Ipv4Cidr): boolean {
+  return (
+    subnet.prefixLen === config.subnetLen &&
+    subnet.base % cidrSize(subnet) === 0 &&
+    subnet.base >= config.subnetMin.base &&
+    subnet.base <= config.subnetMax.base
+  );
+}
+
 /**
  * Checks that `subnet` is one the pool could hand out (right length, aligned, inside the
  * network and inside subnetMin..subnetMax); returns it or throws InvalidArgumentError.

@@ -6,18 +6,21 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import { formatCidr } from '../common/cidr.js';
+import { formatCidr, formatIpv4 } from '../common/cidr.js';
 import { FailedPreconditionError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { loadTunctlDescriptorsForReflection, loadTunctlProto } from '../common/proto.js';
 import { adminServiceHandlers } from './admin-service.js';
-import { agentServiceHandlers } from './agent-service.js';
+import { agentServiceDefinition, agentServiceHandlers } from './agent-service.js';
 import { apiKeyGuard, localSocketGuard } from './auth/admin-guard.js';
 import { CertificateAuthority } from './auth/certificate-authority.js';
 import { DenialLog } from './auth/denial-log.js';
 import { controllerServerTls, type ServerTls } from './auth/server-credentials.js';
 import { DEFAULT_NODE_CERT_LIFETIME_MS } from './join-service.js';
 import { bindUnixSocket, listenCause } from './unix-socket.js';
+import { NodeLeaseLoop } from './node-lease.js';
+import { NodePresence } from './node-presence.js';
+import { WriteBatcher } from './write-batcher.js';
 import { RouteFeed } from './route-feed.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { NetworkConfigInput, Store } from './store/store.js';
@@ -37,12 +40,19 @@ export interface ControllerOptions {
   readonly heartbeatIntervalMs?: number;
   /** Changes kept for agents resuming from a revision; older ones get a snapshot. */
   readonly changelogRetention?: number;
+  /** A node whose agent has been silent this long is not-ready (default 40 s). */
+  readonly nodeNotReadyAfterMs?: number;
+  /** How long a removed node's subnet stays out of the pool (default 24 h; 0: no quarantine). */
+  readonly subnetQuarantineMs?: number;
+  /** Remove nodes whose agent stayed away this long (default 0: never). */
+  readonly nodeLeaseTtlMs?: number;
   readonly logger: Logger;
   readonly now?: () => Date;
 }
 
 export const ADMIN_SERVICE = 'tunctl.v1.AdminService';
 export const AGENT_SERVICE = 'tunctl.v1.AgentService';
+export const DEFAULT_NOT_READY_AFTER_MS = 40_000;
 
 interface Servers {
   readonly network: grpc.Server;
@@ -50,6 +60,10 @@ interface Servers {
   readonly tls: ServerTls;
   /** Holds the count of refusals not itemized yet; flushed on stop. */
   readonly denials: DenialLog;
+  /** Holds agents' sync status not stored yet; flushed on stop. */
+  readonly presence: NodePresence;
+  /** Expires long-gone nodes when a lease TTL is set. */
+  readonly leases: NodeLeaseLoop | undefined;
 }
 
 export class Controller {
@@ -79,15 +93,48 @@ export class Controller {
     const { logger } = options;
     const now = options.now ?? (() => new Date());
     const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5000;
-    const store = SqliteStore.open(options.dataDir, logger);
+    const controllerStartedAt = now();
+    const store = SqliteStore.open(options.dataDir, logger, { now, subnetQuarantineMs: options.subnetQuarantineMs });
     let tls: ServerTls | undefined;
     let feed: RouteFeed | undefined;
+    let presence: NodePresence | undefined;
+    let leases: NodeLeaseLoop | undefined;
     const started: grpc.Server[] = [];
     try {
       const network = options.network ? store.initNetwork(options.network) : store.network();
       const ca = CertificateAuthority.loadOrCreate(path.resolve(options.dataDir), logger, now());
       tls = controllerServerTls(ca, options.tlsNames ?? [], logger, now);
       feed = new RouteFeed(store, { heartbeatIntervalMs, logger });
+      const liveFeed = feed;
+      const writes = new WriteBatcher({ transaction: (batch) => store.batchWrites(batch) });
+      const leaseTtlMs = options.nodeLeaseTtlMs ?? 0;
+      presence = new NodePresence(store, {
+        notReadyAfterMs: options.nodeNotReadyAfterMs ?? DEFAULT_NOT_READY_AFTER_MS,
+        lease: leaseTtlMs > 0 ? { ttlMs: leaseTtlMs, controllerStartedAt } : undefined,
+        isConnected: (name) => liveFeed.isConnected(name),
+        logger,
+        now: () => now().getTime(),
+      });
+      const livePresence = presence;
+      if (leaseTtlMs > 0) {
+        leases = new NodeLeaseLoop({
+          store,
+          presence: livePresence,
+          ttlMs: leaseTtlMs,
+          controllerStartedAt,
+          now,
+          logger,
+          onRemoved: (name, revision, node) => {
+            liveFeed.publish({ revision, op: 'remove', at: now(), route: { nodeName: node.name, subnet: node.subnet, underlayIp: node.underlayIp } });
+            liveFeed.closeNode(
+              name,
+              `node "${name}" was removed: its agent stayed away longer than the node lease TTL; add it again with \`tunctl add-node ${name} --underlay-ip ${formatIpv4(node.underlayIp)}\` and join with the new token`,
+            );
+            livePresence.forget(name);
+          },
+        });
+        leases.start();
+      }
       const denials = new DenialLog(store);
       const { proto } = loadTunctlProto();
       const health = new HealthImplementation({ '': 'SERVING', [ADMIN_SERVICE]: 'SERVING', [AGENT_SERVICE]: 'SERVING' });
@@ -99,10 +146,22 @@ export class Controller {
         'grpc.keepalive_timeout_ms': 10_000,
         'grpc.http2.min_ping_interval_without_data_ms': 5_000,
       });
-      networkServer.addService(proto.tunctl.v1.AdminService.service, adminServiceHandlers({ store, feed, ca, guard: apiKeyGuard(store, denials, now), logger, now }));
+      networkServer.addService(proto.tunctl.v1.AdminService.service, adminServiceHandlers({ store, feed, presence, writes, ca, guard: apiKeyGuard(store, denials, now), logger, now }));
+      const agentService = proto.tunctl.v1.AgentService.service;
       networkServer.addService(
-        proto.tunctl.v1.AgentService.service,
-        agentServiceHandlers({ store, feed, logger, now, heartbeatIntervalMs, ca, denials, nodeCertLifetimeMs: options.nodeCertLifetimeMs ?? DEFAULT_NODE_CERT_LIFETIME_MS }),
+        agentServiceDefinition(agentService),
+        agentServiceHandlers({
+          store,
+          feed,
+          presence,
+          logger,
+          now,
+          heartbeatIntervalMs,
+          ca,
+          denials,
+          nodeCertLifetimeMs: options.nodeCertLifetimeMs ?? DEFAULT_NODE_CERT_LIFETIME_MS,
+          encodeWatchResponse: agentService.Watch.responseSerialize,
+        }),
       );
       health.addToServer(networkServer);
       reflection.addToServer(networkServer);
@@ -112,7 +171,7 @@ export class Controller {
       let localServer: grpc.Server | undefined;
       if (options.adminSocket) {
         localServer = new grpc.Server();
-        localServer.addService(proto.tunctl.v1.AdminService.service, adminServiceHandlers({ store, feed, ca, guard: localSocketGuard(), logger, now }));
+        localServer.addService(proto.tunctl.v1.AdminService.service, adminServiceHandlers({ store, feed, presence, writes, ca, guard: localSocketGuard(), logger, now }));
         health.addToServer(localServer);
         reflection.addToServer(localServer);
         await bindUnixSocket(localServer, options.adminSocket);
@@ -131,12 +190,14 @@ export class Controller {
         subnets_free: usage.total - usage.used,
         revision: store.latestRevision(),
       });
-      const controller = new Controller({ network: networkServer, local: localServer, tls, denials }, port, options.adminSocket, store, ca, feed, health, logger);
+      const controller = new Controller({ network: networkServer, local: localServer, tls, denials, presence, leases }, port, options.adminSocket, store, ca, feed, health, logger);
       controller.startCompaction(options.changelogRetention ?? 10_000);
       return controller;
     } catch (err) {
       for (const server of started) server.forceShutdown();
+      leases?.stop();
       feed?.close('the controller failed to start');
+      presence?.close();
       tls?.close();
       store.close();
       throw err;
@@ -165,6 +226,8 @@ export class Controller {
       await Promise.all(servers.map((server) => shutDown(server, graceMs)));
       this.servers.tls.close();
       this.servers.denials.close();
+      this.servers.leases?.stop();
+      this.servers.presence.close();
       this.store.close();
       this.logger.info('controller stopped');
     })();

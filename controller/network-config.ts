@@ -1,6 +1,7 @@
 // Validation and description of the address plan the controller is started with.
 import { cidrContainsIp, cidrLast, cidrSize, formatCidr, formatIpv4, prefixMask, type Ipv4Cidr } from '../common/cidr.js';
 import { InvalidArgumentError } from '../common/errors.js';
+import { subnetFitsPool } from './allocator.js';
 import type { NetworkConfig, NetworkConfigInput } from './store/store.js';
 
 /** Longest subnet length: a /30 still leaves two host addresses besides network and broadcast. */
@@ -137,4 +138,42 @@ export function validateUnderlayIp(config: NetworkConfig, ip: number): number {
     );
   }
   return ip;
+}
+
+/** A subnet the store has given out: to a node, or pinned to a name by a reservation. */
+export interface PlanAssignment {
+  readonly kind: 'node' | 'reservation';
+  readonly name: string;
+  readonly subnet: Ipv4Cidr;
+}
+
+/** How many orphans a refusal names one by one; the rest are counted. */
+const ORPHANS_LISTED = 10;
+
+/**
+ * Why the stored plan cannot become `next`, as a clause for an error message, or null when it
+ * can: every assignment must still be a subnet of `next`'s pool (inside the network, same
+ * length, within subnet-min/max), so nothing already handed out moves or overlaps what the
+ * allocator hands out next. The UDP port may not change while nodes exist: agents learn it
+ * when they register, so until every one had re-registered, some would send to the old port
+ * and others listen on the new one. Quarantined subnets do not count: they are simply dropped.
+ */
+export function networkChangeRefusal(stored: NetworkConfig, next: NetworkConfig, assignments: readonly PlanAssignment[], nodeCount: number): string | null {
+  const problems: string[] = [];
+  const orphans = assignments.filter((a) => !subnetFitsPool(next, a.subnet));
+  if (orphans.length > 0) {
+    const listed = orphans.slice(0, ORPHANS_LISTED).map((a) => `${a.kind} "${a.name}" (${formatCidr(a.subnet)})`);
+    const more = orphans.length > ORPHANS_LISTED ? ` and ${orphans.length - ORPHANS_LISTED} more` : '';
+    problems.push(
+      `${orphans.length} subnet(s) already handed out would not fit its pool: ${listed.join(', ')}${more}; ` +
+        'remove those nodes (`tunctl remove-node NAME`) and reservations (`tunctl unreserve NAME`) first',
+    );
+  }
+  if (next.udpPort !== stored.udpPort && nodeCount > 0) {
+    problems.push(
+      `the UDP port would change from ${stored.udpPort} to ${next.udpPort} while ${nodeCount} node(s) exist, ` +
+        `and their agents would disagree on the port to send to; keep --udp-port ${stored.udpPort}, or remove the nodes first`,
+    );
+  }
+  return problems.length === 0 ? null : problems.join('; and ');
 }

@@ -17,6 +17,7 @@ import type {
   NodeRecord,
   RouteRecord,
 } from './store/store.js';
+import type { NodeState, NodeStatus } from './node-presence.js';
 
 /** IPv4 + UDP headers: what each encapsulated packet costs on the underlay. */
 export const ENCAP_OVERHEAD = 28;
@@ -27,7 +28,14 @@ export function timestampToProto(date: Date): Timestamp {
   return { seconds, nanos: (ms - seconds * 1000) * 1_000_000 };
 }
 
-export function nodeToProto(node: NodeRecord, connected: boolean): Node {
+const NODE_STATE: Record<NodeState, Node['state']> = {
+  pending: 'NODE_STATE_PENDING',
+  ready: 'NODE_STATE_READY',
+  'not-ready': 'NODE_STATE_NOT_READY',
+};
+
+/** A node with its agent's live status; `latestRevision` gives the lag. */
+export function nodeToProto(node: NodeRecord, status: NodeStatus, latestRevision: number): Node {
   return {
     name: node.name,
     underlayIp: formatIpv4(node.underlayIp),
@@ -35,8 +43,15 @@ export function nodeToProto(node: NodeRecord, connected: boolean): Node {
     createdAt: timestampToProto(node.createdAt),
     updatedAt: timestampToProto(node.updatedAt),
     lastRegisteredAt: node.lastRegisteredAt ? timestampToProto(node.lastRegisteredAt) : null,
-    connected,
+    connected: status.connected,
     agentVersion: node.agentVersion,
+    lastSeenAt: status.lastSeenAt ? timestampToProto(status.lastSeenAt) : null,
+    appliedRevision: status.appliedRevision,
+    // Lag means something only once the agent applied a table; 0 before (state says pending).
+    lag: status.appliedRevision > 0 ? Math.max(0, latestRevision - status.appliedRevision) : 0,
+    state: NODE_STATE[status.state],
+    applyError: status.applyError,
+    leaseExpiresAt: status.leaseExpiresAt ? timestampToProto(status.leaseExpiresAt) : null,
   };
 }
 

@@ -1,8 +1,15 @@
 // Pushes the route table to every watching agent: a snapshot (or the missed changes when
-// the agent says which revision it holds), then one delta per change, heartbeats while
-// idle. The changelog is the queue: a subscriber that cannot keep up is not buffered
-// without bound; it is paused until its stream drains and then catches up from the log
-// (or gets a fresh snapshot when it fell too far behind).
+// the agent says which revision it holds), then deltas, heartbeats while idle.
+//
+// Why it scales: changes are not pushed one by one. A commit only schedules a fan-out; the
+// fan-out sends each subscriber ONE delta with the net changes since what it last got, so a
+// storm of adds costs one write per agent per fan-out, not one per change. Fan-outs are
+// spaced by twice the time the previous one took (adaptive: immediate when idle, wider under
+// load), and run in slices so admin calls are served in between. Subscribers at the same
+// revision share one message object (encoded once by the transport). The changelog is the
+// queue: a subscriber whose stream is full is paused, not buffered, and later catches up with
+// one coalesced delta (or a snapshot when it fell too far behind). A subscriber that stops
+// draining, or stops answering, is dropped.
 import type { Logger } from '../common/logger.js';
 import type { ChangeRecord, RouteRecord, Store } from './store/store.js';
 
@@ -11,7 +18,7 @@ export type FeedMessage =
   | { readonly kind: 'delta'; readonly baseRevision: number; readonly revision: number; readonly changes: readonly ChangeRecord[] }
   | { readonly kind: 'heartbeat'; readonly revision: number };
 
-export type FeedCloseReason = 'node-removed' | 'superseded' | 'shutdown' | 'stalled' | 'internal';
+export type FeedCloseReason = 'node-removed' | 'superseded' | 'shutdown' | 'stalled' | 'silent' | 'internal';
 
 /** One watcher's stream, as the feed sees it. */
 export interface FeedSink {
@@ -23,9 +30,17 @@ export interface FeedSink {
   close(reason: FeedCloseReason, message: string): void;
 }
 
+/** A subscriber's handle: report what the agent said, or that its stream ended. */
+export interface FeedSubscription {
+  /** The agent answered (an ack); keeps the stream alive. */
+  heard(): void;
+  /** The stream ended from the agent's side (or the transport's). */
+  end(): void;
+}
+
 export interface RouteFeedOptions {
   readonly heartbeatIntervalMs: number;
-  /** A subscriber more than this many changes behind gets a snapshot instead of deltas. */
+  /** A subscriber more than this many changes behind gets a snapshot instead of a delta. */
   readonly maxDeltaBacklog?: number;
   /** How many recent changes to keep in memory for catching up without the store. */
   readonly recentChanges?: number;
@@ -34,6 +49,12 @@ export interface RouteFeedOptions {
    * when the agent itself gives up): a dead or wedged peer must not stay "connected".
    */
   readonly stallTimeoutMs?: number;
+  /** A subscriber that sent nothing for this long is dropped (default 3 heartbeat intervals). */
+  readonly silenceTimeoutMs?: number;
+  /** Least spacing between two fan-outs; the actual spacing is at least twice the last one's duration. */
+  readonly minFanoutIntervalMs?: number;
+  /** Subscribers served per slice of a fan-out before yielding to the event loop. */
+  readonly fanoutSlice?: number;
   readonly logger: Logger;
   readonly now?: () => number;
 }
@@ -41,45 +62,62 @@ export interface RouteFeedOptions {
 /** sentRevision of a subscriber that must start with a snapshot. */
 const NEEDS_SNAPSHOT = -1;
 
-class Subscription {
+class Subscriber {
   sentRevision = NEEDS_SNAPSHOT;
   paused = false;
   pausedAt = 0;
   closed = false;
   lastSentAt = 0;
+  lastHeardAt: number;
   readonly nodeName: string;
   readonly sink: FeedSink;
-  constructor(nodeName: string, sink: FeedSink) {
+  constructor(nodeName: string, sink: FeedSink, now: number) {
     this.nodeName = nodeName;
     this.sink = sink;
+    this.lastHeardAt = now;
   }
 }
 
+type Options = Required<Omit<RouteFeedOptions, 'logger'>> & { logger: Logger };
+
 export class RouteFeed {
   private readonly store: Store;
-  private readonly options: Required<Omit<RouteFeedOptions, 'logger'>> & { logger: Logger };
-  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly options: Options;
+  private readonly subscribers = new Map<string, Subscriber>();
   private readonly recent: ChangeRecord[] = [];
   private latest: number;
-  // The delta most subscribers receive for the newest change: built once, sent to all.
-  private sharedDelta: FeedMessage | undefined;
-  // The snapshot at `latest`, read once however many agents (re)connect at that revision.
+  // Messages for the current `latest`, shared by every subscriber they fit: one delta per
+  // base revision, one snapshot, one heartbeat. Cleared when `latest` moves.
+  private readonly deltasByBase = new Map<number, FeedMessage>();
   private sharedSnapshot: FeedMessage | undefined;
+  private sharedHeartbeat: FeedMessage | undefined;
   private readonly heartbeatTimer: NodeJS.Timeout;
+  private readonly checkIntervalMs: number;
+  private lastCheckAt: number;
+  private fanoutTimer: NodeJS.Timeout | undefined;
+  private fanoutRunning = false;
+  private lastFanoutStart = 0;
+  private lastFanoutMs = 0;
+  private idleWaiters: (() => void)[] = [];
   // Set by close(): later watches are ended at once instead of living on after shutdown.
   private closedWith: string | undefined;
 
   constructor(store: Store, options: RouteFeedOptions) {
     this.store = store;
     this.options = {
-      maxDeltaBacklog: 1000,
-      recentChanges: 4096,
+      maxDeltaBacklog: 10_000,
+      recentChanges: 20_000,
       stallTimeoutMs: 3 * options.heartbeatIntervalMs,
+      silenceTimeoutMs: 3 * options.heartbeatIntervalMs,
+      minFanoutIntervalMs: 0,
+      fanoutSlice: 500,
       now: Date.now,
       ...options,
     };
     this.latest = store.latestRevision();
-    this.heartbeatTimer = setInterval(() => this.sendHeartbeats(), Math.max(10, Math.floor(options.heartbeatIntervalMs / 2)));
+    this.checkIntervalMs = Math.max(10, Math.floor(options.heartbeatIntervalMs / 4));
+    this.lastCheckAt = this.options.now();
+    this.heartbeatTimer = setInterval(() => this.checkIdleSubscribers(), this.checkIntervalMs);
     this.heartbeatTimer.unref();
   }
 
@@ -88,52 +126,68 @@ export class RouteFeed {
   }
 
   get subscriberCount(): number {
-    return this.subscriptions.size;
+    return this.subscribers.size;
   }
 
   isConnected(nodeName: string): boolean {
-    return this.subscriptions.has(nodeName);
+    return this.subscribers.has(nodeName);
   }
 
   /**
    * Starts feeding `sink`. A node has at most one live watch: a newer one supersedes the
-   * older (an agent that restarted before its old connection timed out).
-   * Returns the function to call when the stream ends from the agent's side.
+   * older (an agent that restarted before its old connection timed out). `knownRevision`
+   * counts only if the agent's table came from this cluster (`sameCluster`).
    */
-  subscribe(nodeName: string, knownRevision: number, sink: FeedSink): () => void {
+  subscribe(nodeName: string, knownRevision: number, sink: FeedSink): FeedSubscription {
     if (this.closedWith !== undefined) {
       sink.close('shutdown', this.closedWith);
-      return () => {};
+      return { heard: () => {}, end: () => {} };
     }
-    const sub = new Subscription(nodeName, sink);
-    const previous = this.subscriptions.get(nodeName);
+    const sub = new Subscriber(nodeName, sink, this.options.now());
+    const previous = this.subscribers.get(nodeName);
     if (previous) {
       this.drop(previous, 'superseded', `a newer watch from node "${nodeName}" replaced this one`);
     }
-    this.subscriptions.set(nodeName, sub);
+    this.subscribers.set(nodeName, sub);
     // A revision this feed has not reached came from another database: start over with a snapshot.
     const resume = knownRevision > 0 && knownRevision <= this.latest;
     if (resume) sub.sentRevision = knownRevision;
     this.options.logger.info('agent watching', { node: nodeName, known_revision: knownRevision, latest: this.latest, resume });
     this.pump(sub);
-    return () => {
-      if (this.subscriptions.get(nodeName) === sub) this.subscriptions.delete(nodeName);
-      sub.closed = true;
+    // An agent already current hears at once that it is, instead of waiting for the first heartbeat.
+    if (!sub.closed && !sub.paused && sub.sentRevision === this.latest && sub.lastSentAt === 0) {
+      this.guarded(sub, () => this.sendHeartbeat(sub));
+    }
+    return {
+      heard: () => {
+        sub.lastHeardAt = this.options.now();
+      },
+      end: () => {
+        if (this.subscribers.get(nodeName) === sub) this.subscribers.delete(nodeName);
+        sub.closed = true;
+      },
     };
   }
 
-  /** Called after a change is committed; fans it out to every subscriber. */
+  /** Called after a change is committed; schedules a fan-out that carries it to every subscriber. */
   publish(change: ChangeRecord): void {
     if (change.revision <= this.latest) return;
     this.latest = change.revision;
     this.recent.push(change);
     if (this.recent.length > this.options.recentChanges) this.recent.splice(0, this.recent.length - this.options.recentChanges);
-    for (const sub of [...this.subscriptions.values()]) this.pump(sub);
+    this.deltasByBase.clear();
+    this.scheduleFanout();
+  }
+
+  /** Resolves once every subscriber has been offered the latest revision (for tests and shutdown). */
+  whenIdle(): Promise<void> {
+    if (this.fanoutTimer === undefined && !this.fanoutRunning) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Ends the watch of a node that was removed. */
   closeNode(nodeName: string, message: string): void {
-    const sub = this.subscriptions.get(nodeName);
+    const sub = this.subscribers.get(nodeName);
     if (sub) this.drop(sub, 'node-removed', message);
   }
 
@@ -141,11 +195,56 @@ export class RouteFeed {
   close(message: string): void {
     this.closedWith ??= message;
     clearInterval(this.heartbeatTimer);
-    for (const sub of [...this.subscriptions.values()]) this.drop(sub, 'shutdown', message);
+    clearTimeout(this.fanoutTimer);
+    this.fanoutTimer = undefined;
+    for (const sub of [...this.subscribers.values()]) this.drop(sub, 'shutdown', message);
+    this.settleIdleWaiters();
   }
 
-  private drop(sub: Subscription, reason: FeedCloseReason, message: string): void {
-    if (this.subscriptions.get(sub.nodeName) === sub) this.subscriptions.delete(sub.nodeName);
+  private scheduleFanout(): void {
+    if (this.fanoutTimer !== undefined || this.fanoutRunning || this.closedWith !== undefined) return;
+    const spacing = Math.max(this.options.minFanoutIntervalMs, 2 * this.lastFanoutMs);
+    const delay = Math.max(0, this.lastFanoutStart + spacing - this.options.now());
+    this.fanoutTimer = setTimeout(() => {
+      this.fanoutTimer = undefined;
+      this.runFanout();
+    }, delay);
+  }
+
+  /** Offers the latest revision to every subscriber, a slice at a time. */
+  private runFanout(): void {
+    this.fanoutRunning = true;
+    const started = this.options.now();
+    this.lastFanoutStart = started;
+    const targets = [...this.subscribers.values()];
+    let busyMs = 0;
+    let index = 0;
+    const slice = () => {
+      const sliceStart = this.options.now();
+      const end = Math.min(index + this.options.fanoutSlice, targets.length);
+      for (; index < end; index++) this.pump(targets[index]!);
+      busyMs += this.options.now() - sliceStart;
+      if (index < targets.length && this.closedWith === undefined) {
+        setImmediate(slice);
+        return;
+      }
+      this.fanoutRunning = false;
+      this.lastFanoutMs = busyMs;
+      const sent = this.latest;
+      // Changes committed during the fan-out reached only the slices after them: go again.
+      if (targets.some((sub) => !sub.closed && !sub.paused && sub.sentRevision < sent)) this.scheduleFanout();
+      else this.settleIdleWaiters();
+    };
+    slice();
+  }
+
+  private settleIdleWaiters(): void {
+    if (this.fanoutTimer !== undefined || this.fanoutRunning) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private drop(sub: Subscriber, reason: FeedCloseReason, message: string): void {
+    if (this.subscribers.get(sub.nodeName) === sub) this.subscribers.delete(sub.nodeName);
     if (sub.closed) return;
     sub.closed = true;
     sub.sink.close(reason, message);
@@ -168,24 +267,40 @@ export class RouteFeed {
     return this.store.changesSince(revision);
   }
 
-  private send(sub: Subscription, message: FeedMessage): boolean {
+  private send(sub: Subscriber, message: FeedMessage): boolean {
     sub.lastSentAt = this.options.now();
+    sub.sentRevision = message.revision;
     return sub.sink.send(message);
   }
 
-  private sendSnapshot(sub: Subscription): boolean {
-    let snapshot = this.sharedSnapshot;
-    if (snapshot?.revision !== this.latest) {
+  private snapshot(): FeedMessage {
+    if (this.sharedSnapshot?.revision !== this.latest) {
       const { routes, revision } = this.store.routeSnapshot();
-      snapshot = { kind: 'snapshot', revision, routes };
-      this.sharedSnapshot = snapshot;
+      this.sharedSnapshot = { kind: 'snapshot', revision, routes };
     }
-    sub.sentRevision = snapshot.revision;
-    return this.send(sub, snapshot);
+    return this.sharedSnapshot;
+  }
+
+  /** The one message that brings a subscriber at `base` to `latest`: a coalesced delta, or a snapshot. */
+  private catchUp(sub: Subscriber): FeedMessage {
+    const base = sub.sentRevision;
+    if (base === NEEDS_SNAPSHOT) return this.snapshot();
+    const cached = this.deltasByBase.get(base);
+    if (cached) return cached;
+    const changes = this.changesAfter(base);
+    let message: FeedMessage;
+    if (changes === null || changes.length > this.options.maxDeltaBacklog) {
+      this.options.logger.info('agent too far behind, sending a snapshot', { node: sub.nodeName, had: base, latest: this.latest });
+      message = this.snapshot();
+    } else {
+      message = { kind: 'delta', baseRevision: base, revision: this.latest, changes: netChanges(changes) };
+    }
+    this.deltasByBase.set(base, message);
+    return message;
   }
 
   /** Runs `fn` for one subscriber; a failure ends that subscriber's stream, never the caller or the others. */
-  private guarded(sub: Subscription, fn: () => void): void {
+  private guarded(sub: Subscriber, fn: () => void): void {
     try {
       fn();
     } catch (err) {
@@ -197,42 +312,15 @@ export class RouteFeed {
     }
   }
 
-  /** Sends what `sub` lacks until it is current or its stream asks us to wait. */
-  private pump(sub: Subscription): void {
-    this.guarded(sub, () => this.pumpUnguarded(sub));
+  /** Brings `sub` to the latest revision with one message, unless its stream asks us to wait. */
+  private pump(sub: Subscriber): void {
+    if (sub.closed || sub.paused || sub.sentRevision >= this.latest) return;
+    this.guarded(sub, () => {
+      if (!this.send(sub, this.catchUp(sub))) this.pauseUntilDrained(sub);
+    });
   }
 
-  private pumpUnguarded(sub: Subscription): void {
-    while (!sub.closed && !sub.paused && sub.sentRevision < this.latest) {
-      const changes = sub.sentRevision === NEEDS_SNAPSHOT ? null : this.changesAfter(sub.sentRevision);
-      let writable: boolean;
-      if (changes === null || changes.length > this.options.maxDeltaBacklog) {
-        if (sub.sentRevision !== NEEDS_SNAPSHOT) {
-          this.options.logger.info('agent too far behind, sending a snapshot', { node: sub.nodeName, had: sub.sentRevision, latest: this.latest });
-        }
-        writable = this.sendSnapshot(sub);
-      } else {
-        writable = true;
-        for (const change of changes) {
-          const base = sub.sentRevision;
-          sub.sentRevision = change.revision;
-          writable = this.send(sub, this.deltaFor(base, change));
-          if (!writable) break;
-        }
-      }
-      if (!writable) this.pauseUntilDrained(sub);
-    }
-  }
-
-  private deltaFor(baseRevision: number, change: ChangeRecord): FeedMessage {
-    const shared = this.sharedDelta;
-    if (shared?.kind === 'delta' && shared.revision === change.revision && shared.baseRevision === baseRevision) return shared;
-    const delta: FeedMessage = { kind: 'delta', baseRevision, revision: change.revision, changes: [change] };
-    if (change.revision === this.latest) this.sharedDelta = delta;
-    return delta;
-  }
-
-  private pauseUntilDrained(sub: Subscription): void {
+  private pauseUntilDrained(sub: Subscriber): void {
     sub.paused = true;
     sub.pausedAt = this.options.now();
     sub.sink.onceDrain(() => {
@@ -241,9 +329,19 @@ export class RouteFeed {
     });
   }
 
-  private sendHeartbeats(): void {
+  private sendHeartbeat(sub: Subscriber): void {
+    if (this.sharedHeartbeat?.revision !== this.latest) this.sharedHeartbeat = { kind: 'heartbeat', revision: this.latest };
+    if (!this.send(sub, this.sharedHeartbeat)) this.pauseUntilDrained(sub);
+  }
+
+  /** Heartbeats for idle subscribers; drops the stalled (not draining) and the silent (not answering). */
+  private checkIdleSubscribers(): void {
     const now = this.options.now();
-    for (const sub of [...this.subscriptions.values()]) {
+    // A late check means the event loop was blocked: answers may sit unread in socket
+    // buffers, so silence cannot be judged this round.
+    const loopStalled = now - this.lastCheckAt > 2 * this.checkIntervalMs;
+    this.lastCheckAt = now;
+    for (const sub of [...this.subscribers.values()]) {
       if (sub.closed) continue;
       if (sub.paused) {
         if (now - sub.pausedAt >= this.options.stallTimeoutMs) {
@@ -252,12 +350,26 @@ export class RouteFeed {
         }
         continue;
       }
-      if (sub.sentRevision < this.latest) continue;
-      if (now - sub.lastSentAt >= this.options.heartbeatIntervalMs) {
-        this.guarded(sub, () => {
-          if (!this.send(sub, { kind: 'heartbeat', revision: sub.sentRevision })) this.pauseUntilDrained(sub);
-        });
+      if (!loopStalled && now - sub.lastHeardAt >= this.options.silenceTimeoutMs) {
+        this.options.logger.warn('agent went silent on its route stream; dropping it', { node: sub.nodeName, silent_ms: now - sub.lastHeardAt });
+        this.drop(sub, 'silent', `the controller heard nothing from the agent for ${now - sub.lastHeardAt} ms; reconnect to resume`);
+        continue;
       }
+      if (sub.sentRevision < this.latest) continue;
+      if (now - sub.lastSentAt >= this.options.heartbeatIntervalMs) this.guarded(sub, () => this.sendHeartbeat(sub));
     }
   }
+}
+
+/** The net effect of `changes` (in revision order): the last change per subnet, in revision order. */
+export function netChanges(changes: readonly ChangeRecord[]): ChangeRecord[] {
+  if (changes.length <= 1) return [...changes];
+  const last = new Map<string, ChangeRecord>();
+  for (const change of changes) {
+    const key = `${change.route.subnet.base}/${change.route.subnet.prefixLen}`;
+    // Delete first so that the map's insertion order is the order of each subnet's last change.
+    last.delete(key);
+    last.set(key, change);
+  }
+  return [...last.values()];
 }

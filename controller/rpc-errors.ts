@@ -48,22 +48,26 @@ export function capDetails(details: string): string {
   return details.length <= MAX_DETAILS ? details : `${details.slice(0, MAX_DETAILS)}… (message cut, ${details.length} characters)`;
 }
 
-/** Wraps a synchronous unary handler: runs it, maps thrown domain errors to a status. */
+/** Wraps a unary handler (synchronous or async): runs it, maps thrown domain errors to a status. */
 export function unary<Req, Res>(
   method: string,
   logger: Logger,
-  handler: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Res,
+  handler: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Res | Promise<Res>,
 ): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    let response: Res;
-    try {
-      response = handler(call.request, call);
-    } catch (err) {
+    const fail = (err: unknown) => {
       const error = toServiceError(err, method, logger);
       logger.debug('request refused', { method, code: grpc.status[error.code ?? 2], details: error.details });
       callback(error as grpc.ServiceError, null);
+    };
+    let response: Res | Promise<Res>;
+    try {
+      response = handler(call.request, call);
+    } catch (err) {
+      fail(err);
       return;
     }
-    callback(null, response);
+    if (response instanceof Promise) response.then((value) => callback(null, value), fail);
+    else callback(null, response);
   };
 }

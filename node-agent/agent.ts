@@ -1,6 +1,11 @@
 // The agent: registers with the controller, opens the TUN device and the data path,
 // keeps routes and the forwarding table in step with the controller's route stream, and
 // cleans up after itself. Dependencies are passed in by main.ts.
+//
+// Static stability: the registration and the last applied route table live in the state
+// dir (state/). An agent that starts while the controller is unreachable comes up from them
+// and keeps trying the controller in the background; one that reaches the controller still
+// installs the stored routes at once and resumes the stream from the stored revision.
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Backoff, sleep } from '../common/backoff.js';
@@ -8,12 +13,15 @@ import { formatCidr, formatIpv4, parseIpv4 } from '../common/cidr.js';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { VERSION } from '../common/version.js';
-import { ControllerCallError, type AgentController, type Registration } from './controller-client.js';
+import { ControllerTrustError } from '../common/controller-tls.js';
+import { ControllerCallError, isUnknownNode, type AgentController, type Registration } from './controller-client.js';
 import type { Dataplane, DataplaneOptions } from './dataplane/dataplane.js';
 import type { ForwardingCheck, TunCheck } from './host/host-checks.js';
 import { AgentRouteTable } from './route-table.js';
 import { RouteReconciler, runRouteReconcileLoop } from './routes/route-reconciler.js';
 import type { LinkConfigurator, RouteInstaller } from './routes/route-installer.js';
+import type { AgentState, StoredTable } from './state/agent-state.js';
+import { AgentStateWriter, discardAgentState, loadAgentState } from './state/state-store.js';
 import { runWatchLoop } from './watch-loop.js';
 
 export interface AgentOptions {
@@ -38,25 +46,126 @@ export interface AgentDeps {
   readonly logger: Logger;
 }
 
+/** How long the first registration may take when a stored state could run the node meanwhile. */
+export const QUICK_REGISTER_TIMEOUT_MS = 1_500;
+
+/** How the agent starts: the registration the data path runs with, and the routes it installs at once. */
+interface AgentStart {
+  readonly registration: Registration;
+  /** The underlay interface's MTU, sent with every registration. */
+  readonly underlayMtu: number;
+  /** The stored table, installed before the controller sends anything; null: none usable. */
+  readonly table: StoredTable | null;
+  /** True: the controller did not answer; the agent runs from its stored state until it does. */
+  readonly fromStore: boolean;
+}
+
 /** Runs until `signal` aborts (clean shutdown) or something fatal happens (rejects). */
 export async function runAgent(options: AgentOptions, deps: AgentDeps, signal: AbortSignal): Promise<void> {
   try {
     const tun = await deps.checkTun();
     if (!tun.available) throw new Error(tun.hint);
-    const registration = await registerUntilAccepted(options, deps, signal);
-    if (!registration) return;
+    const stored = storedStateFor(options, deps.logger);
+    const start = stored ? await registerOrRunFromStore(options, deps, stored, signal) : await registerUntilAccepted(options, deps, signal);
+    if (!start) return;
     const forwarding = await deps.checkForwarding();
     if (!forwarding.enabled) deps.logger.error(forwarding.hint);
     // An abort during the awaits above fired before anyone listened for it.
     if (signal.aborted) return;
-    await runRegistered(options, deps, registration, signal);
+    await runRegistered(options, deps, start, signal);
   } finally {
     deps.client.close();
   }
 }
 
-async function runRegistered(options: AgentOptions, deps: AgentDeps, registration: Registration, signal: AbortSignal): Promise<void> {
+/** The stored state, if there is one this agent may start from. */
+function storedStateFor(options: AgentOptions, logger: Logger): AgentState | undefined {
+  const stored = loadAgentState(options.stateDir, logger);
+  if (!stored) return undefined;
+  if (stored.registration.nodeName !== options.nodeName) {
+    logger.warn('the stored agent state is for another node; ignoring it', { stored_node: stored.registration.nodeName, node: options.nodeName });
+    return undefined;
+  }
+  if (options.underlayIp && options.underlayIp !== formatIpv4(stored.registration.underlayIp)) {
+    logger.warn('the stored agent state is for another underlay address; ignoring it', { stored_underlay_ip: formatIpv4(stored.registration.underlayIp), underlay_ip: options.underlayIp });
+    return undefined;
+  }
+  return stored;
+}
+
+/**
+ * With a stored state: one quick registration. If the controller answers, the stored table
+ * is installed at once and the stream resumes from its revision (a stored registration that
+ * no longer matches is dropped: a fresh start). If it does not answer (a transient failure),
+ * the agent starts from the stored state and keeps trying in the background.
+ */
+async function registerOrRunFromStore(options: AgentOptions, deps: AgentDeps, stored: AgentState, signal: AbortSignal): Promise<AgentStart | undefined> {
   const { client, host, logger } = deps;
+  const underlayMtu = await underlayMtuFor(host, formatIpv4(stored.registration.underlayIp));
+  let registration: Registration;
+  try {
+    // The address as the operator gave it ('' = the node's), as a fresh start would send it.
+    registration = await client.register(options.nodeName, options.underlayIp, underlayMtu, VERSION, { signal, timeoutMs: QUICK_REGISTER_TIMEOUT_MS });
+  } catch (err) {
+    if (signal.aborted) return undefined;
+    if (!isTransient(err)) {
+      if (isUnknownNode(err)) discardAgentState(options.stateDir, logger);
+      throw err;
+    }
+    logger.warn('the controller is not reachable: running from the stored state until it is', {
+      controller: client.target,
+      error: errorMessage(err),
+      subnet: formatCidr(stored.registration.subnet),
+      revision: stored.table?.revision ?? 0,
+      routes: stored.table?.routes.length ?? 0,
+      state_age_s: Math.max(0, Math.round((Date.now() - stored.savedAt) / 1000)),
+      saved_at: new Date(stored.savedAt).toISOString(),
+    });
+    return { registration: stored.registration, underlayMtu, table: stored.table, fromStore: true };
+  }
+  const stale = mismatch(stored.registration, registration);
+  if (stale) {
+    logger.warn('the stored agent state no longer matches the controller; starting from the controller\'s answer', { difference: stale });
+    const fresh = await registerUntilAccepted(options, deps, signal);
+    // The routes are the cluster's, not this node's: still good within the same cluster.
+    return fresh && { ...fresh, table: tableOfCluster(stored.table, fresh.registration.clusterId, logger) };
+  }
+  logRegistered(logger, client, registration);
+  return { registration, underlayMtu, table: tableOfCluster(stored.table, registration.clusterId, logger), fromStore: false };
+}
+
+/** The stored table, unless it belongs to another cluster than the controller's (its revisions mean nothing there). */
+function tableOfCluster(table: StoredTable | null, clusterId: string, logger: Logger): StoredTable | null {
+  if (!table || !clusterId || !table.clusterId || table.clusterId === clusterId) return table;
+  logger.warn('the stored route table is from another cluster; waiting for the controller\'s', { stored_cluster: table.clusterId, cluster: clusterId });
+  return null;
+}
+
+/** What differs between the registration the data path runs with and the controller's answer, or '' if nothing that matters. */
+function mismatch(running: Registration, answer: Registration): string {
+  const differences: string[] = [];
+  const compare = (what: string, ours: string | number, theirs: string | number) => {
+    if (ours !== theirs) differences.push(`${what} ${theirs} instead of ${ours}`);
+  };
+  compare('subnet', formatCidr(running.subnet), formatCidr(answer.subnet));
+  compare('network', formatCidr(running.network), formatCidr(answer.network));
+  compare('udp port', running.udpPort, answer.udpPort);
+  compare('underlay address', formatIpv4(running.underlayIp), formatIpv4(answer.underlayIp));
+  compare('tun mtu', running.tunMtu, answer.tunMtu);
+  return differences.join(', ');
+}
+
+/** Failures that may pass (controller down, network, timeout), as opposed to refusals an operator must fix. */
+function isTransient(err: unknown): boolean {
+  if (err instanceof ControllerCallError) return !err.isPermanent;
+  if (err instanceof ControllerTrustError) return err.transient;
+  return false;
+}
+
+async function runRegistered(options: AgentOptions, deps: AgentDeps, start: AgentStart, signal: AbortSignal): Promise<void> {
+  const { client, host, logger } = deps;
+  // The registration the data path runs with: fixed for the life of the process.
+  const registration = start.registration;
   // Internal stop: clean shutdown, or a fatal error that must end the agent.
   const stop = new AbortController();
   let fatal: Error | undefined;
@@ -87,6 +196,15 @@ async function runRegistered(options: AgentOptions, deps: AgentDeps, registratio
     const reconciler = new RouteReconciler({ installer: host, dev: dataplane.tunName, logger });
     const table = new AgentRouteTable();
     let heartbeatIntervalMs = registration.heartbeatIntervalMs;
+    let clusterId = registration.clusterId;
+    let fromStore = start.fromStore;
+    // What the state file records as our registration: the controller's latest answer.
+    let storedRegistration = registration;
+    const writer = new AgentStateWriter(options.stateDir, { logger });
+    const currentState = (): AgentState => {
+      const { revision, clusterId: tableCluster, synced, routes } = table.state();
+      return { registration: storedRegistration, table: synced ? { revision, clusterId: tableCluster, routes } : null, savedAt: Date.now() };
+    };
     const statsFile = join(options.stateDir, 'stats.json');
     let statsTimer: NodeJS.Timeout | undefined;
     try {
@@ -104,31 +222,63 @@ async function runRegistered(options: AgentOptions, deps: AgentDeps, registratio
         const peers = table.peers(options.nodeName);
         dataplane.setPeers(peers);
         reconciler.setDesired(peers.map((p) => p.subnet));
+        writer.schedule(currentState);
       };
+      if (start.table) {
+        // Traffic resumes now, not when the controller gets round to us.
+        table.applySnapshot(start.table.revision, start.table.routes, start.table.clusterId);
+        try {
+          onTableChanged();
+          logger.info('stored route table installed', { revision: table.revision, routes: table.size });
+        } catch (err) {
+          table.reset();
+          logger.warn('the stored route table was refused; waiting for the controller\'s', { error: errorMessage(err) });
+        }
+      }
+      if (!fromStore) writer.schedule(currentState);
       const watchLoop = runWatchLoop({
         source: client,
         nodeName: options.nodeName,
         table,
         heartbeatIntervalMs: () => heartbeatIntervalMs,
+        clusterId: () => clusterId,
         onTableChanged,
+        // Started from the stored state: register (and check it still holds) before watching.
+        beforeFirstStream: fromStore,
         beforeReconnect: async () => {
-          const underlayMtu = registration.tunMtu + registration.encapOverhead;
           let again: Registration;
           try {
-            again = await client.register(options.nodeName, formatIpv4(registration.underlayIp), underlayMtu, VERSION, { signal: stop.signal });
+            // The address as the operator gave it ('' = the node's): a node re-added with another
+            // address then shows up as a difference below, with the state file updated for the restart.
+            again = await client.register(options.nodeName, options.underlayIp, start.underlayMtu, VERSION, { signal: stop.signal });
           } catch (err) {
             // Removed, or re-added with another address: retrying cannot help, and our routes are stale.
             if (err instanceof ControllerCallError && err.isPermanent) {
+              if (isUnknownNode(err)) discardAgentState(options.stateDir, logger);
               fail(new Error(`the controller refused this agent: ${err.message}`));
               return;
             }
             throw err;
           }
-          if (again.subnet.base !== registration.subnet.base || again.subnet.prefixLen !== registration.subnet.prefixLen) {
-            fail(new Error(`the controller now assigns subnet ${formatCidr(again.subnet)} to this node instead of ${formatCidr(registration.subnet)}; restart the agent to move to it`));
+          const stale = mismatch(registration, again);
+          if (stale) {
+            // Forwarding on with a subnet or port that is no longer ours would be silently wrong. The
+            // controller's answer goes into the state file, so the restart starts from it.
+            storedRegistration = again;
+            const sameCluster = !again.clusterId || !table.clusterId || again.clusterId === table.clusterId;
+            writer.schedule(() => ({ ...currentState(), table: sameCluster ? currentState().table : null }));
+            writer.flush();
+            fail(new Error(`the controller's registration differs from the one this agent runs with (${stale}); exiting so that a restart uses the controller's`));
             return;
           }
+          if (fromStore) {
+            logger.info('the controller answers again: leaving the stored state, resuming the route stream', { controller: client.target, revision: table.revision });
+            fromStore = false;
+          }
           heartbeatIntervalMs = again.heartbeatIntervalMs;
+          clusterId = again.clusterId;
+          storedRegistration = again;
+          writer.schedule(currentState);
         },
         logger,
         signal: stop.signal,
@@ -157,6 +307,8 @@ async function runRegistered(options: AgentOptions, deps: AgentDeps, registratio
     } finally {
       clearInterval(statsTimer);
       stop.abort();
+      // The last table applied, for the next start.
+      writer.flush();
       try {
         await reconciler.removeAll();
       } catch (err) {
@@ -172,7 +324,7 @@ async function runRegistered(options: AgentOptions, deps: AgentDeps, registratio
  * Registers with the controller, retrying with backoff while it is unreachable.
  * Permanent refusals (unknown node, wrong address) end the agent with the server's message.
  */
-async function registerUntilAccepted(options: AgentOptions, deps: AgentDeps, signal: AbortSignal): Promise<Registration | undefined> {
+async function registerUntilAccepted(options: AgentOptions, deps: AgentDeps, signal: AbortSignal): Promise<AgentStart | undefined> {
   const { client, host, logger } = deps;
   const backoff = new Backoff({ initialMs: 500, maxMs: 15_000 });
   let underlayIp = options.underlayIp;
@@ -187,15 +339,8 @@ async function registerUntilAccepted(options: AgentOptions, deps: AgentDeps, sig
         underlayMtu = await underlayMtuFor(host, underlayIp);
         continue;
       }
-      logger.info('registered', {
-        node: registration.nodeName,
-        subnet: formatCidr(registration.subnet),
-        network: formatCidr(registration.network),
-        underlay_ip: underlayIp,
-        tun_mtu: registration.tunMtu,
-        controller: client.target,
-      });
-      return registration;
+      logRegistered(logger, client, registration);
+      return { registration, underlayMtu, table: null, fromStore: false };
     } catch (err) {
       if (signal.aborted) break;
       if (!(err instanceof ControllerCallError) || err.isPermanent) throw err;
@@ -205,6 +350,17 @@ async function registerUntilAccepted(options: AgentOptions, deps: AgentDeps, sig
     }
   }
   return undefined;
+}
+
+function logRegistered(logger: Logger, client: AgentController, registration: Registration): void {
+  logger.info('registered', {
+    node: registration.nodeName,
+    subnet: formatCidr(registration.subnet),
+    network: formatCidr(registration.network),
+    underlay_ip: formatIpv4(registration.underlayIp),
+    tun_mtu: registration.tunMtu,
+    controller: client.target,
+  });
 }
 
 async function underlayMtuFor(host: LinkConfigurator, underlayIp: string): Promise<number> {

@@ -9,6 +9,7 @@ import type { AgentServiceClient } from '../proto/gen/tunctl/v1/AgentService.js'
 import type { JoinResponse__Output } from '../proto/gen/tunctl/v1/JoinResponse.js';
 import type { RegisterResponse__Output } from '../proto/gen/tunctl/v1/RegisterResponse.js';
 import type { Route__Output } from '../proto/gen/tunctl/v1/Route.js';
+import type { WatchRequest } from '../proto/gen/tunctl/v1/WatchRequest.js';
 import type { WatchResponse__Output } from '../proto/gen/tunctl/v1/WatchResponse.js';
 import type { RouteChangeEntry, RouteEntry } from './route-table.js';
 
@@ -23,12 +24,38 @@ export interface Registration {
   readonly encapOverhead: number;
   readonly tunMtu: number;
   readonly heartbeatIntervalMs: number;
+  /** The cluster this controller's revisions belong to; '' if it names none. */
+  readonly clusterId: string;
 }
 
+/**
+ * One message of the route stream. `clusterId` is '' when the controller named none.
+ * 'invalid': a message the agent could not read (its revision, if any, and why); the
+ * agent reports it like a table it could not apply.
+ */
 export type WatchEvent =
-  | { readonly kind: 'snapshot'; readonly revision: number; readonly routes: RouteEntry[] }
-  | { readonly kind: 'delta'; readonly baseRevision: number; readonly revision: number; readonly changes: RouteChangeEntry[] }
-  | { readonly kind: 'heartbeat'; readonly revision: number };
+  | { readonly kind: 'snapshot'; readonly revision: number; readonly routes: RouteEntry[]; readonly clusterId: string }
+  | { readonly kind: 'delta'; readonly baseRevision: number; readonly revision: number; readonly changes: RouteChangeEntry[]; readonly clusterId: string }
+  | { readonly kind: 'heartbeat'; readonly revision: number; readonly clusterId: string }
+  | { readonly kind: 'invalid'; readonly revision: number; readonly error: string };
+
+/** What the agent answers to each message (see WatchAck in the proto). */
+export interface WatchAckMessage {
+  /** The revision of the table the agent now holds and forwards with. */
+  readonly appliedRevision: number;
+  /** Set (with `error`) when the agent could not apply the message of this revision. */
+  readonly failedRevision?: number;
+  readonly error?: string;
+}
+
+/** Trailer with which the controller asks a client to wait before reconnecting (a decimal number of ms). */
+export const RETRY_AFTER_METADATA = 'tunctl-retry-after-ms';
+/** The longest wait a retry-after trailer can impose: a confused controller must not park agents for long. */
+export const MAX_RETRY_AFTER_MS = 5 * 60_000;
+/** Longest WatchAck.error the agent sends. */
+export const MAX_ACK_ERROR_CHARS = 500;
+/** After a half-close, how long the controller gets to end the stream before the agent cancels it. */
+const HALF_CLOSE_GRACE_MS = 2_000;
 
 /** A node certificate the controller issued, with the CA that issued it (PEM). */
 export interface IssuedNodeCertificate {
@@ -38,8 +65,22 @@ export interface IssuedNodeCertificate {
 }
 
 export interface WatchHandle {
+  /** Sends a WatchAck; does nothing once the stream has ended. */
+  ack(ack: WatchAckMessage): void;
+  /** Ends the stream at once (RST_STREAM); what was written but not yet sent may be lost. */
   cancel(): void;
+  /**
+   * Ends the stream politely: half-closes it, so what was written (a failure report) still
+   * reaches the controller, then cancels it if the controller has not ended it within a grace period.
+   */
+  close(): void;
 }
+
+/**
+ * Called once when a stream ends: `err` is what ended it (null when we cancelled or closed
+ * it), `retryAfterMs` the least wait the controller asked for before reconnecting (0: none).
+ */
+export type WatchEndListener = (err: ControllerCallError | null, retryAfterMs: number) => void;
 
 export interface CallOptions {
   /** Default 10 s. */
@@ -55,10 +96,11 @@ export interface AgentController {
   readonly target: string;
   register(nodeName: string, underlayIp: string, underlayMtu: number, agentVersion: string, options?: RegisterOptions): Promise<Registration>;
   /**
-   * Opens the route stream. `onEvent` gets each message; `onEnd` is called exactly once,
-   * with the error that ended it (a cancel by us ends it silently with no error).
+   * Opens the route stream and sends WatchStart with `knownRevision` (0: none) and the
+   * `clusterId` it came from. `onEvent` gets each message, which the caller acknowledges
+   * through the handle; `onEnd` is called exactly once (see WatchEndListener).
    */
-  watch(nodeName: string, knownRevision: number, onEvent: (event: WatchEvent) => void, onEnd: (err: ControllerCallError | null) => void): WatchHandle;
+  watch(nodeName: string, knownRevision: number, onEvent: (event: WatchEvent) => void, onEnd: WatchEndListener, clusterId?: string): WatchHandle;
   close(): void;
 }
 
@@ -77,9 +119,13 @@ export class ControllerClient implements AgentController {
     const { proto } = loadTunctlProto();
     return new proto.tunctl.v1.AgentService(target, credentials, {
       ...CONTROLLER_CHANNEL_OPTIONS,
-      // Notice a dead controller connection even when no message is due.
-      'grpc.keepalive_time_ms': 30_000,
-      'grpc.keepalive_timeout_ms': 10_000,
+      // Notice a controller connection cut without FIN even when no message is due (the watch
+      // loop's idle timer is the other guard). 10 s stays above the 5 s the controller allows
+      // between pings: pinging more often gets the connection closed with "too_many_pings".
+      'grpc.keepalive_time_ms': 10_000,
+      'grpc.keepalive_timeout_ms': 5_000,
+      // Also between calls: an agent waiting to reconnect learns early that the connection is gone.
+      'grpc.keepalive_permit_without_calls': 1,
       // Our own backoff decides when to retry, with jitter.
       'grpc.initial_reconnect_backoff_ms': 500,
       'grpc.max_reconnect_backoff_ms': 5_000,
@@ -153,32 +199,57 @@ export class ControllerClient implements AgentController {
     });
   }
 
-  watch(nodeName: string, knownRevision: number, onEvent: (event: WatchEvent) => void, onEnd: (err: ControllerCallError | null) => void): WatchHandle {
-    const call = this.client.Watch({ nodeName, knownRevision });
+  watch(nodeName: string, knownRevision: number, onEvent: (event: WatchEvent) => void, onEnd: WatchEndListener, clusterId = ''): WatchHandle {
+    const call = this.client.Watch();
     let cancelled = false;
     let ended = false;
-    const end = (err: ControllerCallError | null) => {
+    let graceTimer: NodeJS.Timeout | undefined;
+    const end = (err: ControllerCallError | null, retryAfterMs = 0) => {
       if (ended) return;
       ended = true;
-      onEnd(err);
+      clearTimeout(graceTimer);
+      onEnd(err, retryAfterMs);
+    };
+    const write = (request: WatchRequest) => {
+      if (ended) return;
+      try {
+        call.write(request);
+      } catch {
+        // The stream is going away; its 'error' or 'end' event reports why.
+      }
     };
     call.on('data', (msg: WatchResponse__Output) => {
+      if (ended) return;
       let event: WatchEvent;
       try {
         event = toWatchEvent(msg);
       } catch (err) {
-        call.cancel();
-        end(new ControllerCallError(grpc.status.INTERNAL, `controller sent an invalid watch message: ${(err as Error).message}`));
-        return;
+        event = { kind: 'invalid', revision: Number(msg.revision) || 0, error: `invalid watch message: ${(err as Error).message}` };
       }
       onEvent(event);
     });
-    call.on('error', (err: grpc.ServiceError) => end(cancelled ? null : controllerCallError(err, this.target)));
-    call.on('end', () => end(cancelled ? null : new ControllerCallError(grpc.status.UNAVAILABLE, 'the controller ended the watch stream')));
+    call.on('error', (err: grpc.ServiceError) => end(cancelled ? null : controllerCallError(err, this.target), cancelled ? 0 : retryAfterMsOf(err.metadata)));
+    // An OK status carries its trailers only on 'status', which comes before 'end'.
+    let trailers: grpc.Metadata | undefined;
+    call.on('status', (status: grpc.StatusObject) => (trailers = status.metadata));
+    call.on('end', () =>
+      end(cancelled ? null : new ControllerCallError(grpc.status.UNAVAILABLE, 'the controller ended the watch stream'), cancelled ? 0 : retryAfterMsOf(trailers)),
+    );
+    write({ start: { nodeName, knownRevision, clusterId } });
+    const cancel = () => {
+      cancelled = true;
+      call.cancel();
+      end(null);
+    };
     return {
-      cancel: () => {
+      ack: ({ appliedRevision, failedRevision = 0, error = '' }) =>
+        write({ ack: { appliedRevision, failedRevision, error: error.slice(0, MAX_ACK_ERROR_CHARS) } }),
+      cancel,
+      close: () => {
+        if (ended) return;
         cancelled = true;
-        call.cancel();
+        call.end();
+        graceTimer = setTimeout(cancel, HALF_CLOSE_GRACE_MS);
       },
     };
   }
@@ -201,11 +272,28 @@ function toRegistration(res: RegisterResponse__Output): Registration {
     encapOverhead: network.encapOverhead,
     tunMtu: res.tunMtu,
     heartbeatIntervalMs: res.heartbeatIntervalMs,
+    clusterId: res.clusterId,
   };
 }
 
 function toIssued(res: JoinResponse__Output): IssuedNodeCertificate {
   return { nodeName: res.nodeName, certificatePem: res.certificatePem, caPem: res.caCertificatePem };
+}
+
+/** The controller does not know the node (it was removed, or never added). */
+export function isUnknownNode(err: unknown): boolean {
+  return err instanceof ControllerCallError && err.code === grpc.status.NOT_FOUND;
+}
+
+/**
+ * The wait a `tunctl-retry-after-ms` trailer asks for, or 0. Defensive: anything but a plain
+ * decimal number is ignored, and no controller can make us wait more than MAX_RETRY_AFTER_MS.
+ */
+export function retryAfterMsOf(metadata: grpc.Metadata | undefined): number {
+  const value = metadata?.get(RETRY_AFTER_METADATA)[0];
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (!/^\d{1,15}$/.test(text)) return 0;
+  return Math.min(Number(text), MAX_RETRY_AFTER_MS);
 }
 
 function toRoute(route: Route__Output): RouteEntry {
@@ -215,7 +303,7 @@ function toRoute(route: Route__Output): RouteEntry {
 function toWatchEvent(msg: WatchResponse__Output): WatchEvent {
   switch (msg.kind) {
     case 'KIND_SNAPSHOT':
-      return { kind: 'snapshot', revision: msg.revision, routes: msg.routes.map(toRoute) };
+      return { kind: 'snapshot', revision: msg.revision, routes: msg.routes.map(toRoute), clusterId: msg.clusterId };
     case 'KIND_DELTA':
       return {
         kind: 'delta',
@@ -223,11 +311,13 @@ function toWatchEvent(msg: WatchResponse__Output): WatchEvent {
         revision: msg.revision,
         changes: msg.changes.map((c) => {
           if (c.op !== 'OP_ADD' && c.op !== 'OP_REMOVE') throw new Error(`unknown route change op ${c.op}`);
-          return { op: c.op === 'OP_ADD' ? 'add' : 'remove', route: toRoute(c.route!) } as const;
+          if (!c.route) throw new Error('route change without a route');
+          return { op: c.op === 'OP_ADD' ? 'add' : 'remove', route: toRoute(c.route) } as const;
         }),
+        clusterId: msg.clusterId,
       };
     case 'KIND_HEARTBEAT':
-      return { kind: 'heartbeat', revision: msg.revision };
+      return { kind: 'heartbeat', revision: msg.revision, clusterId: msg.clusterId };
     default:
       throw new Error(`unknown watch message kind ${String(msg.kind)}`);
   }

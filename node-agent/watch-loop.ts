@@ -1,11 +1,19 @@
-// Keeps the agent's route table in step with the controller: watch, apply, and when the
-// stream breaks or goes silent for three heartbeat intervals, reconnect with jittered
-// backoff and resume from the revision we hold. The data path keeps forwarding meanwhile.
+// Keeps the agent's route table in step with the controller: watch, apply, acknowledge, and
+// when the stream breaks or goes silent for three heartbeat intervals, reconnect with
+// jittered backoff and resume from the revision we hold. The data path keeps forwarding meanwhile.
+//
+// The agent's side of the Watch protocol:
+// - it opens the stream with WatchStart { known_revision, cluster_id } of the table it holds;
+// - it answers every message (heartbeats too: the controller takes acks as our liveness) with
+//   the revision its table is at once the message is handled;
+// - a message it cannot apply is answered with failed_revision and the reason, the table stays
+//   as it was (and forwarding with it), and the next stream asks for a snapshot;
+// - a "tunctl-retry-after-ms" trailer on the stream's end is a least wait before reconnecting.
 import { Backoff, sleep } from '../common/backoff.js';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import type { AgentController, WatchEvent, WatchHandle } from './controller-client.js';
-import type { AgentRouteTable } from './route-table.js';
+import { MAX_ACK_ERROR_CHARS, type AgentController, type ControllerCallError, type WatchEvent, type WatchHandle } from './controller-client.js';
+import type { AgentRouteTable, RouteTableState } from './route-table.js';
 
 export type WatchSource = Pick<AgentController, 'watch'>;
 
@@ -14,13 +22,23 @@ export interface WatchLoopOptions {
   readonly nodeName: string;
   readonly table: AgentRouteTable;
   readonly heartbeatIntervalMs: () => number;
-  /** Called after the table changed (snapshot or applied delta); a throw ends the stream and the next one starts from a snapshot. */
+  /**
+   * Called after the table changed (snapshot or applied delta). A throw means the data path
+   * refused it: the table goes back to what it was, the controller is told, and the next
+   * stream starts from a snapshot.
+   */
   readonly onTableChanged: () => void;
   /** Runs before every reconnect (e.g. register again); a throw counts as a failed attempt. */
   readonly beforeReconnect?: () => Promise<void>;
+  /** Also run beforeReconnect before the first stream (an agent that started without registering). */
+  readonly beforeFirstStream?: boolean;
+  /** The cluster our registration named, for a snapshot that names none. */
+  readonly clusterId?: () => string;
   readonly logger: Logger;
   readonly signal: AbortSignal;
   readonly backoff?: Backoff;
+  /** Random source in [0, 1) for the retry-after jitter; injectable for tests. */
+  readonly random?: () => number;
 }
 
 /** Heartbeats missed before the stream counts as dead. */
@@ -29,13 +47,16 @@ export const MISSED_HEARTBEATS = 3;
 export async function runWatchLoop(options: WatchLoopOptions): Promise<void> {
   const { logger, signal, table } = options;
   const backoff = options.backoff ?? new Backoff({ initialMs: 500, maxMs: 30_000 });
+  const random = options.random ?? Math.random;
   let forceSnapshot = false;
   let first = true;
+  let previousEnd: WatchOutcome['end'] | undefined;
   while (!signal.aborted) {
-    if (!first && options.beforeReconnect) {
+    if ((!first || options.beforeFirstStream) && options.beforeReconnect) {
       try {
         await options.beforeReconnect();
       } catch (err) {
+        first = false;
         const delay = backoff.next();
         logger.warn('reconnect to the controller failed; forwarding continues with the routes we have', { error: errorMessage(err), retry_in_ms: delay, revision: table.revision });
         await sleep(delay, signal);
@@ -44,45 +65,60 @@ export async function runWatchLoop(options: WatchLoopOptions): Promise<void> {
       if (signal.aborted) break;
     }
     first = false;
-    const known = table.isSynced && !forceSnapshot ? table.revision : 0;
+    const resume = table.isSynced && !forceSnapshot;
     forceSnapshot = false;
-    const outcome = await watchOnce(options, known);
+    const outcome = await watchOnce(options, resume ? table.revision : 0, resume ? table.clusterId : '');
     if (signal.aborted) break;
     if (outcome.end !== 'closed') forceSnapshot = true;
     // A refused table is not progress: keep backing off so a bad snapshot cannot spin the loop.
     if (outcome.received && outcome.end !== 'refused') backoff.reset();
-    const delay = outcome.end === 'gap' ? 0 : backoff.next();
-    logger.warn('route stream ended; reconnecting', { reason: outcome.reason, retry_in_ms: delay, revision: table.revision });
+    // A gap is resolved by a snapshot at once; a second gap in a row means the controller keeps
+    // contradicting itself, and reconnecting at full speed would only load it more.
+    let delay = outcome.end === 'gap' && previousEnd !== 'gap' ? 0 : backoff.next();
+    previousEnd = outcome.end;
+    if (outcome.retryAfterMs > 0) {
+      // The controller is spreading a reconnect storm: at least its wait, plus our own jitter
+      // so that agents it told the same wait do not all come back in the same instant.
+      delay = Math.max(delay, outcome.retryAfterMs + Math.round(random() * (outcome.retryAfterMs / 2)));
+    }
+    logger.warn('route stream ended; reconnecting', { reason: outcome.reason, retry_in_ms: delay, retry_after_ms: outcome.retryAfterMs || undefined, revision: table.revision });
     if (delay > 0) await sleep(delay, signal);
   }
 }
 
 interface WatchOutcome {
   readonly received: boolean;
-  /** closed: the stream ended or went silent; gap: we missed changes; refused: applying the table failed. */
+  /**
+   * closed: the stream ended or went silent; gap: we missed changes; refused: we could not
+   * apply a message, or the controller refused what we sent (then only a snapshot is safe).
+   */
   readonly end: 'closed' | 'gap' | 'refused';
   readonly reason: string;
+  /** The controller's least wait before reconnecting; 0 if it named none. */
+  readonly retryAfterMs: number;
 }
 
-function watchOnce(options: WatchLoopOptions, knownRevision: number): Promise<WatchOutcome> {
+function watchOnce(options: WatchLoopOptions, knownRevision: number, knownClusterId: string): Promise<WatchOutcome> {
   const { source, nodeName, table, logger, signal } = options;
   return new Promise((resolve) => {
     // An abort that came before us fires no event: without this the stream would stay open until the idle timer.
     if (signal.aborted) {
-      resolve({ received: false, end: 'closed', reason: 'agent stopping' });
+      resolve({ received: false, end: 'closed', reason: 'agent stopping', retryAfterMs: 0 });
       return;
     }
     let received = false;
     let settled = false;
     let idleTimer: NodeJS.Timeout | undefined;
     let handle: WatchHandle | undefined;
-    const finish = (end: WatchOutcome['end'], reason: string) => {
+    /** `politely`: half-close, so the failure report we just wrote reaches the controller. */
+    const finish = (end: WatchOutcome['end'], reason: string, retryAfterMs = 0, politely = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(idleTimer);
       signal.removeEventListener('abort', onAbort);
-      handle?.cancel();
-      resolve({ received, end, reason });
+      if (politely) handle?.close();
+      else handle?.cancel();
+      resolve({ received, end, reason, retryAfterMs });
     };
     const armIdleTimer = () => {
       clearTimeout(idleTimer);
@@ -92,44 +128,86 @@ function watchOnce(options: WatchLoopOptions, knownRevision: number): Promise<Wa
     const onAbort = () => finish('closed', 'agent stopping');
     signal.addEventListener('abort', onAbort, { once: true });
 
+    const ack = () => handle?.ack({ appliedRevision: table.revision });
+    /** The table is unchanged (or was put back); tell the controller and start over from a snapshot. */
+    const refuse = (revision: number, error: string) => {
+      logger.error('could not apply the route table from the controller; forwarding continues with the previous one', { error, revision, applied_revision: table.revision });
+      handle?.ack({ appliedRevision: table.revision, failedRevision: revision, error: error.slice(0, MAX_ACK_ERROR_CHARS) });
+      finish('refused', `applying revision ${revision} failed: ${error}; will ask for a snapshot`, 0, true);
+    };
+    /** Hands the changed table to the data path; if it refuses, puts the table back to `before`. */
+    const install = (revision: number, before: RouteTableState): boolean => {
+      try {
+        options.onTableChanged();
+        return true;
+      } catch (err) {
+        table.restore(before);
+        refuse(revision, errorMessage(err));
+        return false;
+      }
+    };
+
     // Runs inside the gRPC stream's 'data' handler, where a throw would crash the agent.
     const onEvent = (event: WatchEvent) => {
       if (settled) return;
       received = true;
       armIdleTimer();
       try {
-        apply(event);
+        handleEvent(event);
       } catch (err) {
-        logger.error('could not apply the route table from the controller; forwarding continues with the previous one', { error: errorMessage(err), revision: event.revision });
-        finish('refused', `applying revision ${event.revision} failed: ${errorMessage(err)}; will ask for a snapshot`);
+        refuse(event.revision, errorMessage(err));
       }
     };
-    const apply = (event: WatchEvent) => {
+    const handleEvent = (event: WatchEvent) => {
+      if (event.kind === 'invalid') return refuse(event.revision, event.error);
+      const heldCluster = table.isSynced ? table.clusterId : '';
+      if (event.kind !== 'snapshot' && heldCluster && event.clusterId && event.clusterId !== heldCluster) {
+        // Revisions of another cluster say nothing about ours: only a snapshot can help.
+        ack();
+        return finish('gap', `the controller is on cluster ${event.clusterId}, our table is from cluster ${heldCluster}; asking for a snapshot`);
+      }
       switch (event.kind) {
-        case 'snapshot':
-          table.applySnapshot(event.revision, event.routes);
+        case 'snapshot': {
+          const clusterId = event.clusterId || options.clusterId?.() || '';
+          if (heldCluster && clusterId && clusterId !== heldCluster) {
+            logger.warn('the controller belongs to a new cluster; its snapshot replaces every route we held', { cluster: clusterId, previous_cluster: heldCluster, previous_revision: table.revision });
+          }
+          const before = table.state();
+          table.applySnapshot(event.revision, event.routes, clusterId);
+          if (!install(event.revision, before)) return;
           logger.info('route table snapshot applied', { revision: event.revision, routes: event.routes.length });
-          options.onTableChanged();
-          break;
+          return ack();
+        }
         case 'delta': {
+          const before = table.state();
           const result = table.applyDelta(event.baseRevision, event.revision, event.changes);
           if (result === 'applied') {
+            if (!install(event.revision, before)) return;
             for (const change of event.changes) {
-              logger.info(change.op === 'add' ? 'route added by controller' : 'route removed by controller', { node: change.route.nodeName, revision: event.revision });
+              logger.info(change.op === 'add' ? 'route set by controller' : 'route removed by controller', { node: change.route.nodeName, revision: event.revision });
             }
-            options.onTableChanged();
-          } else if (result === 'gap') {
+          }
+          ack();
+          if (result === 'gap') {
             finish('gap', `delta from revision ${event.baseRevision} does not follow our revision ${table.revision}; resynchronising`);
           }
-          break;
+          return;
         }
         case 'heartbeat':
-          if (event.revision > table.revision) finish('gap', `controller is at revision ${event.revision}, we have ${table.revision}; resynchronising`);
-          break;
+          ack();
+          if (event.revision !== table.revision) {
+            finish('gap', `controller is at revision ${event.revision}, we have ${table.revision}; resynchronising`);
+          }
+          return;
       }
     };
     armIdleTimer();
-    handle = source.watch(nodeName, knownRevision, onEvent, (err) => finish('closed', err ? err.message : 'stream closed'));
+    const onEnd = (err: ControllerCallError | null, retryAfterMs: number) => {
+      // E.g. INVALID_ARGUMENT for an ack ahead of the controller (its database went back in time).
+      if (err?.isPermanent) finish('refused', `the controller refused the stream: ${err.message}; will ask for a snapshot`, retryAfterMs);
+      else finish('closed', err ? err.message : 'stream closed', retryAfterMs);
+    };
+    handle = source.watch(nodeName, knownRevision, onEvent, onEnd, knownClusterId);
     if (settled) handle.cancel();
   });
 }

@@ -1,6 +1,7 @@
 // tunctl controller: run the controller until SIGTERM/SIGINT.
 import { parseCidr } from '../../common/cidr.js';
 import { ConsoleLogger } from '../../common/logger.js';
+import { MIN_NODE_LEASE_TTL_MS } from '../../controller/node-lease.js';
 import type { NetworkConfigInput } from '../../controller/store/store.js';
 import type { Command } from '../command.js';
 import { DEFAULT_ADMIN_SOCKET } from '../admin-client.js';
@@ -9,6 +10,17 @@ import { UsageError } from '../output.js';
 
 export const DEFAULT_LISTEN = '0.0.0.0:7400';
 export const DEFAULT_DATA_DIR = '/var/lib/tunctl/controller';
+const DAY = 86400;
+
+/** A duration flag in milliseconds that also takes 0 or "off" (disabled); a value below `minSeconds` is refused. */
+function durationOrOffMs(name: string, value: string | boolean | undefined, fallbackSeconds: number, minSeconds: number, maxSeconds: number): number {
+  if (value === '0' || value === 'off') return 0;
+  const seconds = durationFlag(name, value, fallbackSeconds, maxSeconds);
+  if (value !== undefined && seconds < minSeconds) {
+    throw new UsageError(`--${name} must be at least ${minSeconds}s (or 0 for off), not "${String(value)}"`);
+  }
+  return seconds * 1000;
+}
 
 export const controller: Command = {
   name: 'controller',
@@ -18,11 +30,13 @@ export const controller: Command = {
     'usage: tunctl controller --network CIDR [--listen HOST:PORT] [--data-dir DIR] [--subnet-len N]',
     '                         [--subnet-min CIDR] [--subnet-max CIDR] [--udp-port N] [--heartbeat-interval MS]',
     '                         [--admin-socket PATH] [--tls-san NAME,...] [--node-cert-ttl DURATION]',
+    '                         [--subnet-quarantine DURATION] [--node-lease-ttl DURATION] [--node-not-ready-after DURATION]',
     '',
     'Serves the admin and agent gRPC APIs: over TLS on --listen (agents with their node',
     'certificates, admin calls with an API key) and on a local unix socket (admin calls, no key).',
-    'First start creates the CA (ca.key, ca.crt) in the data directory. The network is fixed on',
-    'first start; later starts may omit --network and refuse a different one.',
+    'First start creates the CA (ca.key, ca.crt) in the data directory and stores the network.',
+    'Later starts may omit --network (the stored one runs) or change it, as long as every node\'s',
+    'and reservation\'s subnet still fits and, while nodes exist, --udp-port stays the same.',
     '',
     `  --listen HOST:PORT        where to serve gRPC over TLS (default ${DEFAULT_LISTEN})`,
     `  --admin-socket PATH       local admin socket, mode 0600 (default ${DEFAULT_ADMIN_SOCKET}; "none" for none)`,
@@ -35,6 +49,13 @@ export const controller: Command = {
     '  --subnet-max CIDR         last subnet to hand out (default: the last in the network)',
     '  --udp-port N              UDP port agents exchange packets on (default 7000)',
     '  --heartbeat-interval MS   heartbeat period on idle agent streams (default 5000)',
+    '  --subnet-quarantine DURATION',
+    '                            how long a removed node\'s subnet is withheld from other nodes (default 24h;',
+    '                            0 hands it out again at once); the same node name gets it back meanwhile',
+    '  --node-lease-ttl DURATION remove a node whose agent stays away this long, e.g. 7d (default off; at least',
+    `                            ${MIN_NODE_LEASE_TTL_MS / 1000}s); after a controller restart every agent gets a full TTL to return`,
+    '  --node-not-ready-after DURATION',
+    '                            a silent agent\'s node shows NOT_READY after this long (default 40s)',
   ].join('\n'),
   options: {
     listen: { type: 'string' },
@@ -48,6 +69,9 @@ export const controller: Command = {
     'admin-socket': { type: 'string' },
     'tls-san': { type: 'string' },
     'node-cert-ttl': { type: 'string' },
+    'subnet-quarantine': { type: 'string' },
+    'node-lease-ttl': { type: 'string' },
+    'node-not-ready-after': { type: 'string' },
   },
   async run(values) {
     const logger = new ConsoleLogger('controller');
@@ -69,6 +93,9 @@ export const controller: Command = {
         udpPort: intFlag('udp-port', values['udp-port'], 7000, 1, 65535),
       };
     }
+    const subnetQuarantineMs = durationOrOffMs('subnet-quarantine', values['subnet-quarantine'], DAY, 1, 365 * DAY);
+    const nodeLeaseTtlMs = durationOrOffMs('node-lease-ttl', values['node-lease-ttl'], 0, MIN_NODE_LEASE_TTL_MS / 1000, 365 * DAY);
+    const nodeNotReadyAfterMs = durationFlag('node-not-ready-after', values['node-not-ready-after'], 40, DAY) * 1000;
     const adminSocket = (values['admin-socket'] as string | undefined) ?? DEFAULT_ADMIN_SOCKET;
     // Loaded only here: admin commands never open SQLite.
     const { Controller } = await import('../../controller/controller.js');
@@ -80,6 +107,9 @@ export const controller: Command = {
       adminSocket: adminSocket === 'none' ? undefined : adminSocket,
       tlsNames: typeof values['tls-san'] === 'string' ? values['tls-san'].split(',').map((n) => n.trim()).filter(Boolean) : [],
       nodeCertLifetimeMs: durationFlag('node-cert-ttl', values['node-cert-ttl'], 30 * 86400, 3650 * 86400) * 1000,
+      subnetQuarantineMs,
+      nodeLeaseTtlMs,
+      nodeNotReadyAfterMs,
       logger,
     });
     await waitForSignal(logger);

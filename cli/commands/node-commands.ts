@@ -11,11 +11,30 @@ import { durationFlag, requiredString } from '../flags.js';
 import { joinTokenInstructions, TTL_HELP } from './credential-commands.js';
 import { formatAge, formatTable } from '../output.js';
 
-function nodeTable(nodes: readonly Node__Output[]): string {
-  return formatTable(
-    ['NAME', 'UNDERLAY IP', 'SUBNET', 'AGENT', 'LAST REGISTERED', 'VERSION'],
-    nodes.map((n) => [n.name, n.underlayIp, n.subnet, n.connected ? 'connected' : 'disconnected', formatAge(n.lastRegisteredAt), n.agentVersion || '-']),
+const STATE_TEXT: Record<string, string> = {
+  NODE_STATE_PENDING: 'pending',
+  NODE_STATE_READY: 'ready',
+  NODE_STATE_NOT_READY: 'not-ready',
+};
+
+/** The nodes, then one line per node whose agent reported a failed update. */
+function nodeTable(nodes: readonly Node__Output[], latestRevision: number): string {
+  const table = formatTable(
+    ['NAME', 'UNDERLAY IP', 'SUBNET', 'STATE', 'AGENT', 'LAST SEEN', 'APPLIED', 'LAG', 'VERSION'],
+    nodes.map((n) => [
+      n.name,
+      n.underlayIp,
+      n.subnet,
+      STATE_TEXT[n.state] ?? '-',
+      n.connected ? 'connected' : 'disconnected',
+      formatAge(n.lastSeenAt),
+      n.appliedRevision > 0 ? String(n.appliedRevision) : '-',
+      n.appliedRevision > 0 ? String(n.lag) : '-',
+      n.agentVersion || '-',
+    ]),
   );
+  const failures = nodes.filter((n) => n.applyError).map((n) => `node ${n.name}: last update failed: ${n.applyError}\n`);
+  return table + (latestRevision > 0 ? `revision ${latestRevision}\n` : '') + failures.join('');
 }
 
 export const addNode: Command = {
@@ -72,17 +91,26 @@ export const getNode: Command = {
   help: ['usage: tunctl get-node NAME [--controller ADDR] [-o table|json]', '', CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
   options: { ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
   run(values, [name]) {
-    return callAndPrint<GetNodeResponse__Output>(values, 'GetNode', { name }, (res) => nodeTable([res.node!]));
+    return callAndPrint<GetNodeResponse__Output>(values, 'GetNode', { name }, (res) => nodeTable([res.node!], 0));
   },
 };
 
 export const listNodes: Command = {
   name: 'list-nodes',
-  summary: 'list nodes, their subnets and whether their agent is connected',
+  summary: 'list nodes, their subnets, and whether each agent is connected and up to date',
   positionals: [],
-  help: ['usage: tunctl list-nodes [--controller ADDR] [-o table|json]', '', CONTROLLER_HELP, OUTPUT_HELP].join('\n'),
+  help: [
+    'usage: tunctl list-nodes [--controller ADDR] [-o table|json]',
+    '',
+    'STATE is ready while the agent is connected (or was heard from within the controller\'s',
+    '--node-not-ready-after), not-ready after that, pending before any agent joined. APPLIED is the',
+    'route-table revision the agent last reported applied; LAG is how many revisions it is behind.',
+    '',
+    CONTROLLER_HELP,
+    OUTPUT_HELP,
+  ].join('\n'),
   options: { ...CONTROLLER_OPTION, ...OUTPUT_OPTION },
   run(values) {
-    return callAndPrint<ListNodesResponse__Output>(values, 'ListNodes', {}, (res) => nodeTable(res.nodes));
+    return callAndPrint<ListNodesResponse__Output>(values, 'ListNodes', {}, (res) => nodeTable(res.nodes, res.revision));
   },
 };

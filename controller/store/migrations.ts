@@ -101,4 +101,40 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_events_by_time ON audit_events(at);
     `,
   },
+  {
+    id: 202611250003,
+    name: 'agent sync status, cluster id, reservations and subnet quarantine',
+    // last_seen_at / applied_revision / apply_error are flushed from the controller's memory in
+    // batches (acks are too frequent for a write each). The cluster id tells a resuming agent
+    // whether its revision came from this database. A reserved or quarantined subnet is held
+    // back from the allocator; the store keeps the three sets (nodes, reservations, quarantine)
+    // consistent, and UNIQUE keeps each set free of duplicates.
+    sql: `
+      ALTER TABLE nodes ADD COLUMN last_seen_at INTEGER;
+      ALTER TABLE nodes ADD COLUMN applied_revision INTEGER NOT NULL DEFAULT 0 CHECK (applied_revision >= 0);
+      ALTER TABLE nodes ADD COLUMN apply_error TEXT NOT NULL DEFAULT '';
+
+      CREATE TABLE cluster (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        cluster_id TEXT NOT NULL CHECK (length(cluster_id) = 32)
+      ) STRICT;
+      INSERT INTO cluster (id, cluster_id) VALUES (1, lower(hex(randomblob(16))));
+
+      CREATE TABLE reservations (
+        node_name TEXT PRIMARY KEY CHECK (length(node_name) BETWEEN 1 AND 63),
+        subnet_base INTEGER NOT NULL UNIQUE CHECK (subnet_base BETWEEN 0 AND 4294967295),
+        subnet_len INTEGER NOT NULL CHECK (subnet_len BETWEEN 1 AND 32 AND subnet_base % (1 << (32 - subnet_len)) = 0),
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE subnet_quarantine (
+        subnet_base INTEGER PRIMARY KEY CHECK (subnet_base BETWEEN 0 AND 4294967295),
+        subnet_len INTEGER NOT NULL CHECK (subnet_len BETWEEN 1 AND 32),
+        previous_node TEXT NOT NULL,
+        released_at INTEGER NOT NULL,
+        available_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

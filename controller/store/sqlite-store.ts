@@ -3,30 +3,35 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { formatCidr, formatIpv4, type Ipv4Cidr } from '../../common/cidr.js';
+import { cidrSize, formatCidr, formatIpv4, type Ipv4Cidr } from '../../common/cidr.js';
 import {
   AlreadyExistsError,
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
   PoolExhaustedError,
+  quoted,
 } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { validateNodeName } from '../../common/names.js';
 import { secretLabel } from '../../common/secrets.js';
-import { lowestFreeSubnet, poolSize, validateRequestedSubnet } from '../allocator.js';
+import { lowestFreeSubnet, poolSize, subnetFitsPool, validateRequestedSubnet } from '../allocator.js';
 import {
   describeNetworkConfig,
   hasDefaultBounds,
+  networkChangeRefusal,
   networkConfigFlags,
   networkConfigsEqual,
   validateNetworkConfig,
   validateUnderlayIp,
+  type PlanAssignment,
 } from '../network-config.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { AuthTables } from './sqlite-auth-tables.js';
+import { LifecycleTables } from './sqlite-lifecycle-tables.js';
 import type {
   AddNodeInput,
+  AgentStatusUpdate,
   ApiKeyRecord,
   AuditContext,
   AuditEventInput,
@@ -38,6 +43,10 @@ import type {
   NetworkConfig,
   NetworkConfigInput,
   NodeRecord,
+  PoolUsage,
+  QuarantineRecord,
+  RemoveNodeOptions,
+  ReservationRecord,
   RouteRecord,
   Store,
 } from './store.js';
@@ -45,15 +54,22 @@ import type {
 export const DB_FILE_NAME = 'tunctl.db';
 
 type AddedNode = { node: NodeRecord; revision: number; joinToken?: JoinTokenRecord };
-type RemovedNode = { node: NodeRecord; revision: number; revokedCertificates: number };
+type RemovedNode = { node: NodeRecord; revision: number; revokedCertificates: number; quarantinedUntil: Date | null };
 /** How long a writer waits for another connection's write lock before SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5000;
+/** How long a removed node's subnet is held back unless the store is told otherwise. */
+export const DEFAULT_SUBNET_QUARANTINE_MS = 24 * 3600_000;
 
 export interface SqliteStoreOptions {
   /** Clock for timestamps of writes that take no `now` (removeNode, compaction); defaults to the system clock. */
   readonly now?: () => Date;
   /** The migration list; tests pass their own to exercise the runner. */
   readonly migrations?: readonly Migration[];
+  /**
+   * How long a removed node's subnet stays in quarantine (the controller's --subnet-quarantine);
+   * 0 hands it out again at once. Default DEFAULT_SUBNET_QUARANTINE_MS (24 h).
+   */
+  readonly subnetQuarantineMs?: number;
 }
 
 /** The connection settings actually in effect, as SQLite reports them. */
@@ -83,6 +99,9 @@ interface NodeRow {
   updated_at: number;
   last_registered_at: number | null;
   agent_version: string;
+  last_seen_at: number | null;
+  applied_revision: number;
+  apply_error: string;
 }
 
 interface ChangeRow {
@@ -104,6 +123,9 @@ function toNodeRecord(row: NodeRow): NodeRecord {
     updatedAt: new Date(row.updated_at),
     lastRegisteredAt: row.last_registered_at === null ? null : new Date(row.last_registered_at),
     agentVersion: row.agent_version,
+    lastSeenAt: row.last_seen_at === null ? null : new Date(row.last_seen_at),
+    appliedRevision: row.applied_revision,
+    applyError: row.apply_error,
   };
 }
 
@@ -128,6 +150,19 @@ function toNetworkConfig(row: NetworkRow): NetworkConfig {
     subnetMax: { base: row.subnet_max_base, prefixLen: row.subnet_len },
     udpPort: row.udp_port,
   };
+}
+
+/** Where a new node's or reservation's subnet came from, for the audit detail. */
+type SubnetSource = 'allocated' | 'requested' | 'reserved' | 'quarantine';
+
+/** The refusal for a subnet someone asked for by name while it is in quarantine for another node. */
+function quarantineRefusal(held: QuarantineRecord): string {
+  const subnet = formatCidr(held.subnet);
+  return (
+    `subnet ${subnet} is in quarantine until ${held.availableAt.toISOString()}: node "${held.previousNode}" had it until ` +
+    `${held.releasedAt.toISOString()}, and stale routes to it may still exist; choose another subnet (or none), or release it early ` +
+    `with \`tunctl quarantine release ${subnet}\``
+  );
 }
 
 function isUniqueViolation(err: unknown): err is InstanceType<typeof Database.SqliteError> {
@@ -180,17 +215,21 @@ export class SqliteStore implements Store {
   private readonly now: () => Date;
   private cachedNetwork: NetworkConfig | null = null;
   private readonly auth: AuthTables;
+  private readonly lifecycle: LifecycleTables;
+  private readonly quarantineMs: number;
 
   private readonly stmts: {
     selectNetwork: Database.Statement<[], NetworkRow>;
     insertNetwork: Database.Statement<[number, number, number, number, number, number, number]>;
+    updateNetwork: Database.Statement<[number, number, number, number, number, number]>;
     selectNode: Database.Statement<[string], NodeRow>;
     selectNodeNameByUnderlay: Database.Statement<[number], string>;
     selectNodeNameBySubnet: Database.Statement<[number], string>;
-    selectTaken: Database.Statement<[], Ipv4Cidr>;
     insertNode: Database.Statement<[string, number, number, number, number, number], NodeRow>;
     deleteNode: Database.Statement<[string], NodeRow>;
     updateRegistration: Database.Statement<[number, number, string, string], NodeRow>;
+    updateAgentStatus: Database.Statement<[number, number, string, string]>;
+    selectClusterId: Database.Statement<[], string>;
     listNodesByName: Database.Statement<[], NodeRow>;
     listNodesBySubnet: Database.Statement<[], NodeRow>;
     countNodes: Database.Statement<[], number>;
@@ -206,12 +245,21 @@ export class SqliteStore implements Store {
   private readonly addNodeTx: Database.Transaction<
     (input: AddNodeInput, now: Date, audit: AuditContext | undefined, token: NewJoinToken | undefined) => AddedNode
   >;
-  private readonly removeNodeTx: Database.Transaction<(name: string, now: Date, audit: AuditContext | undefined) => RemovedNode>;
+  private readonly removeNodeTx: Database.Transaction<
+    (name: string, now: Date, audit: AuditContext | undefined, options: RemoveNodeOptions) => RemovedNode
+  >;
   private readonly redeemTx: Database.Transaction<(id: string, cert: CertificateRecord, audit: AuditContext) => boolean>;
   private readonly initNetworkTx: Database.Transaction<(config: NetworkConfig, now: Date) => NetworkConfig>;
   private readonly snapshotTx: Database.Transaction<() => { routes: RouteRecord[]; revision: number }>;
   private readonly changesSinceTx: Database.Transaction<(revision: number) => ChangeRecord[] | null>;
   private readonly compactTx: Database.Transaction<(keepLast: number) => number>;
+  // Every subnet below this base is held by a node, reservation or quarantine, so allocation
+  // scans from here instead of from subnet_min: an add costs O(1) instead of O(nodes). It is
+  // a hint for this process's own writes: whatever frees a subnet resets it (undefined: scan
+  // all), and a subnet found above it is still checked against the database.
+  private allocationFloor: number | undefined;
+  private readonly agentStatusTx: Database.Transaction<(updates: readonly AgentStatusUpdate[]) => void>;
+  private readonly clusterIdValue: string;
 
   /** Opens (creating on first start) `dataDir/tunctl.db` and applies pending migrations. */
   static open(dataDir: string, logger: Logger, options: SqliteStoreOptions = {}): SqliteStore {
@@ -239,6 +287,10 @@ export class SqliteStore implements Store {
     this.dbPath = dbPath;
     this.logger = logger;
     this.now = options.now ?? (() => new Date());
+    this.quarantineMs = options.subnetQuarantineMs ?? DEFAULT_SUBNET_QUARANTINE_MS;
+    if (!Number.isSafeInteger(this.quarantineMs) || this.quarantineMs < 0) {
+      throw new InvalidArgumentError(`subnet quarantine ${String(this.quarantineMs)} ms is invalid (expected a whole number >= 0; 0 turns quarantine off)`);
+    }
 
     // busy_timeout first, so that switching to WAL waits for a concurrent opener instead of failing.
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -256,11 +308,12 @@ export class SqliteStore implements Store {
         `INSERT INTO network (id, cidr_base, cidr_len, subnet_len, subnet_min_base, subnet_max_base, udp_port, created_at)
          VALUES (1, ?, ?, ?, ?, ?, ?, ?)`,
       ),
+      updateNetwork: db.prepare(
+        'UPDATE network SET cidr_base = ?, cidr_len = ?, subnet_len = ?, subnet_min_base = ?, subnet_max_base = ?, udp_port = ? WHERE id = 1',
+      ),
       selectNode: db.prepare('SELECT * FROM nodes WHERE name = ?'),
       selectNodeNameByUnderlay: db.prepare<[number], string>('SELECT name FROM nodes WHERE underlay_ip = ?').pluck(),
       selectNodeNameBySubnet: db.prepare<[number], string>('SELECT name FROM nodes WHERE subnet_base = ?').pluck(),
-      // Ascending through the UNIQUE index, so the allocator can stream it and stop at the first gap.
-      selectTaken: db.prepare('SELECT subnet_base AS base, subnet_len AS prefixLen FROM nodes ORDER BY subnet_base'),
       insertNode: db.prepare(
         `INSERT INTO nodes (name, underlay_ip, subnet_base, subnet_len, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
@@ -269,6 +322,11 @@ export class SqliteStore implements Store {
       updateRegistration: db.prepare(
         'UPDATE nodes SET last_registered_at = ?, updated_at = ?, agent_version = ? WHERE name = ? RETURNING *',
       ),
+      // max(): a batch flushed late never moves last_seen_at backwards.
+      updateAgentStatus: db.prepare(
+        'UPDATE nodes SET last_seen_at = max(coalesce(last_seen_at, 0), ?), applied_revision = ?, apply_error = ? WHERE name = ?',
+      ),
+      selectClusterId: db.prepare<[], string>('SELECT cluster_id FROM cluster WHERE id = 1').pluck(),
       listNodesByName: db.prepare('SELECT * FROM nodes ORDER BY name'),
       listNodesBySubnet: db.prepare('SELECT * FROM nodes ORDER BY subnet_base'),
       countNodes: db.prepare<[], number>('SELECT count(*) FROM nodes').pluck(),
@@ -288,26 +346,37 @@ export class SqliteStore implements Store {
     };
 
     this.auth = new AuthTables(db);
+    this.lifecycle = new LifecycleTables(db);
     this.addNodeTx = db.transaction((input: AddNodeInput, now: Date, audit: AuditContext | undefined, token: NewJoinToken | undefined) => {
-      const added: AddedNode = this.addNodeInTx(input, now);
+      const { source, ...added } = this.addNodeInTx(input, now);
       if (audit) {
-        const detail = `underlay ${formatIpv4(added.node.underlayIp)}, subnet ${formatCidr(added.node.subnet)}, revision ${added.revision}`;
+        const how = source === 'reserved' ? ' (reserved)' : source === 'quarantine' ? ' (its own, back from quarantine)' : '';
+        const detail = `underlay ${formatIpv4(added.node.underlayIp)}, subnet ${formatCidr(added.node.subnet)}${how}, revision ${added.revision}`;
         this.auth.audit({ at: now, ...audit, action: 'add-node', target: added.node.name, outcome: 'ok', detail });
       }
       if (!token) return added;
       return { ...added, joinToken: this.createJoinTokenInTx(added.node.name, token, now, audit) };
     });
-    this.removeNodeTx = db.transaction((name: string, now: Date, audit: AuditContext | undefined) => {
+    this.removeNodeTx = db.transaction((name: string, now: Date, audit: AuditContext | undefined, options: RemoveNodeOptions) => {
       const removed = this.removeNodeInTx(name, now);
+      const subnet = formatCidr(removed.node.subnet);
+      const quarantinedUntil = this.quarantineReleased(removed.node, now);
       // Join tokens go with the node row (ON DELETE CASCADE); certificates stay on record, revoked.
-      const revokedCertificates = this.auth.revokeCertificatesOf(name, now, 'node removed');
+      const action = options.action ?? 'remove-node';
+      const revokedCertificates = this.auth.revokeCertificatesOf(name, now, action === 'remove-node' ? 'node removed' : `node removed (${action})`);
       if (audit) {
-        this.auth.audit({ at: now, ...audit, action: 'remove-node', target: name, outcome: 'ok', detail: `subnet ${formatCidr(removed.node.subnet)} released, revision ${removed.revision}` });
+        const held = quarantinedUntil
+          ? `subnet ${subnet} in quarantine until ${quarantinedUntil.toISOString()}`
+          : this.lifecycle.reservation(name)
+            ? `subnet ${subnet} stays reserved for "${name}"`
+            : `subnet ${subnet} released`;
+        const detail = `${options.reason ? `${options.reason}; ` : ''}${held}, revision ${removed.revision}`;
+        this.auth.audit({ at: now, ...audit, action, target: name, outcome: 'ok', detail });
         if (revokedCertificates > 0) {
           this.auth.audit({ at: now, ...audit, action: 'revoke-certificate', target: name, outcome: 'ok', detail: `${revokedCertificates} certificate(s): node removed` });
         }
       }
-      return { ...removed, revokedCertificates };
+      return { ...removed, revokedCertificates, quarantinedUntil };
     });
     this.redeemTx = db.transaction((id: string, cert: CertificateRecord, audit: AuditContext) => {
       if (!this.auth.useJoinToken(id, cert.issuedAt)) return false;
@@ -321,6 +390,10 @@ export class SqliteStore implements Store {
       revision: this.latestRevision(),
     }));
     this.changesSinceTx = db.transaction((revision: number) => this.changesSinceInTx(revision));
+    this.agentStatusTx = db.transaction((updates: readonly AgentStatusUpdate[]) => {
+      for (const u of updates) this.stmts.updateAgentStatus.run(u.lastSeenAt.getTime(), u.appliedRevision, u.applyError, u.nodeName);
+    });
+    this.clusterIdValue = this.stmts.selectClusterId.get() ?? '';
     this.compactTx = db.transaction((keepLast: number) => {
       const cutoff = this.latestRevision() - keepLast;
       return cutoff > 0 ? this.stmts.deleteChangesUpTo.run(cutoff).changes : 0;
@@ -335,6 +408,7 @@ export class SqliteStore implements Store {
   }
 
   network(): NetworkConfig {
+    // Only initNetwork changes it, at the controller's start, and it refreshes the cache.
     if (this.cachedNetwork !== null) return this.cachedNetwork;
     const row = this.stmts.selectNetwork.get();
     if (row === undefined) {
@@ -342,7 +416,6 @@ export class SqliteStore implements Store {
         `the data directory ${this.dataDir} holds no network configuration yet; start the controller with --network (and --subnet-len) first`,
       );
     }
-    // The configuration never changes once stored, so it is safe to keep.
     this.cachedNetwork = toNetworkConfig(row);
     return this.cachedNetwork;
   }
@@ -351,6 +424,8 @@ export class SqliteStore implements Store {
     try {
       return this.addNodeTx.immediate(input, now, audit, joinToken);
     } catch (err) {
+      // The floor may have moved past a subnet this rolled-back transaction never took.
+      this.allocationFloor = undefined;
       // The checks inside the transaction should have caught every duplicate; the constraints are the backstop.
       if (isUniqueViolation(err)) throw new AlreadyExistsError(this.describeUniqueViolation(err.message, input));
       throw err;
@@ -367,8 +442,64 @@ export class SqliteStore implements Store {
     return this.stmts.listNodesByName.all().map(toNodeRecord);
   }
 
-  removeNode(name: string, audit?: AuditContext): RemovedNode {
-    return this.removeNodeTx.immediate(name, this.now(), audit);
+  removeNode(name: string, audit?: AuditContext, options: RemoveNodeOptions = {}): RemovedNode {
+    return this.removeNodeTx.immediate(name, options.at ?? this.now(), audit, options);
+  }
+
+  reserveSubnet(nodeName: string, subnet: Ipv4Cidr | undefined, now: Date, audit: AuditContext): ReservationRecord {
+    return this.db.transaction(() => {
+      const { reservation, source } = this.reserveSubnetInTx(nodeName, subnet, now, audit.actor);
+      const how = source === 'quarantine' ? ' (its own, back from quarantine)' : source === 'allocated' ? ' (allocated)' : '';
+      this.auth.audit({ at: now, ...audit, action: 'reserve-subnet', target: reservation.nodeName, outcome: 'ok', detail: `subnet ${formatCidr(reservation.subnet)}${how}` });
+      return reservation;
+    }).immediate();
+  }
+
+  listReservations(): ReservationRecord[] {
+    return this.lifecycle.listReservations();
+  }
+
+  deleteReservation(nodeName: string, now: Date, audit: AuditContext): ReservationRecord {
+    return this.db.transaction(() => {
+      this.pruneQuarantine(now);
+      const reservation = this.lifecycle.deleteReservation(nodeName);
+      this.allocationFloor = undefined;
+      if (reservation === null) {
+        throw new NotFoundError(`node name ${quoted(nodeName)} has no reservation; \`tunctl reservations\` lists the ones that exist`);
+      }
+      const subnet = formatCidr(reservation.subnet);
+      const holder = this.stmts.selectNodeNameBySubnet.get(reservation.subnet.base);
+      let detail: string;
+      if (holder !== undefined) {
+        detail = `subnet ${subnet}, still assigned to node "${holder}"`;
+      } else {
+        // A reserved node's removal skipped quarantine (the pin held the subnet); without the
+        // pin, the subnet gets the rest of the quarantine its last removal would have had.
+        const until = this.quarantineAfterUnpin(reservation, now);
+        detail = until ? `subnet ${subnet}, in quarantine until ${until.toISOString()} (its node was removed recently)` : `subnet ${subnet} free`;
+      }
+      this.auth.audit({ at: now, ...audit, action: 'unreserve-subnet', target: nodeName, outcome: 'ok', detail });
+      return reservation;
+    }).immediate();
+  }
+
+  listQuarantinedSubnets(now: Date): QuarantineRecord[] {
+    return this.lifecycle.listQuarantine(now);
+  }
+
+  releaseQuarantinedSubnet(subnet: Ipv4Cidr, now: Date, audit: AuditContext): QuarantineRecord {
+    return this.db.transaction(() => {
+      this.pruneQuarantine(now);
+      const held = this.lifecycle.quarantined(subnet.base, now);
+      if (held === null || held.subnet.prefixLen !== subnet.prefixLen) {
+        throw new NotFoundError(`subnet ${formatCidr(subnet)} is not in quarantine; \`tunctl quarantine\` lists the subnets that are`);
+      }
+      this.lifecycle.unquarantine(subnet.base, now);
+      this.allocationFloor = undefined;
+      const detail = `previous node "${held.previousNode}", released ${held.releasedAt.toISOString()}, was held until ${held.availableAt.toISOString()}`;
+      this.auth.audit({ at: now, ...audit, action: 'release-quarantine', target: formatCidr(subnet), outcome: 'ok', detail });
+      return held;
+    }).immediate();
   }
 
   createJoinToken(nodeName: string, token: NewJoinToken, now: Date, audit: AuditContext): JoinTokenRecord {
@@ -462,6 +593,18 @@ export class SqliteStore implements Store {
     return toNodeRecord(row);
   }
 
+  batchWrites(writes: () => void): void {
+    this.db.transaction(writes).immediate();
+  }
+
+  recordAgentStatus(updates: readonly AgentStatusUpdate[]): void {
+    if (updates.length > 0) this.agentStatusTx.immediate(updates);
+  }
+
+  clusterId(): string {
+    return this.clusterIdValue;
+  }
+
   routeSnapshot(): { routes: RouteRecord[]; revision: number } {
     return this.snapshotTx();
   }
@@ -482,8 +625,15 @@ export class SqliteStore implements Store {
     return this.stmts.latestRevision.get() ?? 0;
   }
 
-  poolUsage(): { total: number; used: number } {
-    return { total: poolSize(this.network()), used: this.stmts.countNodes.get() ?? 0 };
+  poolUsage(): PoolUsage {
+    const now = this.now();
+    // One read transaction, so that the counts add up.
+    return this.db.transaction(() => ({
+      total: poolSize(this.network()),
+      used: this.stmts.countNodes.get() ?? 0,
+      reserved: this.lifecycle.countUnusedReservations(),
+      quarantined: this.lifecycle.countQuarantine(now),
+    }))();
   }
 
   /**
@@ -514,6 +664,7 @@ export class SqliteStore implements Store {
   }
 
   private initNetworkInTx(config: NetworkConfig, now: Date): NetworkConfig {
+    this.allocationFloor = undefined;
     const row = this.stmts.selectNetwork.get();
     if (row === undefined) {
       this.stmts.insertNetwork.run(
@@ -530,17 +681,39 @@ export class SqliteStore implements Store {
       return config;
     }
     const stored = toNetworkConfig(row);
-    if (!networkConfigsEqual(stored, config)) {
+    if (networkConfigsEqual(stored, config)) {
+      this.cachedNetwork = stored;
+      return stored;
+    }
+    const assignments: PlanAssignment[] = [
+      ...this.stmts.listNodesByName.all().map((n): PlanAssignment => ({ kind: 'node', name: n.name, subnet: { base: n.subnet_base, prefixLen: n.subnet_len } })),
+      ...this.lifecycle.listReservations().map((r): PlanAssignment => ({ kind: 'reservation', name: r.nodeName, subnet: r.subnet })),
+    ];
+    const refusal = networkChangeRefusal(stored, config, assignments, this.stmts.countNodes.get() ?? 0);
+    if (refusal !== null) {
       throw new FailedPreconditionError(
-        `the data directory ${this.dataDir} already holds ${describeNetworkConfig(stored)}, but this start asks for ` +
-          `${describeNetworkConfig(config)}; start with ${networkConfigFlags(stored)}, or use a new --data-dir`,
+        `the data directory ${this.dataDir} holds ${describeNetworkConfig(stored)}; this start asks for ` +
+          `${describeNetworkConfig(config)}, but ${refusal}. To keep the stored plan, start with ${networkConfigFlags(stored)} (or without --network); ` +
+          'for an unrelated cluster, use a new --data-dir',
       );
     }
-    this.cachedNetwork = stored;
-    return stored;
+    this.stmts.updateNetwork.run(config.network.base, config.network.prefixLen, config.subnetLen, config.subnetMin.base, config.subnetMax.base, config.udpPort);
+    const dropped = this.lifecycle.dropQuarantineOutside(config);
+    const detail = `from ${describeNetworkConfig(stored)} to ${describeNetworkConfig(config)}; ${dropped} quarantined subnet(s) outside the new pool dropped`;
+    this.auth.audit({ at: now, actor: 'controller', action: 'change-network', target: formatCidr(config.network), outcome: 'ok', detail, peer: '' });
+    this.logger.warn('network configuration changed', {
+      from: describeNetworkConfig(stored),
+      to: describeNetworkConfig(config),
+      nodes: assignments.filter((a) => a.kind === 'node').length,
+      reservations: assignments.filter((a) => a.kind === 'reservation').length,
+      quarantine_dropped: dropped,
+      db: this.dbPath,
+    });
+    this.cachedNetwork = config;
+    return config;
   }
 
-  private addNodeInTx(input: AddNodeInput, now: Date): { node: NodeRecord; revision: number } {
+  private addNodeInTx(input: AddNodeInput, now: Date): { node: NodeRecord; revision: number; source: SubnetSource } {
     const name = validateNodeName(input.name);
     const config = this.network();
     const underlayIp = validateUnderlayIp(config, input.underlayIp);
@@ -554,28 +727,149 @@ export class SqliteStore implements Store {
     if (underlayOwner !== undefined) {
       throw new AlreadyExistsError(`underlay address ${formatIpv4(underlayIp)} is already used by node "${underlayOwner}"`);
     }
+    this.pruneQuarantine(now);
+    const reserved = this.lifecycle.reservation(name);
     let subnet: Ipv4Cidr;
-    if (input.subnet !== undefined) {
+    let source: SubnetSource;
+    if (reserved !== null) {
+      if (input.subnet !== undefined && (input.subnet.base !== reserved.subnet.base || input.subnet.prefixLen !== reserved.subnet.prefixLen)) {
+        const asked = formatCidr(input.subnet);
+        throw new FailedPreconditionError(
+          `node "${name}" has subnet ${formatCidr(reserved.subnet)} reserved, not ${asked}; add it without --subnet to get the reserved one, ` +
+            `or drop the reservation first with \`tunctl unreserve ${name}\``,
+        );
+      }
+      subnet = reserved.subnet;
+      source = 'reserved';
+      // Reservations refuse assigned subnets and the allocator skips reserved ones; the UNIQUE index is the backstop.
+      const owner = this.stmts.selectNodeNameBySubnet.get(subnet.base);
+      if (owner !== undefined) throw new AlreadyExistsError(`subnet ${formatCidr(subnet)}, reserved for "${name}", is assigned to node "${owner}"`);
+      this.lifecycle.unquarantine(subnet.base, now);
+    } else if (input.subnet !== undefined) {
       subnet = validateRequestedSubnet(config, input.subnet);
       const owner = this.stmts.selectNodeNameBySubnet.get(subnet.base);
       if (owner !== undefined) {
         throw new AlreadyExistsError(`subnet ${formatCidr(subnet)} is already assigned to node "${owner}"`);
       }
+      const pinnedTo = this.lifecycle.reservationOfSubnet(subnet.base);
+      if (pinnedTo !== null) {
+        throw new AlreadyExistsError(`subnet ${formatCidr(subnet)} is reserved for node "${pinnedTo.nodeName}"; \`tunctl reservations\` lists the reservations`);
+      }
+      source = this.takeFromQuarantine(subnet, name, now) ? 'quarantine' : 'requested';
     } else {
-      const found = lowestFreeSubnet(config, this.stmts.selectTaken.iterate(), { sorted: true });
-      if (found === 'exhausted') throw new PoolExhaustedError(this.exhaustedMessage(config));
-      subnet = found;
+      const own = this.lifecycle.quarantinedFor(name, now);
+      if (own !== null && subnetFitsPool(config, own.subnet)) {
+        // The same name back within its quarantine gets its old subnet: subnets that change on a re-add are what operators hate most.
+        this.lifecycle.unquarantine(own.subnet.base, now);
+        subnet = own.subnet;
+        source = 'quarantine';
+      } else {
+        subnet = this.allocateInTx(config, now);
+        source = 'allocated';
+      }
     }
     const ms = now.getTime();
     const row = this.stmts.insertNode.get(name, underlayIp, subnet.base, subnet.prefixLen, ms, ms);
     if (row === undefined) throw new Error(`inserting node "${name}" returned no row`);
     const revision = Number(this.stmts.insertChange.run('add', name, subnet.base, subnet.prefixLen, underlayIp, ms).lastInsertRowid);
-    return { node: toNodeRecord(row), revision };
+    return { node: toNodeRecord(row), revision, source };
+  }
+
+  /** The lowest subnet no node, reservation or quarantine holds; PoolExhaustedError if none. */
+  private allocateInTx(config: NetworkConfig, now: Date): Ipv4Cidr {
+    const from = Math.max(this.allocationFloor ?? config.subnetMin.base, config.subnetMin.base);
+    const above = { ...config, subnetMin: { base: from, prefixLen: config.subnetLen } };
+    const found = lowestFreeSubnet(above, this.lifecycle.taken(now, from), { sorted: true });
+    if (found === 'exhausted') throw new PoolExhaustedError(this.exhaustedMessage(config, now));
+    this.allocationFloor = found.base + cidrSize(found);
+    return found;
+  }
+
+  /** Deletes expired quarantine rows; the subnets they held are free again. */
+  private pruneQuarantine(now: Date): void {
+    if (this.lifecycle.pruneQuarantine(now) > 0) this.allocationFloor = undefined;
+  }
+
+  /**
+   * For an explicitly requested subnet: true (and the quarantine ended) when it is `name`'s own
+   * quarantined subnet, false when it is not in quarantine; FailedPreconditionError when it is
+   * held for another name.
+   */
+  private takeFromQuarantine(subnet: Ipv4Cidr, name: string, now: Date): boolean {
+    const held = this.lifecycle.quarantined(subnet.base, now);
+    if (held === null) return false;
+    if (held.previousNode !== name) throw new FailedPreconditionError(quarantineRefusal(held));
+    this.lifecycle.unquarantine(subnet.base, now);
+    return true;
+  }
+
+  private reserveSubnetInTx(nodeName: string, requested: Ipv4Cidr | undefined, now: Date, actor: string): { reservation: ReservationRecord; source: SubnetSource } {
+    const name = validateNodeName(nodeName);
+    const config = this.network();
+    this.pruneQuarantine(now);
+    const already = this.lifecycle.reservation(name);
+    if (already !== null) {
+      throw new AlreadyExistsError(
+        `node name "${name}" already has subnet ${formatCidr(already.subnet)} reserved; to pin another one, \`tunctl unreserve ${name}\` first`,
+      );
+    }
+    const node = this.stmts.selectNode.get(name);
+    if (node !== undefined) {
+      throw new AlreadyExistsError(
+        `node "${name}" was already added with subnet ${formatCidr({ base: node.subnet_base, prefixLen: node.subnet_len })}; ` +
+          'reservations are for names not added yet (remove the node first to pin a subnet for its next add-node)',
+      );
+    }
+    let subnet: Ipv4Cidr;
+    let source: SubnetSource;
+    if (requested !== undefined) {
+      subnet = validateRequestedSubnet(config, requested);
+      const owner = this.stmts.selectNodeNameBySubnet.get(subnet.base);
+      if (owner !== undefined) throw new AlreadyExistsError(`subnet ${formatCidr(subnet)} is already assigned to node "${owner}"`);
+      const pinnedTo = this.lifecycle.reservationOfSubnet(subnet.base);
+      if (pinnedTo !== null) throw new AlreadyExistsError(`subnet ${formatCidr(subnet)} is already reserved for node "${pinnedTo.nodeName}"`);
+      source = this.takeFromQuarantine(subnet, name, now) ? 'quarantine' : 'requested';
+    } else {
+      const own = this.lifecycle.quarantinedFor(name, now);
+      if (own !== null && subnetFitsPool(config, own.subnet)) {
+        this.lifecycle.unquarantine(own.subnet.base, now);
+        subnet = own.subnet;
+        source = 'quarantine';
+      } else {
+        subnet = this.allocateInTx(config, now);
+        source = 'allocated';
+      }
+    }
+    const reservation = this.lifecycle.insertReservation({ nodeName: name, subnet, createdAt: now, createdBy: actor });
+    return { reservation, source };
+  }
+
+  /** Puts a removed node's subnet into quarantine unless its name has it reserved or quarantine is off; returns until when. */
+  private quarantineReleased(node: NodeRecord, now: Date): Date | null {
+    this.pruneQuarantine(now);
+    const pin = this.lifecycle.reservation(node.name);
+    if (pin !== null && pin.subnet.base === node.subnet.base) return null;
+    if (this.quarantineMs === 0) return null;
+    const availableAt = new Date(now.getTime() + this.quarantineMs);
+    this.lifecycle.quarantine({ subnet: node.subnet, previousNode: node.name, releasedAt: now, availableAt });
+    return availableAt;
+  }
+
+  /** After a pin is dropped: quarantine for what is left of the time since the subnet's last removal, if any. */
+  private quarantineAfterUnpin(reservation: ReservationRecord, now: Date): Date | null {
+    if (this.quarantineMs === 0) return null;
+    const removedAt = this.lifecycle.lastRemovalOf(reservation.subnet.base);
+    if (removedAt === null) return null;
+    const availableAt = new Date(removedAt.getTime() + this.quarantineMs);
+    if (availableAt.getTime() <= now.getTime()) return null;
+    this.lifecycle.quarantine({ subnet: reservation.subnet, previousNode: reservation.nodeName, releasedAt: removedAt, availableAt });
+    return availableAt;
   }
 
   private removeNodeInTx(name: string, now: Date): { node: NodeRecord; revision: number } {
     const row = this.stmts.deleteNode.get(name);
     if (row === undefined) throw this.notFound(name);
+    this.allocationFloor = undefined;
     const revision = Number(
       this.stmts.insertChange.run('remove', row.name, row.subnet_base, row.subnet_len, row.underlay_ip, now.getTime()).lastInsertRowid,
     );
@@ -599,14 +893,32 @@ export class SqliteStore implements Store {
     return this.stmts.changesAfter.all(revision).map(toChangeRecord);
   }
 
-  private exhaustedMessage(config: NetworkConfig): string {
+  private exhaustedMessage(config: NetworkConfig, now: Date): string {
     const total = poolSize(config);
     const where = hasDefaultBounds(config)
       ? formatCidr(config.network)
       : `${formatCidr(config.subnetMin)} - ${formatCidr(config.subnetMax)} of ${formatCidr(config.network)}`;
+    const used = this.stmts.countNodes.get() ?? 0;
+    const reserved = this.lifecycle.countUnusedReservations();
+    const quarantined = this.lifecycle.countQuarantine(now);
+    if (reserved === 0 && quarantined === 0) {
+      return (
+        `no free subnet left in ${where} (${total} subnets of /${config.subnetLen}, all assigned); ` +
+        `remove a node or start a controller with a larger --network`
+      );
+    }
+    const hints: string[] = [];
+    const soonest = this.lifecycle.soonestAvailable(now);
+    if (soonest !== null) {
+      hints.push(
+        `${quarantined} subnet(s) are in quarantine after their nodes were removed, the first until ${soonest.availableAt.toISOString()}; ` +
+          `release one early with \`tunctl quarantine release ${formatCidr(soonest.subnet)}\` (\`tunctl quarantine\` lists them)`,
+      );
+    }
+    if (reserved > 0) hints.push(`${reserved} subnet(s) are reserved for nodes not added; drop an unused one with \`tunctl unreserve NODE\``);
     return (
-      `no free subnet left in ${where} (${total} subnets of /${config.subnetLen}, all assigned); ` +
-      `remove a node or start a controller with a larger --network`
+      `no free subnet left in ${where} (${total} subnets of /${config.subnetLen}: ${used} assigned, ${reserved} reserved, ${quarantined} in quarantine); ` +
+      `${hints.join('; ')}; or remove a node, or start a controller with a larger --network`
     );
   }
 

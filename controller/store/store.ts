@@ -2,7 +2,7 @@
 // The SQLite implementation (sqlite-store.ts) is the only file that imports better-sqlite3.
 import type { Ipv4Cidr } from '../../common/cidr.js';
 
-/** The address plan, fixed on the controller's first start. */
+/** The address plan, stored on the controller's first start; a later start may change it only while every assignment still fits (see initNetwork). */
 export interface NetworkConfig {
   readonly network: Ipv4Cidr;
   readonly subnetLen: number;
@@ -29,6 +29,18 @@ export interface NodeRecord {
   readonly updatedAt: Date;
   readonly lastRegisteredAt: Date | null;
   readonly agentVersion: string;
+  /** As last flushed from the controller's memory (see recordAgentStatus); live values are in NodePresence. */
+  readonly lastSeenAt: Date | null;
+  readonly appliedRevision: number;
+  readonly applyError: string;
+}
+
+/** What the controller learned about one agent since its last flush. */
+export interface AgentStatusUpdate {
+  readonly nodeName: string;
+  readonly lastSeenAt: Date;
+  readonly appliedRevision: number;
+  readonly applyError: string;
 }
 
 /** One route: packets for `subnet` go to `underlayIp` (the node `nodeName`). */
@@ -51,6 +63,43 @@ export interface AddNodeInput {
   readonly underlayIp: number;
   /** Pin this subnet; otherwise the allocator picks the lowest free one. */
   readonly subnet?: Ipv4Cidr;
+}
+
+/** A subnet pinned to a node name: add-node for that name gets it, nobody else does. */
+export interface ReservationRecord {
+  readonly nodeName: string;
+  readonly subnet: Ipv4Cidr;
+  readonly createdAt: Date;
+  readonly createdBy: string;
+}
+
+/** A released subnet held back from the allocator until `availableAt` (except for `previousNode`). */
+export interface QuarantineRecord {
+  readonly subnet: Ipv4Cidr;
+  readonly previousNode: string;
+  readonly releasedAt: Date;
+  readonly availableAt: Date;
+}
+
+/** How the pool's subnets are held; the four sets are disjoint, so free = total - the other three. */
+export interface PoolUsage {
+  readonly total: number;
+  /** Assigned to nodes (a reserved subnet whose node exists counts here). */
+  readonly used: number;
+  /** Reserved for names that are not added (yet). */
+  readonly reserved: number;
+  /** In quarantine now (expired rows do not count). */
+  readonly quarantined: number;
+}
+
+/** How a removal is recorded; the defaults are an admin's remove-node. */
+export interface RemoveNodeOptions {
+  /** Audit action, e.g. "expire-node" when the controller's lease loop removes a node. */
+  readonly action?: string;
+  /** Why, put first in the audit detail. */
+  readonly reason?: string;
+  /** When; defaults to the store's clock. */
+  readonly at?: Date;
 }
 
 /** Who made a change, for the audit log: "local", "apikey:<id>", "node:<name>" or "anonymous". */
@@ -117,29 +166,47 @@ export interface ApiKeyRecord {
 
 export interface Store {
   /**
-   * First start: validates and stores the configuration. Later starts: returns the stored
-   * one, or throws FailedPreconditionError naming what is stored when `input` differs.
+   * First start: validates and stores the configuration. Later starts with a different one:
+   * stores it when every node and reservation still fits and the UDP port is unchanged (or no
+   * node exists), dropping quarantine rows outside the new pool; otherwise throws
+   * FailedPreconditionError naming what would be orphaned.
    */
   initNetwork(input: NetworkConfigInput): NetworkConfig;
   /** The stored configuration; throws FailedPreconditionError if none yet. */
   network(): NetworkConfig;
 
   /**
-   * Validates, allocates and inserts in one transaction, appending an 'add' change.
-   * InvalidArgumentError (bad subnet), AlreadyExistsError (name, underlay IP or subnet
-   * taken), PoolExhaustedError (no free subnet).
+   * Validates, allocates and inserts in one transaction, appending an 'add' change. A reserved
+   * name gets its reserved subnet; a name re-added while its old subnet is in quarantine gets
+   * that one back. InvalidArgumentError (bad subnet), AlreadyExistsError (name, underlay IP or
+   * subnet taken or reserved), FailedPreconditionError (subnet in quarantine, or not the one
+   * reserved for the name), PoolExhaustedError (no free subnet).
    */
   addNode(input: AddNodeInput, now: Date, audit?: AuditContext, joinToken?: NewJoinToken): { node: NodeRecord; revision: number; joinToken?: JoinTokenRecord };
   /** Throws NotFoundError naming the node. */
   getNode(name: string): NodeRecord;
   listNodes(): NodeRecord[];
   /**
-   * Deletes, appends a 'remove' change, deletes the node's join tokens and revokes its
-   * certificates, in one transaction; NotFoundError if absent.
+   * Deletes, appends a 'remove' change, deletes the node's join tokens, revokes its
+   * certificates and puts its subnet into quarantine (unless the name has it reserved, or
+   * quarantine is off), in one transaction; NotFoundError if absent.
    */
-  removeNode(name: string, audit?: AuditContext): { node: NodeRecord; revision: number; revokedCertificates: number };
+  removeNode(
+    name: string,
+    audit?: AuditContext,
+    options?: RemoveNodeOptions,
+  ): { node: NodeRecord; revision: number; revokedCertificates: number; quarantinedUntil: Date | null };
   /** Records that an agent registered as this node (NotFoundError if absent). */
   recordRegistration(name: string, agentVersion: string, now: Date): NodeRecord;
+  /**
+   * Runs `writes` in one IMMEDIATE transaction: the store calls inside it become savepoints
+   * (a failing one rolls back alone) and all commit together, with one fsync (group commit).
+   */
+  batchWrites(writes: () => void): void;
+  /** Stores agents' sync status in one transaction; updates for nodes that are gone are skipped. */
+  recordAgentStatus(updates: readonly AgentStatusUpdate[]): void;
+  /** Random id fixed when the database was created: revisions are comparable only within it. */
+  clusterId(): string;
 
   /** The whole route table and the revision it is at, read in one transaction. */
   routeSnapshot(): { routes: RouteRecord[]; revision: number };
@@ -148,8 +215,28 @@ export interface Store {
   latestRevision(): number;
   /** Deletes all but the newest `keepLast` changes; returns how many went. */
   compactChanges(keepLast: number): number;
-  /** How many subnets the pool has and how many are assigned. */
-  poolUsage(): { total: number; used: number };
+  /** How many subnets the pool has and how they are held, now by the store's clock. */
+  poolUsage(): PoolUsage;
+
+  /**
+   * Pins `subnet` (or, without one, the subnet the allocator would pick now) to a name that is
+   * not added yet, audited. InvalidArgumentError (bad name or subnet), AlreadyExistsError (name
+   * reserved or added, subnet assigned or reserved), FailedPreconditionError (subnet in
+   * quarantine for another name), PoolExhaustedError.
+   */
+  reserveSubnet(nodeName: string, subnet: Ipv4Cidr | undefined, now: Date, audit: AuditContext): ReservationRecord;
+  /** Ordered by node name. */
+  listReservations(): ReservationRecord[];
+  /**
+   * Drops the pin, audited; NotFoundError if there is none. When no node holds the subnet and
+   * its last node was removed less than the quarantine time ago, it goes into quarantine for
+   * the rest of that time.
+   */
+  deleteReservation(nodeName: string, now: Date, audit: AuditContext): ReservationRecord;
+  /** Subnets in quarantine at `now`, in address order. */
+  listQuarantinedSubnets(now: Date): QuarantineRecord[];
+  /** Ends a quarantine early, audited; NotFoundError if the subnet is not in quarantine at `now`. */
+  releaseQuarantinedSubnet(subnet: Ipv4Cidr, now: Date, audit: AuditContext): QuarantineRecord;
 
   /** A fresh join token for an existing node (NotFoundError otherwise), audited. */
   createJoinToken(nodeName: string, token: NewJoinToken, now: Date, audit: AuditContext): JoinTokenRecord;

@@ -12,6 +12,8 @@ import type { CreateApiKeyRequest as _tunctl_v1_CreateApiKeyRequest, CreateApiKe
 import type { CreateApiKeyResponse as _tunctl_v1_CreateApiKeyResponse, CreateApiKeyResponse__Output as _tunctl_v1_CreateApiKeyResponse__Output } from './tunctl/v1/CreateApiKeyResponse';
 import type { CreateJoinTokenRequest as _tunctl_v1_CreateJoinTokenRequest, CreateJoinTokenRequest__Output as _tunctl_v1_CreateJoinTokenRequest__Output } from './tunctl/v1/CreateJoinTokenRequest';
 import type { CreateJoinTokenResponse as _tunctl_v1_CreateJoinTokenResponse, CreateJoinTokenResponse__Output as _tunctl_v1_CreateJoinTokenResponse__Output } from './tunctl/v1/CreateJoinTokenResponse';
+import type { DeleteReservationRequest as _tunctl_v1_DeleteReservationRequest, DeleteReservationRequest__Output as _tunctl_v1_DeleteReservationRequest__Output } from './tunctl/v1/DeleteReservationRequest';
+import type { DeleteReservationResponse as _tunctl_v1_DeleteReservationResponse, DeleteReservationResponse__Output as _tunctl_v1_DeleteReservationResponse__Output } from './tunctl/v1/DeleteReservationResponse';
 import type { GetNetworkRequest as _tunctl_v1_GetNetworkRequest, GetNetworkRequest__Output as _tunctl_v1_GetNetworkRequest__Output } from './tunctl/v1/GetNetworkRequest';
 import type { GetNetworkResponse as _tunctl_v1_GetNetworkResponse, GetNetworkResponse__Output as _tunctl_v1_GetNetworkResponse__Output } from './tunctl/v1/GetNetworkResponse';
 import type { GetNodeRequest as _tunctl_v1_GetNodeRequest, GetNodeRequest__Output as _tunctl_v1_GetNodeRequest__Output } from './tunctl/v1/GetNodeRequest';
@@ -27,23 +29,35 @@ import type { ListJoinTokensRequest as _tunctl_v1_ListJoinTokensRequest, ListJoi
 import type { ListJoinTokensResponse as _tunctl_v1_ListJoinTokensResponse, ListJoinTokensResponse__Output as _tunctl_v1_ListJoinTokensResponse__Output } from './tunctl/v1/ListJoinTokensResponse';
 import type { ListNodesRequest as _tunctl_v1_ListNodesRequest, ListNodesRequest__Output as _tunctl_v1_ListNodesRequest__Output } from './tunctl/v1/ListNodesRequest';
 import type { ListNodesResponse as _tunctl_v1_ListNodesResponse, ListNodesResponse__Output as _tunctl_v1_ListNodesResponse__Output } from './tunctl/v1/ListNodesResponse';
+import type { ListQuarantinedSubnetsRequest as _tunctl_v1_ListQuarantinedSubnetsRequest, ListQuarantinedSubnetsRequest__Output as _tunctl_v1_ListQuarantinedSubnetsRequest__Output } from './tunctl/v1/ListQuarantinedSubnetsRequest';
+import type { ListQuarantinedSubnetsResponse as _tunctl_v1_ListQuarantinedSubnetsResponse, ListQuarantinedSubnetsResponse__Output as _tunctl_v1_ListQuarantinedSubnetsResponse__Output } from './tunctl/v1/ListQuarantinedSubnetsResponse';
+import type { ListReservationsRequest as _tunctl_v1_ListReservationsRequest, ListReservationsRequest__Output as _tunctl_v1_ListReservationsRequest__Output } from './tunctl/v1/ListReservationsRequest';
+import type { ListReservationsResponse as _tunctl_v1_ListReservationsResponse, ListReservationsResponse__Output as _tunctl_v1_ListReservationsResponse__Output } from './tunctl/v1/ListReservationsResponse';
 import type { ListRoutesRequest as _tunctl_v1_ListRoutesRequest, ListRoutesRequest__Output as _tunctl_v1_ListRoutesRequest__Output } from './tunctl/v1/ListRoutesRequest';
 import type { ListRoutesResponse as _tunctl_v1_ListRoutesResponse, ListRoutesResponse__Output as _tunctl_v1_ListRoutesResponse__Output } from './tunctl/v1/ListRoutesResponse';
 import type { Network as _tunctl_v1_Network, Network__Output as _tunctl_v1_Network__Output } from './tunctl/v1/Network';
 import type { Node as _tunctl_v1_Node, Node__Output as _tunctl_v1_Node__Output } from './tunctl/v1/Node';
+import type { QuarantinedSubnet as _tunctl_v1_QuarantinedSubnet, QuarantinedSubnet__Output as _tunctl_v1_QuarantinedSubnet__Output } from './tunctl/v1/QuarantinedSubnet';
 import type { RegisterRequest as _tunctl_v1_RegisterRequest, RegisterRequest__Output as _tunctl_v1_RegisterRequest__Output } from './tunctl/v1/RegisterRequest';
 import type { RegisterResponse as _tunctl_v1_RegisterResponse, RegisterResponse__Output as _tunctl_v1_RegisterResponse__Output } from './tunctl/v1/RegisterResponse';
+import type { ReleaseQuarantinedSubnetRequest as _tunctl_v1_ReleaseQuarantinedSubnetRequest, ReleaseQuarantinedSubnetRequest__Output as _tunctl_v1_ReleaseQuarantinedSubnetRequest__Output } from './tunctl/v1/ReleaseQuarantinedSubnetRequest';
+import type { ReleaseQuarantinedSubnetResponse as _tunctl_v1_ReleaseQuarantinedSubnetResponse, ReleaseQuarantinedSubnetResponse__Output as _tunctl_v1_ReleaseQuarantinedSubnetResponse__Output } from './tunctl/v1/ReleaseQuarantinedSubnetResponse';
 import type { RemoveNodeRequest as _tunctl_v1_RemoveNodeRequest, RemoveNodeRequest__Output as _tunctl_v1_RemoveNodeRequest__Output } from './tunctl/v1/RemoveNodeRequest';
 import type { RemoveNodeResponse as _tunctl_v1_RemoveNodeResponse, RemoveNodeResponse__Output as _tunctl_v1_RemoveNodeResponse__Output } from './tunctl/v1/RemoveNodeResponse';
 import type { RenewCertificateRequest as _tunctl_v1_RenewCertificateRequest, RenewCertificateRequest__Output as _tunctl_v1_RenewCertificateRequest__Output } from './tunctl/v1/RenewCertificateRequest';
+import type { Reservation as _tunctl_v1_Reservation, Reservation__Output as _tunctl_v1_Reservation__Output } from './tunctl/v1/Reservation';
+import type { ReserveSubnetRequest as _tunctl_v1_ReserveSubnetRequest, ReserveSubnetRequest__Output as _tunctl_v1_ReserveSubnetRequest__Output } from './tunctl/v1/ReserveSubnetRequest';
+import type { ReserveSubnetResponse as _tunctl_v1_ReserveSubnetResponse, ReserveSubnetResponse__Output as _tunctl_v1_ReserveSubnetResponse__Output } from './tunctl/v1/ReserveSubnetResponse';
 import type { RevokeApiKeyRequest as _tunctl_v1_RevokeApiKeyRequest, RevokeApiKeyRequest__Output as _tunctl_v1_RevokeApiKeyRequest__Output } from './tunctl/v1/RevokeApiKeyRequest';
 import type { RevokeApiKeyResponse as _tunctl_v1_RevokeApiKeyResponse, RevokeApiKeyResponse__Output as _tunctl_v1_RevokeApiKeyResponse__Output } from './tunctl/v1/RevokeApiKeyResponse';
 import type { RevokeJoinTokenRequest as _tunctl_v1_RevokeJoinTokenRequest, RevokeJoinTokenRequest__Output as _tunctl_v1_RevokeJoinTokenRequest__Output } from './tunctl/v1/RevokeJoinTokenRequest';
 import type { RevokeJoinTokenResponse as _tunctl_v1_RevokeJoinTokenResponse, RevokeJoinTokenResponse__Output as _tunctl_v1_RevokeJoinTokenResponse__Output } from './tunctl/v1/RevokeJoinTokenResponse';
 import type { Route as _tunctl_v1_Route, Route__Output as _tunctl_v1_Route__Output } from './tunctl/v1/Route';
 import type { RouteChange as _tunctl_v1_RouteChange, RouteChange__Output as _tunctl_v1_RouteChange__Output } from './tunctl/v1/RouteChange';
+import type { WatchAck as _tunctl_v1_WatchAck, WatchAck__Output as _tunctl_v1_WatchAck__Output } from './tunctl/v1/WatchAck';
 import type { WatchRequest as _tunctl_v1_WatchRequest, WatchRequest__Output as _tunctl_v1_WatchRequest__Output } from './tunctl/v1/WatchRequest';
 import type { WatchResponse as _tunctl_v1_WatchResponse, WatchResponse__Output as _tunctl_v1_WatchResponse__Output } from './tunctl/v1/WatchResponse';
+import type { WatchStart as _tunctl_v1_WatchStart, WatchStart__Output as _tunctl_v1_WatchStart__Output } from './tunctl/v1/WatchStart';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -68,6 +82,8 @@ export interface ProtoGrpcType {
       CreateApiKeyResponse: MessageTypeDefinition<_tunctl_v1_CreateApiKeyResponse, _tunctl_v1_CreateApiKeyResponse__Output>
       CreateJoinTokenRequest: MessageTypeDefinition<_tunctl_v1_CreateJoinTokenRequest, _tunctl_v1_CreateJoinTokenRequest__Output>
       CreateJoinTokenResponse: MessageTypeDefinition<_tunctl_v1_CreateJoinTokenResponse, _tunctl_v1_CreateJoinTokenResponse__Output>
+      DeleteReservationRequest: MessageTypeDefinition<_tunctl_v1_DeleteReservationRequest, _tunctl_v1_DeleteReservationRequest__Output>
+      DeleteReservationResponse: MessageTypeDefinition<_tunctl_v1_DeleteReservationResponse, _tunctl_v1_DeleteReservationResponse__Output>
       GetNetworkRequest: MessageTypeDefinition<_tunctl_v1_GetNetworkRequest, _tunctl_v1_GetNetworkRequest__Output>
       GetNetworkResponse: MessageTypeDefinition<_tunctl_v1_GetNetworkResponse, _tunctl_v1_GetNetworkResponse__Output>
       GetNodeRequest: MessageTypeDefinition<_tunctl_v1_GetNodeRequest, _tunctl_v1_GetNodeRequest__Output>
@@ -83,23 +99,36 @@ export interface ProtoGrpcType {
       ListJoinTokensResponse: MessageTypeDefinition<_tunctl_v1_ListJoinTokensResponse, _tunctl_v1_ListJoinTokensResponse__Output>
       ListNodesRequest: MessageTypeDefinition<_tunctl_v1_ListNodesRequest, _tunctl_v1_ListNodesRequest__Output>
       ListNodesResponse: MessageTypeDefinition<_tunctl_v1_ListNodesResponse, _tunctl_v1_ListNodesResponse__Output>
+      ListQuarantinedSubnetsRequest: MessageTypeDefinition<_tunctl_v1_ListQuarantinedSubnetsRequest, _tunctl_v1_ListQuarantinedSubnetsRequest__Output>
+      ListQuarantinedSubnetsResponse: MessageTypeDefinition<_tunctl_v1_ListQuarantinedSubnetsResponse, _tunctl_v1_ListQuarantinedSubnetsResponse__Output>
+      ListReservationsRequest: MessageTypeDefinition<_tunctl_v1_ListReservationsRequest, _tunctl_v1_ListReservationsRequest__Output>
+      ListReservationsResponse: MessageTypeDefinition<_tunctl_v1_ListReservationsResponse, _tunctl_v1_ListReservationsResponse__Output>
       ListRoutesRequest: MessageTypeDefinition<_tunctl_v1_ListRoutesRequest, _tunctl_v1_ListRoutesRequest__Output>
       ListRoutesResponse: MessageTypeDefinition<_tunctl_v1_ListRoutesResponse, _tunctl_v1_ListRoutesResponse__Output>
       Network: MessageTypeDefinition<_tunctl_v1_Network, _tunctl_v1_Network__Output>
       Node: MessageTypeDefinition<_tunctl_v1_Node, _tunctl_v1_Node__Output>
+      NodeState: EnumTypeDefinition
+      QuarantinedSubnet: MessageTypeDefinition<_tunctl_v1_QuarantinedSubnet, _tunctl_v1_QuarantinedSubnet__Output>
       RegisterRequest: MessageTypeDefinition<_tunctl_v1_RegisterRequest, _tunctl_v1_RegisterRequest__Output>
       RegisterResponse: MessageTypeDefinition<_tunctl_v1_RegisterResponse, _tunctl_v1_RegisterResponse__Output>
+      ReleaseQuarantinedSubnetRequest: MessageTypeDefinition<_tunctl_v1_ReleaseQuarantinedSubnetRequest, _tunctl_v1_ReleaseQuarantinedSubnetRequest__Output>
+      ReleaseQuarantinedSubnetResponse: MessageTypeDefinition<_tunctl_v1_ReleaseQuarantinedSubnetResponse, _tunctl_v1_ReleaseQuarantinedSubnetResponse__Output>
       RemoveNodeRequest: MessageTypeDefinition<_tunctl_v1_RemoveNodeRequest, _tunctl_v1_RemoveNodeRequest__Output>
       RemoveNodeResponse: MessageTypeDefinition<_tunctl_v1_RemoveNodeResponse, _tunctl_v1_RemoveNodeResponse__Output>
       RenewCertificateRequest: MessageTypeDefinition<_tunctl_v1_RenewCertificateRequest, _tunctl_v1_RenewCertificateRequest__Output>
+      Reservation: MessageTypeDefinition<_tunctl_v1_Reservation, _tunctl_v1_Reservation__Output>
+      ReserveSubnetRequest: MessageTypeDefinition<_tunctl_v1_ReserveSubnetRequest, _tunctl_v1_ReserveSubnetRequest__Output>
+      ReserveSubnetResponse: MessageTypeDefinition<_tunctl_v1_ReserveSubnetResponse, _tunctl_v1_ReserveSubnetResponse__Output>
       RevokeApiKeyRequest: MessageTypeDefinition<_tunctl_v1_RevokeApiKeyRequest, _tunctl_v1_RevokeApiKeyRequest__Output>
       RevokeApiKeyResponse: MessageTypeDefinition<_tunctl_v1_RevokeApiKeyResponse, _tunctl_v1_RevokeApiKeyResponse__Output>
       RevokeJoinTokenRequest: MessageTypeDefinition<_tunctl_v1_RevokeJoinTokenRequest, _tunctl_v1_RevokeJoinTokenRequest__Output>
       RevokeJoinTokenResponse: MessageTypeDefinition<_tunctl_v1_RevokeJoinTokenResponse, _tunctl_v1_RevokeJoinTokenResponse__Output>
       Route: MessageTypeDefinition<_tunctl_v1_Route, _tunctl_v1_Route__Output>
       RouteChange: MessageTypeDefinition<_tunctl_v1_RouteChange, _tunctl_v1_RouteChange__Output>
+      WatchAck: MessageTypeDefinition<_tunctl_v1_WatchAck, _tunctl_v1_WatchAck__Output>
       WatchRequest: MessageTypeDefinition<_tunctl_v1_WatchRequest, _tunctl_v1_WatchRequest__Output>
       WatchResponse: MessageTypeDefinition<_tunctl_v1_WatchResponse, _tunctl_v1_WatchResponse__Output>
+      WatchStart: MessageTypeDefinition<_tunctl_v1_WatchStart, _tunctl_v1_WatchStart__Output>
     }
   }
 }

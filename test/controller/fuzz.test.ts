@@ -33,7 +33,7 @@ import type { ListRoutesResponse__Output } from '../../proto/gen/tunctl/v1/ListR
 import { waitFor } from '../netns/netns.js';
 import { prng, randomInt } from '../prng.js';
 import { startController, type ControllerFixture } from './controller-fixture.js';
-import { bytesField, fieldKey, rawServerStreamFirst, rawUnary, varint, varintField, WireType, type RawOutcome } from './fixtures/raw-grpc.js';
+import { bytesField, fieldKey, rawStreamFirst, rawUnary, varint, varintField, WireType, type RawOutcome } from './fixtures/raw-grpc.js';
 
 /** A call without a status this long after it started has hung (DEADLINE_EXCEEDED is a failure). */
 const CALL_TIMEOUT_MS = 5000;
@@ -84,6 +84,7 @@ interface DescribedField {
 interface DescribedMethod {
   readonly path: string;
   readonly responseStream: boolean;
+  readonly requestStream: boolean;
   readonly requestSerialize: (value: object) => Buffer;
   readonly responseDeserialize: (bytes: Buffer) => unknown;
   readonly requestType: { readonly type: { readonly field: readonly DescribedField[] } };
@@ -93,6 +94,7 @@ interface RpcMethod {
   readonly name: string;
   readonly path: string;
   readonly streaming: boolean;
+  readonly requestStream: boolean;
   readonly fields: readonly DescribedField[];
   readonly encode: (request: object) => Buffer;
   readonly decode: (response: Buffer) => unknown;
@@ -105,6 +107,7 @@ function methodsOf(service: unknown): Map<string, RpcMethod> {
       name,
       path: m.path,
       streaming: m.responseStream,
+      requestStream: m.requestStream,
       fields: m.requestType.type.field,
       encode: (request) => m.requestSerialize(request),
       decode: (response) => m.responseDeserialize(response),
@@ -357,7 +360,9 @@ async function runCalls(calls: readonly Call[]): Promise<Result[]> {
   const results: Result[] = [];
   let next = 0;
   const send = async (call: Call) => {
-    const fn = call.method.streaming ? rawServerStreamFirst : rawUnary;
+    const fn = call.method.streaming
+      ? (client: grpc.Client, path: string, bytes: Buffer, metadata: grpc.Metadata, timeoutMs: number) => rawStreamFirst(client, path, bytes, metadata, timeoutMs, call.method.requestStream)
+      : rawUnary;
     if (call.bytes.length <= OWN_CONNECTION_ABOVE_BYTES) return fn(call.endpoint.shared, call.method.path, call.bytes, call.metadata(), CALL_TIMEOUT_MS);
     const { target, credentials, options } = call.endpoint;
     const own = new grpc.Client(target, credentials, { ...options, 'grpc.use_local_subchannel_pool': 1 });
@@ -767,7 +772,12 @@ describe('the controller under hostile gRPC input', { timeout: 120_000 }, () => 
       Join: [{ joinToken: unusedJoinToken, publicKey: joinPublicKey, proof: joinProof(unusedJoinToken) }],
       RenewCertificate: [{ publicKey: renewPublicKey, proof: renewProof }],
       Register: [{ nodeName: 'fuzz-a', underlayIp: '192.168.70.1', underlayMtu: 1500, agentVersion: '0.1.0' }, {}],
-      Watch: [{ nodeName: 'fuzz-a', knownRevision: fx.controller.store.latestRevision() }, { nodeName: 'fuzz-a' }, {}],
+      Watch: [
+        { start: { nodeName: 'fuzz-a', knownRevision: fx.controller.store.latestRevision(), clusterId: fx.controller.store.clusterId() } },
+        { start: { nodeName: 'fuzz-a' } },
+        { ack: { appliedRevision: 1 } },
+        {},
+      ],
     };
 
     const otherCurve = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey.export({ type: 'spki', format: 'der' });

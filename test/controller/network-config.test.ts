@@ -7,8 +7,10 @@ import {
   describeNetworkConfig,
   hasDefaultBounds,
   networkConfigFlags,
+  networkChangeRefusal,
   networkConfigsEqual,
   validateNetworkConfig,
+  type PlanAssignment,
   validateUnderlayIp,
 } from '../../controller/network-config.js';
 import type { NetworkConfigInput } from '../../controller/store/store.js';
@@ -136,4 +138,48 @@ test('an underlay address must be unicast, not loopback, and outside the overlay
   refuse(-5, /not an IPv4 address/);
   refuse(2 ** 32, /not an IPv4 address/);
   refuse(1.5, /not an IPv4 address/);
+});
+
+function node(name: string, subnet: string): PlanAssignment {
+  return { kind: 'node', name, subnet: parseCidr(subnet) };
+}
+
+test('a network change is allowed when every node and reservation still fits the new pool', () => {
+  const stored = validateNetworkConfig(input('10.244.0.0/16', 24));
+  const held: PlanAssignment[] = [node('a', '10.244.3.0/24'), { kind: 'reservation', name: 'r', subnet: parseCidr('10.244.9.0/24') }];
+  // Wider network, same length: everything still fits.
+  assert.equal(networkChangeRefusal(stored, validateNetworkConfig(input('10.244.0.0/15', 24)), held, 1), null);
+  // Narrower bounds that still include 3 and 9.
+  assert.equal(networkChangeRefusal(stored, validateNetworkConfig(input('10.244.0.0/16', 24, { min: '10.244.2.0/24', max: '10.244.9.0/24' })), held, 1), null);
+  // The UDP port may change when no node exists (reservations have no agent yet).
+  assert.equal(networkChangeRefusal(stored, validateNetworkConfig(input('10.244.0.0/16', 24, { udpPort: 7001 })), held.slice(1), 0), null);
+});
+
+test('a network change that would orphan assignments names them (ten, then a count) and says what to do', () => {
+  const stored = validateNetworkConfig(input('10.244.0.0/16', 24));
+  const held = Array.from({ length: 12 }, (_, i) => node(`n${i}`, `10.244.${i}.0/24`));
+  const bounded = validateNetworkConfig(input('10.244.0.0/16', 24, { min: '10.244.2.0/24' }));
+  assert.equal(
+    networkChangeRefusal(stored, bounded, held, 12),
+    '2 subnet(s) already handed out would not fit its pool: node "n0" (10.244.0.0/24), node "n1" (10.244.1.0/24); ' +
+      'remove those nodes (`tunctl remove-node NAME`) and reservations (`tunctl unreserve NAME`) first',
+  );
+  const elsewhere = validateNetworkConfig(input('10.96.0.0/12', 24));
+  const message = networkChangeRefusal(stored, elsewhere, held, 12) ?? '';
+  assert.match(message, /^12 subnet\(s\) already handed out would not fit its pool: node "n0" \(10\.244\.0\.0\/24\), .*node "n9" \(10\.244\.9\.0\/24\) and 2 more; /);
+  assert.doesNotMatch(message, /n10/);
+  // Another subnet length orphans every assignment, even inside the same network.
+  assert.match(networkChangeRefusal(stored, validateNetworkConfig(input('10.244.0.0/16', 25)), held.slice(0, 1), 1) ?? '', /node "n0" \(10\.244\.0\.0\/24\)/);
+});
+
+test('the UDP port may not change while nodes exist; both problems are reported together', () => {
+  const stored = validateNetworkConfig(input('10.244.0.0/16', 24));
+  const port = validateNetworkConfig(input('10.244.0.0/16', 24, { udpPort: 7001 }));
+  assert.equal(
+    networkChangeRefusal(stored, port, [node('a', '10.244.0.0/24')], 1),
+    'the UDP port would change from 7000 to 7001 while 1 node(s) exist, and their agents would disagree on the port to send to; ' +
+      'keep --udp-port 7000, or remove the nodes first',
+  );
+  const both = networkChangeRefusal(stored, validateNetworkConfig(input('10.96.0.0/12', 24, { udpPort: 7001 })), [node('a', '10.244.0.0/24')], 1) ?? '';
+  assert.match(both, /^1 subnet\(s\) .*; and the UDP port would change from 7000 to 7001/);
 });

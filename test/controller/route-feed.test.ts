@@ -1,6 +1,6 @@
-// RouteFeed with in-memory sinks over a real SQLite store: snapshot then deltas, resume,
-// backpressure (a stalled agent is paused, not buffered, and catches up from the log),
-// heartbeats, supersede and close.
+// RouteFeed with in-memory sinks over a real SQLite store: snapshot then coalesced deltas,
+// resume, backpressure (a stalled agent is paused, not buffered, and catches up with one
+// delta), heartbeats, silence, supersede and close; netChanges against a slow reference.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseCidr, parseIpv4 } from '../../common/cidr.js';
 import { MemoryLogger } from '../../common/logger.js';
-import { RouteFeed, type FeedCloseReason, type FeedMessage, type FeedSink } from '../../controller/route-feed.js';
+import { netChanges, RouteFeed, type FeedCloseReason, type FeedMessage, type FeedSink } from '../../controller/route-feed.js';
+import type { ChangeRecord } from '../../controller/store/store.js';
+import { prng, randomInt } from '../prng.js';
 import { SqliteStore } from '../../controller/store/sqlite-store.js';
 import { waitFor } from '../netns/netns.js';
 
@@ -63,47 +65,71 @@ function setup(t: { after(fn: () => void): void }, heartbeatIntervalMs = 60_000)
   return { store, feed, add, remove };
 }
 
-test('a new watcher gets a snapshot, then one delta per change chained by revision', (t) => {
+const kinds = (sink: RecordingSink) => sink.messages.map((m) => [m.kind, m.revision, m.kind === 'delta' ? m.baseRevision : null]);
+const subnetsOf = (m: FeedMessage | undefined) => (m?.kind === 'delta' ? m.changes.map((c) => [c.op, c.route.nodeName]) : null);
+
+test('a new watcher gets a snapshot, then one delta per fan-out chained by revision', async (t) => {
   const { feed, add, remove } = setup(t);
   add('n1');
   const sink = new RecordingSink();
   feed.subscribe('n1', 0, sink);
   const r2 = add('n2');
+  await feed.whenIdle();
   const r3 = remove('n2');
-  assert.deepEqual(
-    sink.messages.map((m) => [m.kind, m.revision, m.kind === 'delta' ? m.baseRevision : null]),
-    [['snapshot', 1, null], ['delta', r2, 1], ['delta', r3, r2]],
-  );
+  await feed.whenIdle();
+  assert.deepEqual(kinds(sink), [['snapshot', 1, null], ['delta', r2, 1], ['delta', r3, r2]]);
   assert.ok(feed.isConnected('n1'));
 });
 
-test('resuming from a known revision sends only the missed changes; an unknown revision gets a snapshot', (t) => {
+test('changes committed together reach a watcher as one delta with their net effect, one change per subnet', async (t) => {
+  const { feed, add, remove } = setup(t);
+  add('n1');
+  const sink = new RecordingSink();
+  feed.subscribe('n1', 0, sink);
+  add('n2');
+  add('n3');
+  const last = remove('n2');
+  await feed.whenIdle();
+  assert.deepEqual(kinds(sink), [['snapshot', 1, null], ['delta', last, 1]]);
+  assert.deepEqual(subnetsOf(sink.messages[1]), [['add', 'n3'], ['remove', 'n2']]);
+});
+
+test('resuming from a known revision sends only the missed changes; an unknown revision gets a snapshot', async (t) => {
   const { feed, add } = setup(t);
   add('n1');
   const r2 = add();
   const r3 = add();
+  await feed.whenIdle();
   const resumed = new RecordingSink();
   feed.subscribe('n1', r2, resumed);
-  assert.deepEqual(resumed.messages.map((m) => [m.kind, m.revision]), [['delta', r3]]);
+  assert.deepEqual(kinds(resumed), [['delta', r3, r2]]);
+  const current = new RecordingSink();
+  feed.subscribe('n2', r3, current);
+  assert.deepEqual(kinds(current), [['heartbeat', r3, null]], 'an agent already current hears so at once');
   const future = new RecordingSink();
   feed.subscribe('n1', 999, future);
   assert.equal(future.messages[0]!.kind, 'snapshot');
   assert.equal(resumed.closed?.reason, 'superseded');
 });
 
-test('a stalled watcher is paused instead of buffered, then catches up in order; far behind gets a snapshot', (t) => {
+test('a stalled watcher is paused instead of buffered, then catches up with one delta; far behind gets a snapshot', async (t) => {
   const { feed, add } = setup(t);
   add('n1');
   const slow = new RecordingSink();
-  slow.capacity = 2; // full after the snapshot and one delta
+  slow.capacity = 1; // full after the snapshot
   const fast = new RecordingSink();
   feed.subscribe('n1', 0, slow);
   feed.subscribe('n2x', 0, fast);
-  const revisions = [add(), add(), add(), add()];
-  assert.equal(slow.messages.length, 2, 'nothing queued beyond what the stream accepted');
+  const revisions: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    revisions.push(add());
+    await feed.whenIdle();
+  }
+  assert.equal(slow.messages.length, 1, 'nothing queued beyond what the stream accepted');
   assert.equal(fast.messages.length, 5, 'the slow watcher did not hold the fast one back');
   slow.drain();
-  assert.deepEqual(slow.messages.slice(1).map((m) => m.revision), revisions);
+  assert.deepEqual(kinds(slow).slice(1), [['delta', revisions[3], 1]]);
+  assert.equal(subnetsOf(slow.messages[1])?.length, 4);
 
   // Far behind: more than maxDeltaBacklog changes pending -> one snapshot instead.
   const small = new RouteFeed((feed as unknown as { store: SqliteStore }).store, { heartbeatIntervalMs: 60_000, maxDeltaBacklog: 2, logger: new MemoryLogger() });
@@ -114,29 +140,69 @@ test('a stalled watcher is paused instead of buffered, then catches up in order;
   assert.equal(lagging.messages[0]!.kind, 'snapshot');
 });
 
+test('a fan-out reaches every watcher in slices, and watchers at one revision share one delta object', async (t) => {
+  const { store, add } = setup(t);
+  add('n1');
+  const feed = new RouteFeed(store, { heartbeatIntervalMs: 60_000, fanoutSlice: 2, logger: new MemoryLogger() });
+  t.after(() => feed.close('test over'));
+  const sinks = Array.from({ length: 7 }, (_, i) => {
+    const sink = new RecordingSink();
+    feed.subscribe(`w${i}`, 0, sink);
+    return sink;
+  });
+  const r = add();
+  feed.publish(store.changesSince(r - 1)![0]!);
+  await feed.whenIdle();
+  assert.ok(sinks.every((s) => s.messages.length === 2 && s.messages[1]!.revision === r));
+  assert.ok(sinks.every((s) => s.messages[1] === sinks[0]!.messages[1]), 'one delta object for all: encoded once');
+});
+
 test('idle watchers get heartbeats carrying the latest revision', async (t) => {
   const { feed, add } = setup(t, 50);
   const r = add('n1');
   const sink = new RecordingSink();
-  feed.subscribe('n1', 0, sink);
+  const sub = feed.subscribe('n1', 0, sink);
+  const answering = setInterval(() => sub.heard(), 20);
+  t.after(() => clearInterval(answering));
   await waitFor('two heartbeats', () => sink.messages.filter((m) => m.kind === 'heartbeat').length >= 2, 3000, 20);
   assert.ok(sink.messages.filter((m) => m.kind === 'heartbeat').every((m) => m.revision === r));
 });
 
-test('closeNode and close end streams with a reason; unsubscribe stops delivery', (t) => {
+test('a watcher that stops answering is dropped after three heartbeat intervals; one that answers stays', async (t) => {
+  const { feed, add } = setup(t, 40);
+  add('n1');
+  const silent = new RecordingSink();
+  const answering = new RecordingSink();
+  feed.subscribe('n1', 0, silent);
+  const sub = feed.subscribe('n2', 0, answering);
+  const timer = setInterval(() => sub.heard(), 20);
+  t.after(() => clearInterval(timer));
+  const started = Date.now();
+  await waitFor('the silent watcher to be dropped', () => silent.closed !== undefined, 3000, 10);
+  const tookMs = Date.now() - started;
+  assert.equal(silent.closed!.reason, 'silent');
+  assert.match(silent.closed!.message, /heard nothing from the agent/);
+  assert.ok(tookMs >= 100 && tookMs < 1000, `dropped after ${tookMs} ms (3 intervals = 120 ms)`);
+  assert.equal(feed.isConnected('n1'), false);
+  assert.equal(answering.closed, undefined);
+  assert.ok(feed.isConnected('n2'));
+});
+
+test('closeNode and close end streams with a reason; end() stops delivery', async (t) => {
   const { feed, add } = setup(t);
   add('n1');
   add('n2');
   const a = new RecordingSink();
   const b = new RecordingSink();
   feed.subscribe('n1', 0, a);
-  const unsubscribeB = feed.subscribe('n2', 0, b);
+  const subB = feed.subscribe('n2', 0, b);
   feed.closeNode('n1', 'node "n1" was removed');
   assert.equal(a.closed?.reason, 'node-removed');
   assert.equal(feed.isConnected('n1'), false);
-  unsubscribeB();
+  subB.end();
   const before = b.messages.length;
   add();
+  await feed.whenIdle();
   assert.equal(b.messages.length, before);
   assert.equal(feed.subscriberCount, 0);
   const c = new RecordingSink();
@@ -148,10 +214,10 @@ test('closeNode and close end streams with a reason; unsubscribe stops delivery'
 
 test('a watcher whose stream stops draining is dropped after the stall timeout, not kept "connected"', async (t) => {
   const { store } = setup(t);
-  const feed = new RouteFeed(store, { heartbeatIntervalMs: 20, stallTimeoutMs: 60, logger: new MemoryLogger() });
+  const feed = new RouteFeed(store, { heartbeatIntervalMs: 20, stallTimeoutMs: 60, silenceTimeoutMs: 60_000, logger: new MemoryLogger() });
   t.after(() => feed.close('test over'));
   const dead = new RecordingSink();
-  dead.capacity = 1; // full after the snapshot, and never drains (a peer that is gone)
+  dead.capacity = 1; // full after the first message, and never drains (a peer that is gone)
   feed.subscribe('n1', 0, dead);
   assert.ok(feed.isConnected('n1'));
   await waitFor('the stalled watcher to be dropped', () => dead.closed !== undefined, 3000, 10);
@@ -171,7 +237,7 @@ test('after close, a new watch is ended at once instead of living on past shutdo
   assert.equal(feed.isConnected('n1'), false);
 });
 
-test('a watcher whose stream throws is ended alone: publish still succeeds and the others get the change', (t) => {
+test('a watcher whose stream throws is ended alone: the others get the change', async (t) => {
   const { feed, add } = setup(t);
   add('n1');
   const broken = new RecordingSink();
@@ -182,6 +248,7 @@ test('a watcher whose stream throws is ended alone: publish still succeeds and t
     throw new Error('stream exploded');
   };
   const r = add();
+  await feed.whenIdle();
   assert.equal(broken.closed?.reason, 'internal');
   assert.equal(feed.isConnected('n1'), false);
   assert.deepEqual(healthy.messages.map((m) => [m.kind, m.revision]), [['snapshot', 1], ['delta', r]]);
@@ -205,4 +272,29 @@ test('watchers connecting at one revision share one snapshot read', (t) => {
   });
   assert.equal(reads, 1);
   assert.ok(sinks.every((s) => s.messages[0] === sinks[0]!.messages[0] && s.messages[0]!.kind === 'snapshot'));
+});
+
+/** Slow reference: replay every change on a table, then diff the tables. */
+function referenceNet(changes: readonly ChangeRecord[]): Map<string, string> {
+  const effect = new Map<string, string>();
+  for (const c of changes) effect.set(`${c.route.subnet.base}`, c.op === 'add' ? `add ${c.route.nodeName} ${c.route.underlayIp}` : 'remove');
+  return effect;
+}
+
+test('netChanges keeps exactly the last change per subnet, in revision order (random streams vs a replay)', () => {
+  const rand = prng(5);
+  const int = (lo: number, hi: number) => lo + randomInt(rand, hi - lo);
+  for (let round = 0; round < 500; round++) {
+    const changes: ChangeRecord[] = [];
+    const n = int(0, 40);
+    for (let i = 0; i < n; i++) {
+      const subnet = { base: (10 << 24) + int(0, 8) * 256, prefixLen: 24 };
+      changes.push({ revision: i + 1, op: int(0, 2) === 0 ? 'remove' : 'add', at: new Date(0), route: { nodeName: `n${int(0, 5)}`, subnet, underlayIp: int(1, 9) } });
+    }
+    const net = netChanges(changes);
+    const got = new Map(net.map((c) => [`${c.route.subnet.base}`, c.op === 'add' ? `add ${c.route.nodeName} ${c.route.underlayIp}` : 'remove']));
+    assert.deepEqual(got, referenceNet(changes));
+    assert.equal(new Set(net.map((c) => c.route.subnet.base)).size, net.length, 'one change per subnet');
+    assert.deepEqual(net.map((c) => c.revision), [...net.map((c) => c.revision)].sort((a, b) => a - b), 'in revision order');
+  }
 });

@@ -16,7 +16,7 @@ import {
 } from '../../common/errors.js';
 import { MemoryLogger } from '../../common/logger.js';
 import { MIGRATIONS, type Migration } from '../../controller/store/migrations.js';
-import { DB_FILE_NAME, SqliteStore } from '../../controller/store/sqlite-store.js';
+import { DB_FILE_NAME, SqliteStore, type SqliteStoreOptions } from '../../controller/store/sqlite-store.js';
 import type { NetworkConfigInput } from '../../controller/store/store.js';
 
 const NET: NetworkConfigInput = { network: parseCidr('10.244.0.0/16'), subnetLen: 24, udpPort: 7000 };
@@ -28,15 +28,16 @@ function tempDir(t: TestContext): string {
   return dir;
 }
 
-function openStore(t: TestContext, dir: string, logger = new MemoryLogger(), migrations?: readonly Migration[]): SqliteStore {
-  const store = SqliteStore.open(dir, logger, migrations === undefined ? {} : { migrations });
+function openStore(t: TestContext, dir: string, logger = new MemoryLogger(), options: SqliteStoreOptions = {}): SqliteStore {
+  const store = SqliteStore.open(dir, logger, options);
   t.after(() => store.close());
   return store;
 }
 
-function freshStore(t: TestContext, net: NetworkConfigInput = NET): { store: SqliteStore; dir: string } {
+/** Quarantine off unless a test asks for it: these tests are about allocation and the changelog. */
+function freshStore(t: TestContext, net: NetworkConfigInput = NET, options: SqliteStoreOptions = { subnetQuarantineMs: 0 }): { store: SqliteStore; dir: string } {
   const dir = path.join(tempDir(t), 'data');
-  const store = openStore(t, dir);
+  const store = openStore(t, dir, new MemoryLogger(), options);
   store.initNetwork(net);
   return { store, dir };
 }
@@ -89,18 +90,21 @@ test('initNetwork stores the configuration once and accepts the same input again
   rejects(() => store.initNetwork({ ...NET, subnetLen: 33 }), InvalidArgumentError, /--subnet-len/);
 });
 
-test('initNetwork with a different input is refused, naming what is stored and how to proceed', (t) => {
+test('initNetwork with a different input that would orphan a node is refused, naming what is stored, the node and how to proceed', (t) => {
   const { store, dir } = freshStore(t);
+  store.addNode({ name: 'a', underlayIp: ip('192.168.1.1'), subnet: parseCidr('10.244.3.0/24') }, T0);
   const expected = new RegExp(
-    `the data directory ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} already holds network 10\\.244\\.0\\.0/16 with /24 subnets \\(udp port 7000\\)` +
-      `, but this start asks for network 10\\.0\\.0\\.0/8 with /24 subnets \\(udp port 7000\\); ` +
-      `start with --network 10\\.244\\.0\\.0/16 --subnet-len 24 --udp-port 7000, or use a new --data-dir`,
+    `^the data directory ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} holds network 10\\.244\\.0\\.0/16 with /24 subnets \\(udp port 7000\\)` +
+      `; this start asks for network 10\\.96\\.0\\.0/12 with /24 subnets \\(udp port 7000\\), but 1 subnet\\(s\\) already handed out would not fit its pool: node "a" \\(10\\.244\\.3\\.0/24\\)` +
+      `; remove those nodes .*\\. To keep the stored plan, start with --network 10\\.244\\.0\\.0/16 --subnet-len 24 --udp-port 7000 \\(or without --network\\); ` +
+      `for an unrelated cluster, use a new --data-dir$`,
   );
-  rejects(() => store.initNetwork({ ...NET, network: parseCidr('10.0.0.0/8') }), FailedPreconditionError, expected);
-  rejects(() => store.initNetwork({ ...NET, subnetLen: 26 }), FailedPreconditionError, /asks for network 10\.244\.0\.0\/16 with \/26 subnets/);
-  rejects(() => store.initNetwork({ ...NET, udpPort: 7001 }), FailedPreconditionError, /\(udp port 7001\)/);
-  rejects(() => store.initNetwork({ ...NET, subnetMin: parseCidr('10.244.1.0/24') }), FailedPreconditionError, /from 10\.244\.1\.0\/24 to 10\.244\.255\.0\/24/);
+  rejects(() => store.initNetwork({ ...NET, network: parseCidr('10.96.0.0/12') }), FailedPreconditionError, expected);
+  rejects(() => store.initNetwork({ ...NET, subnetLen: 26 }), FailedPreconditionError, /asks for network 10\.244\.0\.0\/16 with \/26 subnets .*node "a" \(10\.244\.3\.0\/24\)/);
+  rejects(() => store.initNetwork({ ...NET, udpPort: 7001 }), FailedPreconditionError, /\(udp port 7001\), but the UDP port would change from 7000 to 7001 while 1 node\(s\) exist/);
+  rejects(() => store.initNetwork({ ...NET, subnetMin: parseCidr('10.244.4.0/24') }), FailedPreconditionError, /from 10\.244\.4\.0\/24 to 10\.244\.255\.0\/24.*node "a"/);
   assert.equal(formatCidr(store.network().network), '10.244.0.0/16');
+  assert.equal(store.latestRevision(), 1, 'a refused change writes nothing');
 });
 
 test('add, get, list and remove nodes; the lowest free subnet is reused', (t) => {
@@ -120,7 +124,7 @@ test('add, get, list and remove nodes; the lowest free subnet is reused', (t) =>
   assert.deepEqual([formatCidr(c.node.subnet), formatCidr(b.node.subnet)], ['10.244.1.0/24', '10.244.2.0/24']);
   assert.deepEqual(store.getNode('b'), b.node);
   assert.deepEqual(store.listNodes().map((n) => n.name), ['a', 'b', 'c']);
-  assert.deepEqual(store.poolUsage(), { total: 256, used: 3 });
+  assert.deepEqual(store.poolUsage(), { total: 256, used: 3, reserved: 0, quarantined: 0 });
 
   const removed = store.removeNode('c');
   assert.equal(removed.revision, 4);
@@ -183,7 +187,7 @@ test('an exhausted pool is refused with a message saying what to do; removing a 
   const { store } = freshStore(t, { network: parseCidr('10.244.0.0/28'), subnetLen: 30, udpPort: 7000 });
   const subnets = [1, 2, 3, 4].map((i) => formatCidr(store.addNode({ name: `n${i}`, underlayIp: ip(`192.168.1.${i}`) }, T0).node.subnet));
   assert.deepEqual(subnets, ['10.244.0.0/30', '10.244.0.4/30', '10.244.0.8/30', '10.244.0.12/30']);
-  assert.deepEqual(store.poolUsage(), { total: 4, used: 4 });
+  assert.deepEqual(store.poolUsage(), { total: 4, used: 4, reserved: 0, quarantined: 0 });
   rejects(
     () => store.addNode({ name: 'n5', underlayIp: ip('192.168.1.5') }, T0),
     PoolExhaustedError,
@@ -198,7 +202,7 @@ test('an exhausted bounded pool names its range', (t) => {
   const { store } = freshStore(t, { ...NET, subnetMin: parseCidr('10.244.5.0/24'), subnetMax: parseCidr('10.244.6.0/24') });
   store.addNode({ name: 'a', underlayIp: ip('192.168.1.1') }, T0);
   store.addNode({ name: 'b', underlayIp: ip('192.168.1.2') }, T0);
-  assert.deepEqual(store.poolUsage(), { total: 2, used: 2 });
+  assert.deepEqual(store.poolUsage(), { total: 2, used: 2, reserved: 0, quarantined: 0 });
   rejects(
     () => store.addNode({ name: 'c', underlayIp: ip('192.168.1.3') }, T0),
     PoolExhaustedError,
@@ -276,8 +280,9 @@ test('compaction makes changesSince return null for revisions it cut away, and n
   assert.equal(store.addNode({ name: 'n12', underlayIp: ip('192.168.1.12') }, T0).revision, 12);
 });
 
-test('reopening the data directory gives the same nodes, subnets and revision, and refuses another network', (t) => {
+test('reopening the data directory gives the same nodes, subnets, quarantine and revision, and refuses a network that orphans nodes', (t) => {
   const dir = path.join(tempDir(t), 'data');
+  // Default quarantine (24 h): n2's subnet stays held across the reopen.
   const first = SqliteStore.open(dir, new MemoryLogger());
   first.initNetwork(NET);
   for (let i = 1; i <= 5; i++) first.addNode({ name: `n${i}`, underlayIp: ip(`192.168.1.${i}`) }, T0);
@@ -293,9 +298,10 @@ test('reopening the data directory gives the same nodes, subnets and revision, a
   assert.equal(second.latestRevision(), revisionBefore);
   assert.equal(second.latestRevision(), 6);
   assert.equal(formatCidr(second.network().network), '10.244.0.0/16', 'network() works before initNetwork on a reopened store');
-  rejects(() => second.initNetwork({ ...NET, network: parseCidr('10.96.0.0/12') }), FailedPreconditionError, /already holds network 10\.244\.0\.0\/16/);
+  rejects(() => second.initNetwork({ ...NET, network: parseCidr('10.96.0.0/12') }), FailedPreconditionError, /holds network 10\.244\.0\.0\/16 .*4 subnet\(s\) already handed out would not fit/);
   second.initNetwork({ network: parseCidr('10.244.0.0/16'), subnetLen: 24, udpPort: 7000 });
-  assert.equal(formatCidr(second.addNode({ name: 'n6', underlayIp: ip('192.168.1.6') }, T0).node.subnet), '10.244.1.0/24');
+  assert.deepEqual(second.listQuarantinedSubnets(new Date()).map((q) => [formatCidr(q.subnet), q.previousNode]), [['10.244.1.0/24', 'n2']]);
+  assert.equal(formatCidr(second.addNode({ name: 'n6', underlayIp: ip('192.168.1.6') }, new Date()).node.subnet), '10.244.5.0/24', "n2's subnet is in quarantine");
   assert.equal(second.latestRevision(), 7);
   assert.ok(!logger.lines.some((l) => l.includes('applied schema migration')), 'no migration re-applied');
   assert.ok(logger.lines.some((l) => l.includes('store opened') && l.includes('revision=6') && l.includes('nodes=4')));
@@ -474,7 +480,7 @@ test('200 simultaneous add-node calls get 200 distinct subnets', { timeout: 120_
   );
   assert.equal(store.latestRevision(), 200);
   assert.equal(store.changesSince(0)!.length, 200);
-  assert.deepEqual(store.poolUsage(), { total: 256, used: 200 });
+  assert.deepEqual(store.poolUsage(), { total: 256, used: 200, reserved: 0, quarantined: 0 });
 });
 
 const CHILD_SOURCE = `

@@ -10,10 +10,13 @@ import { stopChild, waitFor, type NetnsLab } from './netns.js';
 
 export const TUNCTL = fileURLToPath(new URL('../../cli/tunctl.js', import.meta.url));
 export const SEND_UDP = fileURLToPath(new URL('./fixtures/send-udp.js', import.meta.url));
+export const ADD_NODES = fileURLToPath(new URL('./fixtures/add-nodes.js', import.meta.url));
 
 const UNDERLAY_PREFIX = '192.168.77';
 const CONTROLLER_IP = `${UNDERLAY_PREFIX}.254`;
 const CONTROLLER_PORT = 7400;
+/** A locally administered MAC address no interface in the lab has: frames sent to it are lost. */
+const NOWHERE_MAC = '02:00:00:00:de:ad';
 
 export interface Host {
   readonly name: string;
@@ -143,6 +146,98 @@ export class Cluster {
     return controller.exitCode;
   }
 
+  /** Whether a controller process started by this cluster is running. */
+  get controllerRunning(): boolean {
+    return this.controller !== undefined;
+  }
+
+  /** kill -9 of the controller by PID: no shutdown code runs. Resolves once it is gone. */
+  async killController(): Promise<void> {
+    const controller = this.controller;
+    if (!controller) throw new Error('the controller is not running');
+    await killNow(controller);
+    this.controller = undefined;
+  }
+
+  /** kill -9 of a host's agent by PID: its TUN device goes with the process, its routes with the device. */
+  async killAgent(host: Host): Promise<void> {
+    const agent = host.agent;
+    if (!agent) throw new Error(`the agent of ${host.name} is not running`);
+    await killNow(agent);
+    host.agent = undefined;
+  }
+
+  /** Starts a process in the controller's (switch) namespace, e.g. a client of the admin socket. */
+  spawnOnController(cmd: string, args: string[]): ChildProcess {
+    return this.lab.spawn(this.switchNs, cmd, args);
+  }
+
+  /** `tunctl list-nodes -o json`, with the 64-bit counters as numbers whichever way they were printed. */
+  async listNodes(): Promise<{ nodes: NodeStatus[]; revision: number }> {
+    const res = await this.tunctl(['list-nodes', '-o', 'json']);
+    if (res.code !== 0) throw new Error(`list-nodes failed: ${res.stderr}`);
+    const parsed = JSON.parse(res.stdout) as { nodes?: Record<string, unknown>[]; revision?: string | number };
+    const nodes = (parsed.nodes ?? []).map((n) => ({
+      ...(n as unknown as NodeStatus),
+      connected: n.connected === true,
+      appliedRevision: Number(n.appliedRevision ?? 0),
+      lag: Number(n.lag ?? 0),
+    }));
+    return { nodes, revision: Number(parsed.revision ?? 0) };
+  }
+
+  /**
+   * Cuts the control connection between a host's agent and the controller the way a dead
+   * link does: silently, without a FIN, an RST or a local error. Each end's neighbour entry
+   * for the other is pointed at a MAC address nobody has, so frames between them leave and
+   * vanish (both directions: neither side hears anything, not even TCP acknowledgements, and
+   * new connection attempts hang as they would on a real cut). Routes are not touched (a
+   * blackhole route would fail sends locally, which a real cut does not) and the host-to-host
+   * data path keeps its own neighbour entries, so container traffic keeps flowing.
+   */
+  async cutControlLink(host: Host): Promise<void> {
+    await this.lab.exec(host.ns, 'ip', ['neigh', 'replace', CONTROLLER_IP, 'lladdr', NOWHERE_MAC, 'dev', 'ul0', 'nud', 'permanent']);
+    await this.lab.exec(this.switchNs, 'ip', ['neigh', 'replace', host.underlayIp, 'lladdr', NOWHERE_MAC, 'dev', 'br0', 'nud', 'permanent']);
+  }
+
+  /** Undoes cutControlLink: the entries go and ARP finds the real addresses again (safe to call when not cut). */
+  async restoreControlLink(host: Host): Promise<void> {
+    await this.lab.execStatus(host.ns, 'ip', ['neigh', 'del', CONTROLLER_IP, 'dev', 'ul0']);
+    await this.lab.execStatus(this.switchNs, 'ip', ['neigh', 'del', host.underlayIp, 'dev', 'br0']);
+  }
+
+  /** One echo request with a short wait: true if a reply came back. */
+  async pingOnce(from: Host, to: Host, waitSeconds = 0.2): Promise<boolean> {
+    const res = await this.lab.execStatus(from.containerNs, 'ping', ['-c', '1', '-W', String(waitSeconds), to.containerIp], 5_000);
+    return res.code === 0;
+  }
+
+  /** Pings once at a time until a reply comes back; resolves with the ms it took, throws after `timeoutMs`. */
+  async waitForPing(from: Host, to: Host, timeoutMs: number, since = Date.now()): Promise<number> {
+    await waitFor(`a ping from ${from.name}'s container to ${to.name}'s`, () => this.pingOnce(from, to), timeoutMs, 20);
+    return Date.now() - since;
+  }
+
+  /**
+   * A ping from one container to another that runs in the background: COUNT requests every
+   * `intervalSeconds`, and a hard deadline (ping -w) a little past the time that takes, so it
+   * ends by itself whatever happens. `exited` resolves with its summary.
+   */
+  continuousPing(from: Host, to: Host, count: number, intervalSeconds: number): { process: ChildProcess; exited: Promise<PingSummary> } {
+    const deadline = Math.ceil(count * intervalSeconds) + 10;
+    const child = this.lab.spawn(from.containerNs, 'ping', ['-c', String(count), '-i', String(intervalSeconds), '-W', '1', '-w', String(deadline), to.containerIp]);
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<PingSummary>((resolve) => {
+      child.once('exit', () => {
+        const match = /(\d+) packets transmitted, (\d+) received/.exec(output);
+        resolve({ transmitted: match ? Number(match[1]) : 0, received: match ? Number(match[2]) : 0, output });
+      });
+    });
+    return { process: child, exited };
+  }
+
   /** The subnets with a tunctl route (proto 147) in a host namespace. */
   async routesOn(host: Host): Promise<string[]> {
     const res = await this.lab.execStatus(host.ns, 'ip', ['-j', 'route', 'show', 'proto', '147']);
@@ -216,6 +311,25 @@ export class Cluster {
   }
 }
 
+/** A node as `tunctl list-nodes -o json` shows it (the fields the tests read). */
+export interface NodeStatus {
+  name: string;
+  subnet: string;
+  underlayIp: string;
+  connected: boolean;
+  lastSeenAt?: string;
+  appliedRevision: number;
+  lag: number;
+  state?: string;
+  agentVersion?: string;
+}
+
+export interface PingSummary {
+  transmitted: number;
+  received: number;
+  output: string;
+}
+
 export interface AgentStats {
   updatedAt: string;
   revision: number;
@@ -226,6 +340,23 @@ export interface AgentStats {
   udpTxPackets: number;
   rxDrops: Record<string, number>;
   txDrops: Record<string, number>;
+}
+
+/** SIGKILL by PID, then wait (at most 5 s) for the exit. */
+async function killNow(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (!child.pid) throw new Error('process has no PID');
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  process.kill(child.pid, 'SIGKILL');
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`process ${child.pid} still running 5 s after SIGKILL`)), 5000);
+  });
+  try {
+    await Promise.race([exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function needsController(command: string | undefined): boolean {

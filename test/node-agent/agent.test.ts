@@ -1,7 +1,7 @@
-// The agent's start-up and shutdown ordering, over a scripted controller, the in-memory
-// route installer and a fake data path.
+// The agent's start-up and shutdown ordering, and its stored state (static stability), over
+// a scripted controller, the in-memory route installer and a fake data path.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -11,10 +11,12 @@ import { MemoryLogger } from '../../common/logger.js';
 import { runAgent, type AgentDataplane, type AgentDeps, type AgentOptions } from '../../node-agent/agent.js';
 import { ControllerCallError, type RegisterOptions, type Registration } from '../../node-agent/controller-client.js';
 import { snapshotCounters, createCounters } from '../../node-agent/dataplane/counters.js';
-import type { DataplaneOptions } from '../../node-agent/dataplane/dataplane.js';
+import type { DataplaneOptions, PeerRoute } from '../../node-agent/dataplane/dataplane.js';
 import { FakeRouteInstaller } from '../../node-agent/routes/fake-route-installer.js';
+import { serializeAgentState, STATE_FILE, type AgentState } from '../../node-agent/state/agent-state.js';
+import { loadAgentState } from '../../node-agent/state/state-store.js';
 import { waitFor } from '../netns/netns.js';
-import { FakeController } from './fixtures/fake-controller.js';
+import { FakeController, unavailable } from './fixtures/fake-controller.js';
 
 const registration: Registration = {
   nodeName: 'h1',
@@ -25,16 +27,22 @@ const registration: Registration = {
   encapOverhead: 28,
   tunMtu: 1472,
   heartbeatIntervalMs: 60_000,
+  clusterId: 'c1',
 };
 
+const h1 = { nodeName: 'h1', subnet: registration.subnet, underlayIp: registration.underlayIp };
 const h2 = { nodeName: 'h2', subnet: parseCidr('10.244.2.0/24'), underlayIp: parseIpv4('192.168.77.2') };
+const h3 = { nodeName: 'h3', subnet: parseCidr('10.244.3.0/24'), underlayIp: parseIpv4('192.168.77.3') };
+
+/** What an agent that ran before, at revision 7, left in its state dir. */
+const storedState: AgentState = { registration, table: { revision: 7, clusterId: 'c1', routes: [h1, h2] }, savedAt: Date.now() - 90_000 };
 
 interface Harness {
   readonly deps: AgentDeps;
   readonly options: AgentOptions;
   readonly host: FakeRouteInstaller;
   readonly logger: MemoryLogger;
-  readonly dataplanes: { opened: number; closed: number };
+  readonly dataplanes: { opened: number; closed: number; options: DataplaneOptions[]; peers: PeerRoute[][] };
 }
 
 function harness(t: TestContext, client: FakeController, open?: (opts: DataplaneOptions) => Promise<AgentDataplane>): Harness {
@@ -44,14 +52,15 @@ function harness(t: TestContext, client: FakeController, open?: (opts: Dataplane
   host.addDevice('eth0');
   host.addAddress('eth0', registration.underlayIp);
   const logger = new MemoryLogger();
-  const dataplanes = { opened: 0, closed: 0 };
+  const dataplanes = { opened: 0, closed: 0, options: [] as DataplaneOptions[], peers: [] as PeerRoute[][] };
   const fakeDataplane = async (opts: DataplaneOptions): Promise<AgentDataplane> => {
     dataplanes.opened++;
+    dataplanes.options.push(opts);
     host.addDevice(opts.tunName);
     const counters = createCounters();
     return {
       tunName: opts.tunName,
-      setPeers: () => undefined,
+      setPeers: (peers) => void dataplanes.peers.push([...peers]),
       stats: () => snapshotCounters(counters),
       close: async () => {
         dataplanes.closed++;
@@ -104,7 +113,7 @@ test('an agent whose node is removed stops with the controller\'s message and re
   const h = harness(t, client);
   const agent = runAgent(h.options, h.deps, new AbortController().signal);
   const stream = await client.stream(0);
-  stream.send({ kind: 'snapshot', revision: 2, routes: [{ nodeName: 'h1', subnet: registration.subnet, underlayIp: registration.underlayIp }, h2] });
+  stream.send({ kind: 'snapshot', revision: 2, routes: [h1, h2], clusterId: 'c1' });
   await waitFor('the route to h2', async () => (await h.host.list('tun0')).length === 1, 5000, 5);
   stream.end(new ControllerCallError(grpc.status.NOT_FOUND, 'node h1 was removed'));
   await assert.rejects(agent, /the controller refused this agent: node "h1" is not known to the controller; add it first with `tunctl add-node h1/);
@@ -134,4 +143,122 @@ test('a data path that cannot open (port in use) ends the agent and closes the c
   });
   await assert.rejects(runAgent(h.options, h.deps, new AbortController().signal), /already in use/);
   assert.ok(client.closed, 'the gRPC channel does not outlive the agent');
+});
+
+function storeState(h: Harness, state: AgentState): void {
+  writeFileSync(join(h.options.stateDir, STATE_FILE), serializeAgentState(state));
+}
+
+const routesOn = async (h: Harness, dev: string) => (await h.host.list(dev)).map((c) => c.base);
+
+test('controller unreachable at start: the agent comes up from its stored state, then resumes from the stored revision when the controller answers', { timeout: 15_000 }, async (t) => {
+  const client = new FakeController(unavailable());
+  const h = harness(t, client);
+  storeState(h, storedState);
+  const stop = new AbortController();
+  const startedAt = Date.now();
+  const agent = runAgent(h.options, h.deps, stop.signal);
+  await waitFor('the stored route to h2', async () => (await routesOn(h, 'tun0')).includes(h2.subnet.base), 5000, 5);
+  const upAfter = Date.now() - startedAt;
+  assert.ok(upAfter < 2000, `forwarding with stored routes ${upAfter} ms after start`);
+  const opened = h.dataplanes.options[0]!;
+  assert.deepEqual([opened.localSubnet, opened.udpPort, opened.mtu, opened.localUnderlayIp], [registration.subnet, 7000, 1472, registration.underlayIp]);
+  assert.deepEqual(h.dataplanes.peers.at(-1)?.map((p) => p.nodeName), ['h2'], 'the data path has the stored peers, not our own subnet');
+  assert.ok(
+    h.logger.lines.some((l) => /WARN.*running from the stored state.*revision=7.*routes=2.*state_age_s=(8[5-9]|9\d)/.test(l)),
+    h.logger.lines.join('\n'),
+  );
+  assert.equal(client.streams.length, 0, 'no stream before a registration succeeds');
+
+  client.then(registration);
+  const stream = await client.stream(0);
+  assert.equal(stream.knownRevision, 7, 'resumes from the stored revision');
+  assert.equal(stream.clusterId, 'c1');
+  assert.ok(h.logger.lines.some((l) => /controller answers again/.test(l)), h.logger.lines.join('\n'));
+  stream.send({ kind: 'delta', baseRevision: 7, revision: 9, changes: [{ op: 'add', route: h3 }], clusterId: 'c1' });
+  assert.deepEqual(stream.acks, [{ appliedRevision: 9 }]);
+  await waitFor('the route to h3', async () => (await routesOn(h, 'tun0')).includes(h3.subnet.base), 5000, 5);
+  await waitFor('revision 9 on disk', () => loadAgentState(h.options.stateDir, h.logger)?.table?.revision === 9, 5000, 10);
+
+  stop.abort();
+  await agent;
+  const saved = loadAgentState(h.options.stateDir, h.logger);
+  assert.deepEqual(saved?.table?.routes.map((r) => r.nodeName), ['h1', 'h2', 'h3']);
+  assert.deepEqual(saved?.registration, registration);
+  assert.equal(h.host.link('tun0'), undefined, 'device gone after shutdown');
+});
+
+test('controller reachable at start: the stored routes are installed at once and the stream resumes from the stored revision', { timeout: 10_000 }, async (t) => {
+  const client = new FakeController(registration);
+  const h = harness(t, client);
+  storeState(h, storedState);
+  const stop = new AbortController();
+  const startedAt = Date.now();
+  const agent = runAgent(h.options, h.deps, stop.signal);
+  const stream = await client.stream(0);
+  assert.equal(stream.knownRevision, 7);
+  assert.deepEqual(await routesOn(h, 'tun0'), [h2.subnet.base], 'installed before the controller sent anything');
+  assert.ok(Date.now() - startedAt < 2000, `${Date.now() - startedAt} ms`);
+  assert.equal(client.registerCalls, 1, 'no registration again before the first stream');
+  stream.send({ kind: 'heartbeat', revision: 7, clusterId: 'c1' });
+  assert.deepEqual(stream.acks, [{ appliedRevision: 7 }]);
+  stop.abort();
+  await agent;
+});
+
+test('a controller answering with another subnet than the stored state the agent runs with ends the agent; the state file takes the answer for the restart', { timeout: 15_000 }, async (t) => {
+  const moved: Registration = { ...registration, subnet: parseCidr('10.244.9.0/24') };
+  const client = new FakeController(unavailable(), moved);
+  const h = harness(t, client);
+  storeState(h, storedState);
+  const agent = runAgent(h.options, h.deps, new AbortController().signal);
+  await assert.rejects(agent, /differs from the one this agent runs with \(subnet 10\.244\.9\.0\/24 instead of 10\.244\.1\.0\/24\); exiting/);
+  assert.deepEqual(h.dataplanes.options[0]?.localSubnet, registration.subnet, 'it had started from the stored state');
+  const saved = loadAgentState(h.options.stateDir, h.logger);
+  assert.deepEqual(saved?.registration.subnet, moved.subnet);
+  assert.equal(saved?.table?.revision, 7, 'the cluster\'s routes are kept: same cluster');
+  assert.equal(h.host.link('tun0'), undefined, 'device gone');
+  assert.deepEqual(h.host.allRoutes(), [], 'no route left');
+  assert.equal(client.streams.length, 0, 'never watched on the wrong subnet');
+});
+
+test('a stored state that no longer matches a reachable controller is dropped before the data path opens', { timeout: 10_000 }, async (t) => {
+  const moved: Registration = { ...registration, subnet: parseCidr('10.244.9.0/24') };
+  const client = new FakeController(moved);
+  const h = harness(t, client);
+  storeState(h, storedState);
+  const stop = new AbortController();
+  const agent = runAgent(h.options, h.deps, stop.signal);
+  const stream = await client.stream(0);
+  assert.deepEqual(h.dataplanes.options.map((o) => o.localSubnet), [moved.subnet]);
+  assert.ok(h.logger.lines.some((l) => /no longer matches the controller.*subnet 10\.244\.9\.0\/24 instead of 10\.244\.1\.0\/24/.test(l)), h.logger.lines.join('\n'));
+  assert.equal(stream.knownRevision, 7, 'the cluster routes still resume');
+  stop.abort();
+  await agent;
+  assert.deepEqual(loadAgentState(h.options.stateDir, h.logger)?.registration.subnet, moved.subnet);
+});
+
+test('a damaged state file is ignored with a warning; the agent registers as on a first start and writes a good one', { timeout: 10_000 }, async (t) => {
+  const client = new FakeController(registration);
+  const h = harness(t, client);
+  writeFileSync(join(h.options.stateDir, STATE_FILE), serializeAgentState(storedState).slice(0, 200));
+  const stop = new AbortController();
+  const agent = runAgent(h.options, h.deps, stop.signal);
+  const stream = await client.stream(0);
+  assert.equal(stream.knownRevision, 0);
+  assert.ok(h.logger.lines.some((l) => /WARN.*stored agent state is damaged/.test(l)), h.logger.lines.join('\n'));
+  assert.deepEqual(await routesOn(h, 'tun0'), [], 'nothing from the damaged file');
+  stream.send({ kind: 'snapshot', revision: 3, routes: [h1, h2, h3], clusterId: 'c1' });
+  await waitFor('revision 3 on disk', () => loadAgentState(h.options.stateDir, h.logger)?.table?.revision === 3, 5000, 10);
+  stop.abort();
+  await agent;
+});
+
+test('a node the controller no longer knows ends the agent and loses its stored state', { timeout: 10_000 }, async (t) => {
+  const client = new FakeController(new ControllerCallError(grpc.status.NOT_FOUND, 'node "h1" is not known to the controller'));
+  const h = harness(t, client);
+  storeState(h, storedState);
+  await assert.rejects(runAgent(h.options, h.deps, new AbortController().signal), /not known to the controller/);
+  assert.equal(existsSync(join(h.options.stateDir, STATE_FILE)), false);
+  assert.equal(h.dataplanes.opened, 0);
 });

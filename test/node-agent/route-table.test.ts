@@ -33,6 +33,52 @@ test('a remove for a node that was re-added with another subnet keeps the new ro
   assert.equal(table.routes()[0]?.subnet.base, moved.subnet.base);
 });
 
+test('coalesced deltas: add sets the route of its subnet, remove of an absent subnet is a no-op, revisions may jump', () => {
+  const table = new AgentRouteTable();
+  table.applySnapshot(10, [route(1), route(2)], 'c1');
+  // Subnet of n2 moved to n9 (removed and re-added between two messages): one add, which replaces.
+  const moved: RouteEntry = { nodeName: 'n9', subnet: route(2).subnet, underlayIp: (0xc0a80000 + 9) >>> 0 };
+  assert.equal(
+    table.applyDelta(10, 57, [
+      { op: 'add', route: moved },
+      // Added and removed again since revision 10: the controller may still send the remove.
+      { op: 'remove', route: route(5) },
+      { op: 'add', route: route(3) },
+    ]),
+    'applied',
+  );
+  assert.equal(table.revision, 57);
+  assert.deepEqual(
+    table.routes().map((r) => [r.nodeName, r.underlayIp]),
+    [
+      ['n1', route(1).underlayIp],
+      ['n9', moved.underlayIp],
+      ['n3', route(3).underlayIp],
+    ],
+  );
+  assert.equal(table.size, 3, 'one route per subnet, the moved one replaced');
+  assert.equal(table.clusterId, 'c1', 'a delta keeps the cluster id');
+  assert.equal(table.applyDelta(56, 60, [{ op: 'add', route: route(4) }]), 'gap', 'base revision other than ours');
+  assert.equal(table.revision, 57);
+});
+
+test('state() and restore() undo a change exactly', () => {
+  const table = new AgentRouteTable();
+  table.applySnapshot(4, [route(1), route(2)], 'c1');
+  const before = table.state();
+  table.applyDelta(4, 9, [{ op: 'remove', route: route(1) }, { op: 'add', route: route(7) }]);
+  table.applySnapshot(12, [], 'c2');
+  table.restore(before);
+  assert.equal(table.revision, 4);
+  assert.equal(table.clusterId, 'c1');
+  assert.ok(table.isSynced);
+  assert.deepEqual(table.routes().map((r) => r.nodeName), ['n1', 'n2']);
+  table.reset();
+  assert.equal(table.isSynced, false);
+  assert.equal(table.revision, 0);
+  assert.equal(table.size, 0);
+});
+
 test('random change streams: the table equals a replay of the whole log (reference)', () => {
   const random = prng(12345);
   const rand = (n: number) => randomInt(random, n);

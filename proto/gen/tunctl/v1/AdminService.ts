@@ -8,6 +8,8 @@ import type { CreateApiKeyRequest as _tunctl_v1_CreateApiKeyRequest, CreateApiKe
 import type { CreateApiKeyResponse as _tunctl_v1_CreateApiKeyResponse, CreateApiKeyResponse__Output as _tunctl_v1_CreateApiKeyResponse__Output } from '../../tunctl/v1/CreateApiKeyResponse';
 import type { CreateJoinTokenRequest as _tunctl_v1_CreateJoinTokenRequest, CreateJoinTokenRequest__Output as _tunctl_v1_CreateJoinTokenRequest__Output } from '../../tunctl/v1/CreateJoinTokenRequest';
 import type { CreateJoinTokenResponse as _tunctl_v1_CreateJoinTokenResponse, CreateJoinTokenResponse__Output as _tunctl_v1_CreateJoinTokenResponse__Output } from '../../tunctl/v1/CreateJoinTokenResponse';
+import type { DeleteReservationRequest as _tunctl_v1_DeleteReservationRequest, DeleteReservationRequest__Output as _tunctl_v1_DeleteReservationRequest__Output } from '../../tunctl/v1/DeleteReservationRequest';
+import type { DeleteReservationResponse as _tunctl_v1_DeleteReservationResponse, DeleteReservationResponse__Output as _tunctl_v1_DeleteReservationResponse__Output } from '../../tunctl/v1/DeleteReservationResponse';
 import type { GetNetworkRequest as _tunctl_v1_GetNetworkRequest, GetNetworkRequest__Output as _tunctl_v1_GetNetworkRequest__Output } from '../../tunctl/v1/GetNetworkRequest';
 import type { GetNetworkResponse as _tunctl_v1_GetNetworkResponse, GetNetworkResponse__Output as _tunctl_v1_GetNetworkResponse__Output } from '../../tunctl/v1/GetNetworkResponse';
 import type { GetNodeRequest as _tunctl_v1_GetNodeRequest, GetNodeRequest__Output as _tunctl_v1_GetNodeRequest__Output } from '../../tunctl/v1/GetNodeRequest';
@@ -20,10 +22,18 @@ import type { ListJoinTokensRequest as _tunctl_v1_ListJoinTokensRequest, ListJoi
 import type { ListJoinTokensResponse as _tunctl_v1_ListJoinTokensResponse, ListJoinTokensResponse__Output as _tunctl_v1_ListJoinTokensResponse__Output } from '../../tunctl/v1/ListJoinTokensResponse';
 import type { ListNodesRequest as _tunctl_v1_ListNodesRequest, ListNodesRequest__Output as _tunctl_v1_ListNodesRequest__Output } from '../../tunctl/v1/ListNodesRequest';
 import type { ListNodesResponse as _tunctl_v1_ListNodesResponse, ListNodesResponse__Output as _tunctl_v1_ListNodesResponse__Output } from '../../tunctl/v1/ListNodesResponse';
+import type { ListQuarantinedSubnetsRequest as _tunctl_v1_ListQuarantinedSubnetsRequest, ListQuarantinedSubnetsRequest__Output as _tunctl_v1_ListQuarantinedSubnetsRequest__Output } from '../../tunctl/v1/ListQuarantinedSubnetsRequest';
+import type { ListQuarantinedSubnetsResponse as _tunctl_v1_ListQuarantinedSubnetsResponse, ListQuarantinedSubnetsResponse__Output as _tunctl_v1_ListQuarantinedSubnetsResponse__Output } from '../../tunctl/v1/ListQuarantinedSubnetsResponse';
+import type { ListReservationsRequest as _tunctl_v1_ListReservationsRequest, ListReservationsRequest__Output as _tunctl_v1_ListReservationsRequest__Output } from '../../tunctl/v1/ListReservationsRequest';
+import type { ListReservationsResponse as _tunctl_v1_ListReservationsResponse, ListReservationsResponse__Output as _tunctl_v1_ListReservationsResponse__Output } from '../../tunctl/v1/ListReservationsResponse';
 import type { ListRoutesRequest as _tunctl_v1_ListRoutesRequest, ListRoutesRequest__Output as _tunctl_v1_ListRoutesRequest__Output } from '../../tunctl/v1/ListRoutesRequest';
 import type { ListRoutesResponse as _tunctl_v1_ListRoutesResponse, ListRoutesResponse__Output as _tunctl_v1_ListRoutesResponse__Output } from '../../tunctl/v1/ListRoutesResponse';
+import type { ReleaseQuarantinedSubnetRequest as _tunctl_v1_ReleaseQuarantinedSubnetRequest, ReleaseQuarantinedSubnetRequest__Output as _tunctl_v1_ReleaseQuarantinedSubnetRequest__Output } from '../../tunctl/v1/ReleaseQuarantinedSubnetRequest';
+import type { ReleaseQuarantinedSubnetResponse as _tunctl_v1_ReleaseQuarantinedSubnetResponse, ReleaseQuarantinedSubnetResponse__Output as _tunctl_v1_ReleaseQuarantinedSubnetResponse__Output } from '../../tunctl/v1/ReleaseQuarantinedSubnetResponse';
 import type { RemoveNodeRequest as _tunctl_v1_RemoveNodeRequest, RemoveNodeRequest__Output as _tunctl_v1_RemoveNodeRequest__Output } from '../../tunctl/v1/RemoveNodeRequest';
 import type { RemoveNodeResponse as _tunctl_v1_RemoveNodeResponse, RemoveNodeResponse__Output as _tunctl_v1_RemoveNodeResponse__Output } from '../../tunctl/v1/RemoveNodeResponse';
+import type { ReserveSubnetRequest as _tunctl_v1_ReserveSubnetRequest, ReserveSubnetRequest__Output as _tunctl_v1_ReserveSubnetRequest__Output } from '../../tunctl/v1/ReserveSubnetRequest';
+import type { ReserveSubnetResponse as _tunctl_v1_ReserveSubnetResponse, ReserveSubnetResponse__Output as _tunctl_v1_ReserveSubnetResponse__Output } from '../../tunctl/v1/ReserveSubnetResponse';
 import type { RevokeApiKeyRequest as _tunctl_v1_RevokeApiKeyRequest, RevokeApiKeyRequest__Output as _tunctl_v1_RevokeApiKeyRequest__Output } from '../../tunctl/v1/RevokeApiKeyRequest';
 import type { RevokeApiKeyResponse as _tunctl_v1_RevokeApiKeyResponse, RevokeApiKeyResponse__Output as _tunctl_v1_RevokeApiKeyResponse__Output } from '../../tunctl/v1/RevokeApiKeyResponse';
 import type { RevokeJoinTokenRequest as _tunctl_v1_RevokeJoinTokenRequest, RevokeJoinTokenRequest__Output as _tunctl_v1_RevokeJoinTokenRequest__Output } from '../../tunctl/v1/RevokeJoinTokenRequest';
@@ -56,6 +66,15 @@ export interface AdminServiceClient extends grpc.Client {
   createJoinToken(argument: _tunctl_v1_CreateJoinTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_CreateJoinTokenResponse__Output>): grpc.ClientUnaryCall;
   createJoinToken(argument: _tunctl_v1_CreateJoinTokenRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_CreateJoinTokenResponse__Output>): grpc.ClientUnaryCall;
   createJoinToken(argument: _tunctl_v1_CreateJoinTokenRequest, callback: grpc.requestCallback<_tunctl_v1_CreateJoinTokenResponse__Output>): grpc.ClientUnaryCall;
+  
+  DeleteReservation(argument: _tunctl_v1_DeleteReservationRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_DeleteReservationResponse__Output>): grpc.ClientUnaryCall;
+  DeleteReservation(argument: _tunctl_v1_DeleteReservationRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_DeleteReservationResponse__Output>): grpc.ClientUnaryCall;
+  DeleteReservation(argument: _tunctl_v1_DeleteReservationRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_DeleteReservationResponse__Output>): grpc.ClientUnaryCall;
+  DeleteReservation(argument: _tunctl_v1_DeleteReservationRequest, callback: grpc.requestCallback<_tunctl_v1_DeleteReservationResponse__Output>): grpc.ClientUnaryCall;
+  deleteReservation(argument: _tunctl_v1_DeleteReservationRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_DeleteReservationResponse__Output>): grpc.ClientUnaryCall;
+  deleteReservation(argument: _tunctl_v1_DeleteReservationRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_DeleteReservationResponse__Output>): grpc.ClientUnaryCall;
+  deleteReservation(argument: _tunctl_v1_DeleteReservationRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_DeleteReservationResponse__Output>): grpc.ClientUnaryCall;
+  deleteReservation(argument: _tunctl_v1_DeleteReservationRequest, callback: grpc.requestCallback<_tunctl_v1_DeleteReservationResponse__Output>): grpc.ClientUnaryCall;
   
   GetNetwork(argument: _tunctl_v1_GetNetworkRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_GetNetworkResponse__Output>): grpc.ClientUnaryCall;
   GetNetwork(argument: _tunctl_v1_GetNetworkRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_GetNetworkResponse__Output>): grpc.ClientUnaryCall;
@@ -111,6 +130,24 @@ export interface AdminServiceClient extends grpc.Client {
   listNodes(argument: _tunctl_v1_ListNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
   listNodes(argument: _tunctl_v1_ListNodesRequest, callback: grpc.requestCallback<_tunctl_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
   
+  ListQuarantinedSubnets(argument: _tunctl_v1_ListQuarantinedSubnetsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ListQuarantinedSubnetsResponse__Output>): grpc.ClientUnaryCall;
+  ListQuarantinedSubnets(argument: _tunctl_v1_ListQuarantinedSubnetsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_ListQuarantinedSubnetsResponse__Output>): grpc.ClientUnaryCall;
+  ListQuarantinedSubnets(argument: _tunctl_v1_ListQuarantinedSubnetsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ListQuarantinedSubnetsResponse__Output>): grpc.ClientUnaryCall;
+  ListQuarantinedSubnets(argument: _tunctl_v1_ListQuarantinedSubnetsRequest, callback: grpc.requestCallback<_tunctl_v1_ListQuarantinedSubnetsResponse__Output>): grpc.ClientUnaryCall;
+  listQuarantinedSubnets(argument: _tunctl_v1_ListQuarantinedSubnetsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ListQuarantinedSubnetsResponse__Output>): grpc.ClientUnaryCall;
+  listQuarantinedSubnets(argument: _tunctl_v1_ListQuarantinedSubnetsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_ListQuarantinedSubnetsResponse__Output>): grpc.ClientUnaryCall;
+  listQuarantinedSubnets(argument: _tunctl_v1_ListQuarantinedSubnetsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ListQuarantinedSubnetsResponse__Output>): grpc.ClientUnaryCall;
+  listQuarantinedSubnets(argument: _tunctl_v1_ListQuarantinedSubnetsRequest, callback: grpc.requestCallback<_tunctl_v1_ListQuarantinedSubnetsResponse__Output>): grpc.ClientUnaryCall;
+  
+  ListReservations(argument: _tunctl_v1_ListReservationsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ListReservationsResponse__Output>): grpc.ClientUnaryCall;
+  ListReservations(argument: _tunctl_v1_ListReservationsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_ListReservationsResponse__Output>): grpc.ClientUnaryCall;
+  ListReservations(argument: _tunctl_v1_ListReservationsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ListReservationsResponse__Output>): grpc.ClientUnaryCall;
+  ListReservations(argument: _tunctl_v1_ListReservationsRequest, callback: grpc.requestCallback<_tunctl_v1_ListReservationsResponse__Output>): grpc.ClientUnaryCall;
+  listReservations(argument: _tunctl_v1_ListReservationsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ListReservationsResponse__Output>): grpc.ClientUnaryCall;
+  listReservations(argument: _tunctl_v1_ListReservationsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_ListReservationsResponse__Output>): grpc.ClientUnaryCall;
+  listReservations(argument: _tunctl_v1_ListReservationsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ListReservationsResponse__Output>): grpc.ClientUnaryCall;
+  listReservations(argument: _tunctl_v1_ListReservationsRequest, callback: grpc.requestCallback<_tunctl_v1_ListReservationsResponse__Output>): grpc.ClientUnaryCall;
+  
   ListRoutes(argument: _tunctl_v1_ListRoutesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ListRoutesResponse__Output>): grpc.ClientUnaryCall;
   ListRoutes(argument: _tunctl_v1_ListRoutesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_ListRoutesResponse__Output>): grpc.ClientUnaryCall;
   ListRoutes(argument: _tunctl_v1_ListRoutesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ListRoutesResponse__Output>): grpc.ClientUnaryCall;
@@ -120,6 +157,15 @@ export interface AdminServiceClient extends grpc.Client {
   listRoutes(argument: _tunctl_v1_ListRoutesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ListRoutesResponse__Output>): grpc.ClientUnaryCall;
   listRoutes(argument: _tunctl_v1_ListRoutesRequest, callback: grpc.requestCallback<_tunctl_v1_ListRoutesResponse__Output>): grpc.ClientUnaryCall;
   
+  ReleaseQuarantinedSubnet(argument: _tunctl_v1_ReleaseQuarantinedSubnetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ReleaseQuarantinedSubnetResponse__Output>): grpc.ClientUnaryCall;
+  ReleaseQuarantinedSubnet(argument: _tunctl_v1_ReleaseQuarantinedSubnetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_ReleaseQuarantinedSubnetResponse__Output>): grpc.ClientUnaryCall;
+  ReleaseQuarantinedSubnet(argument: _tunctl_v1_ReleaseQuarantinedSubnetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ReleaseQuarantinedSubnetResponse__Output>): grpc.ClientUnaryCall;
+  ReleaseQuarantinedSubnet(argument: _tunctl_v1_ReleaseQuarantinedSubnetRequest, callback: grpc.requestCallback<_tunctl_v1_ReleaseQuarantinedSubnetResponse__Output>): grpc.ClientUnaryCall;
+  releaseQuarantinedSubnet(argument: _tunctl_v1_ReleaseQuarantinedSubnetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ReleaseQuarantinedSubnetResponse__Output>): grpc.ClientUnaryCall;
+  releaseQuarantinedSubnet(argument: _tunctl_v1_ReleaseQuarantinedSubnetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_ReleaseQuarantinedSubnetResponse__Output>): grpc.ClientUnaryCall;
+  releaseQuarantinedSubnet(argument: _tunctl_v1_ReleaseQuarantinedSubnetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ReleaseQuarantinedSubnetResponse__Output>): grpc.ClientUnaryCall;
+  releaseQuarantinedSubnet(argument: _tunctl_v1_ReleaseQuarantinedSubnetRequest, callback: grpc.requestCallback<_tunctl_v1_ReleaseQuarantinedSubnetResponse__Output>): grpc.ClientUnaryCall;
+  
   RemoveNode(argument: _tunctl_v1_RemoveNodeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_RemoveNodeResponse__Output>): grpc.ClientUnaryCall;
   RemoveNode(argument: _tunctl_v1_RemoveNodeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_RemoveNodeResponse__Output>): grpc.ClientUnaryCall;
   RemoveNode(argument: _tunctl_v1_RemoveNodeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_RemoveNodeResponse__Output>): grpc.ClientUnaryCall;
@@ -128,6 +174,15 @@ export interface AdminServiceClient extends grpc.Client {
   removeNode(argument: _tunctl_v1_RemoveNodeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_RemoveNodeResponse__Output>): grpc.ClientUnaryCall;
   removeNode(argument: _tunctl_v1_RemoveNodeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_RemoveNodeResponse__Output>): grpc.ClientUnaryCall;
   removeNode(argument: _tunctl_v1_RemoveNodeRequest, callback: grpc.requestCallback<_tunctl_v1_RemoveNodeResponse__Output>): grpc.ClientUnaryCall;
+  
+  ReserveSubnet(argument: _tunctl_v1_ReserveSubnetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ReserveSubnetResponse__Output>): grpc.ClientUnaryCall;
+  ReserveSubnet(argument: _tunctl_v1_ReserveSubnetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_ReserveSubnetResponse__Output>): grpc.ClientUnaryCall;
+  ReserveSubnet(argument: _tunctl_v1_ReserveSubnetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ReserveSubnetResponse__Output>): grpc.ClientUnaryCall;
+  ReserveSubnet(argument: _tunctl_v1_ReserveSubnetRequest, callback: grpc.requestCallback<_tunctl_v1_ReserveSubnetResponse__Output>): grpc.ClientUnaryCall;
+  reserveSubnet(argument: _tunctl_v1_ReserveSubnetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ReserveSubnetResponse__Output>): grpc.ClientUnaryCall;
+  reserveSubnet(argument: _tunctl_v1_ReserveSubnetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_ReserveSubnetResponse__Output>): grpc.ClientUnaryCall;
+  reserveSubnet(argument: _tunctl_v1_ReserveSubnetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ReserveSubnetResponse__Output>): grpc.ClientUnaryCall;
+  reserveSubnet(argument: _tunctl_v1_ReserveSubnetRequest, callback: grpc.requestCallback<_tunctl_v1_ReserveSubnetResponse__Output>): grpc.ClientUnaryCall;
   
   RevokeApiKey(argument: _tunctl_v1_RevokeApiKeyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_RevokeApiKeyResponse__Output>): grpc.ClientUnaryCall;
   RevokeApiKey(argument: _tunctl_v1_RevokeApiKeyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_RevokeApiKeyResponse__Output>): grpc.ClientUnaryCall;
@@ -156,6 +211,8 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
   
   CreateJoinToken: grpc.handleUnaryCall<_tunctl_v1_CreateJoinTokenRequest__Output, _tunctl_v1_CreateJoinTokenResponse>;
   
+  DeleteReservation: grpc.handleUnaryCall<_tunctl_v1_DeleteReservationRequest__Output, _tunctl_v1_DeleteReservationResponse>;
+  
   GetNetwork: grpc.handleUnaryCall<_tunctl_v1_GetNetworkRequest__Output, _tunctl_v1_GetNetworkResponse>;
   
   GetNode: grpc.handleUnaryCall<_tunctl_v1_GetNodeRequest__Output, _tunctl_v1_GetNodeResponse>;
@@ -168,9 +225,17 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
   
   ListNodes: grpc.handleUnaryCall<_tunctl_v1_ListNodesRequest__Output, _tunctl_v1_ListNodesResponse>;
   
+  ListQuarantinedSubnets: grpc.handleUnaryCall<_tunctl_v1_ListQuarantinedSubnetsRequest__Output, _tunctl_v1_ListQuarantinedSubnetsResponse>;
+  
+  ListReservations: grpc.handleUnaryCall<_tunctl_v1_ListReservationsRequest__Output, _tunctl_v1_ListReservationsResponse>;
+  
   ListRoutes: grpc.handleUnaryCall<_tunctl_v1_ListRoutesRequest__Output, _tunctl_v1_ListRoutesResponse>;
   
+  ReleaseQuarantinedSubnet: grpc.handleUnaryCall<_tunctl_v1_ReleaseQuarantinedSubnetRequest__Output, _tunctl_v1_ReleaseQuarantinedSubnetResponse>;
+  
   RemoveNode: grpc.handleUnaryCall<_tunctl_v1_RemoveNodeRequest__Output, _tunctl_v1_RemoveNodeResponse>;
+  
+  ReserveSubnet: grpc.handleUnaryCall<_tunctl_v1_ReserveSubnetRequest__Output, _tunctl_v1_ReserveSubnetResponse>;
   
   RevokeApiKey: grpc.handleUnaryCall<_tunctl_v1_RevokeApiKeyRequest__Output, _tunctl_v1_RevokeApiKeyResponse>;
   
@@ -182,14 +247,19 @@ export interface AdminServiceDefinition extends grpc.ServiceDefinition {
   AddNode: MethodDefinition<_tunctl_v1_AddNodeRequest, _tunctl_v1_AddNodeResponse, _tunctl_v1_AddNodeRequest__Output, _tunctl_v1_AddNodeResponse__Output>
   CreateApiKey: MethodDefinition<_tunctl_v1_CreateApiKeyRequest, _tunctl_v1_CreateApiKeyResponse, _tunctl_v1_CreateApiKeyRequest__Output, _tunctl_v1_CreateApiKeyResponse__Output>
   CreateJoinToken: MethodDefinition<_tunctl_v1_CreateJoinTokenRequest, _tunctl_v1_CreateJoinTokenResponse, _tunctl_v1_CreateJoinTokenRequest__Output, _tunctl_v1_CreateJoinTokenResponse__Output>
+  DeleteReservation: MethodDefinition<_tunctl_v1_DeleteReservationRequest, _tunctl_v1_DeleteReservationResponse, _tunctl_v1_DeleteReservationRequest__Output, _tunctl_v1_DeleteReservationResponse__Output>
   GetNetwork: MethodDefinition<_tunctl_v1_GetNetworkRequest, _tunctl_v1_GetNetworkResponse, _tunctl_v1_GetNetworkRequest__Output, _tunctl_v1_GetNetworkResponse__Output>
   GetNode: MethodDefinition<_tunctl_v1_GetNodeRequest, _tunctl_v1_GetNodeResponse, _tunctl_v1_GetNodeRequest__Output, _tunctl_v1_GetNodeResponse__Output>
   ListApiKeys: MethodDefinition<_tunctl_v1_ListApiKeysRequest, _tunctl_v1_ListApiKeysResponse, _tunctl_v1_ListApiKeysRequest__Output, _tunctl_v1_ListApiKeysResponse__Output>
   ListAuditEvents: MethodDefinition<_tunctl_v1_ListAuditEventsRequest, _tunctl_v1_ListAuditEventsResponse, _tunctl_v1_ListAuditEventsRequest__Output, _tunctl_v1_ListAuditEventsResponse__Output>
   ListJoinTokens: MethodDefinition<_tunctl_v1_ListJoinTokensRequest, _tunctl_v1_ListJoinTokensResponse, _tunctl_v1_ListJoinTokensRequest__Output, _tunctl_v1_ListJoinTokensResponse__Output>
   ListNodes: MethodDefinition<_tunctl_v1_ListNodesRequest, _tunctl_v1_ListNodesResponse, _tunctl_v1_ListNodesRequest__Output, _tunctl_v1_ListNodesResponse__Output>
+  ListQuarantinedSubnets: MethodDefinition<_tunctl_v1_ListQuarantinedSubnetsRequest, _tunctl_v1_ListQuarantinedSubnetsResponse, _tunctl_v1_ListQuarantinedSubnetsRequest__Output, _tunctl_v1_ListQuarantinedSubnetsResponse__Output>
+  ListReservations: MethodDefinition<_tunctl_v1_ListReservationsRequest, _tunctl_v1_ListReservationsResponse, _tunctl_v1_ListReservationsRequest__Output, _tunctl_v1_ListReservationsResponse__Output>
   ListRoutes: MethodDefinition<_tunctl_v1_ListRoutesRequest, _tunctl_v1_ListRoutesResponse, _tunctl_v1_ListRoutesRequest__Output, _tunctl_v1_ListRoutesResponse__Output>
+  ReleaseQuarantinedSubnet: MethodDefinition<_tunctl_v1_ReleaseQuarantinedSubnetRequest, _tunctl_v1_ReleaseQuarantinedSubnetResponse, _tunctl_v1_ReleaseQuarantinedSubnetRequest__Output, _tunctl_v1_ReleaseQuarantinedSubnetResponse__Output>
   RemoveNode: MethodDefinition<_tunctl_v1_RemoveNodeRequest, _tunctl_v1_RemoveNodeResponse, _tunctl_v1_RemoveNodeRequest__Output, _tunctl_v1_RemoveNodeResponse__Output>
+  ReserveSubnet: MethodDefinition<_tunctl_v1_ReserveSubnetRequest, _tunctl_v1_ReserveSubnetResponse, _tunctl_v1_ReserveSubnetRequest__Output, _tunctl_v1_ReserveSubnetResponse__Output>
   RevokeApiKey: MethodDefinition<_tunctl_v1_RevokeApiKeyRequest, _tunctl_v1_RevokeApiKeyResponse, _tunctl_v1_RevokeApiKeyRequest__Output, _tunctl_v1_RevokeApiKeyResponse__Output>
   RevokeJoinToken: MethodDefinition<_tunctl_v1_RevokeJoinTokenRequest, _tunctl_v1_RevokeJoinTokenResponse, _tunctl_v1_RevokeJoinTokenRequest__Output, _tunctl_v1_RevokeJoinTokenResponse__Output>
 }

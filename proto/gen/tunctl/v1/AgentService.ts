@@ -38,10 +38,10 @@ export interface AgentServiceClient extends grpc.Client {
   renewCertificate(argument: _tunctl_v1_RenewCertificateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_JoinResponse__Output>): grpc.ClientUnaryCall;
   renewCertificate(argument: _tunctl_v1_RenewCertificateRequest, callback: grpc.requestCallback<_tunctl_v1_JoinResponse__Output>): grpc.ClientUnaryCall;
   
-  Watch(argument: _tunctl_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_tunctl_v1_WatchResponse__Output>;
-  Watch(argument: _tunctl_v1_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_tunctl_v1_WatchResponse__Output>;
-  watch(argument: _tunctl_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_tunctl_v1_WatchResponse__Output>;
-  watch(argument: _tunctl_v1_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_tunctl_v1_WatchResponse__Output>;
+  Watch(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_tunctl_v1_WatchRequest, _tunctl_v1_WatchResponse__Output>;
+  Watch(options?: grpc.CallOptions): grpc.ClientDuplexStream<_tunctl_v1_WatchRequest, _tunctl_v1_WatchResponse__Output>;
+  watch(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_tunctl_v1_WatchRequest, _tunctl_v1_WatchResponse__Output>;
+  watch(options?: grpc.CallOptions): grpc.ClientDuplexStream<_tunctl_v1_WatchRequest, _tunctl_v1_WatchResponse__Output>;
   
 }
 
@@ -52,7 +52,7 @@ export interface AgentServiceHandlers extends grpc.UntypedServiceImplementation 
   
   RenewCertificate: grpc.handleUnaryCall<_tunctl_v1_RenewCertificateRequest__Output, _tunctl_v1_JoinResponse>;
   
-  Watch: grpc.handleServerStreamingCall<_tunctl_v1_WatchRequest__Output, _tunctl_v1_WatchResponse>;
+  Watch: grpc.handleBidiStreamingCall<_tunctl_v1_WatchRequest__Output, _tunctl_v1_WatchResponse>;
   
 }
 

@@ -9,6 +9,9 @@ export interface GetNetworkResponse {
   'subnetsUsed'?: (number | string | Long);
   'revision'?: (number | string | Long);
   'caFingerprint'?: (string);
+  'clusterId'?: (string);
+  'subnetsQuarantined'?: (number | string | Long);
+  'subnetsReserved'?: (number | string | Long);
 }
 
 export interface GetNetworkResponse__Output {
@@ -17,4 +20,7 @@ export interface GetNetworkResponse__Output {
   'subnetsUsed': (number);
   'revision': (number);
   'caFingerprint': (string);
+  'clusterId': (string);
+  'subnetsQuarantined': (number);
+  'subnetsReserved': (number);
 }

@@ -2,7 +2,9 @@
 
 
 export interface ListRoutesRequest {
+  'nodeName'?: (string);
 }
 
 export interface ListRoutesRequest__Output {
+  'nodeName': (string);
 }

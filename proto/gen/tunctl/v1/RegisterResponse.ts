@@ -8,6 +8,7 @@ export interface RegisterResponse {
   'network'?: (_tunctl_v1_Network | null);
   'tunMtu'?: (number);
   'heartbeatIntervalMs'?: (number);
+  'clusterId'?: (string);
 }
 
 export interface RegisterResponse__Output {
@@ -15,4 +16,5 @@ export interface RegisterResponse__Output {
   'network': (_tunctl_v1_Network__Output | null);
   'tunMtu': (number);
   'heartbeatIntervalMs': (number);
+  'clusterId': (string);
 }

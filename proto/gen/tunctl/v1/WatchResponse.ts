@@ -31,6 +31,7 @@ export interface WatchResponse {
   'baseRevision'?: (number | string | Long);
   'routes'?: (_tunctl_v1_Route)[];
   'changes'?: (_tunctl_v1_RouteChange)[];
+  'clusterId'?: (string);
 }
 
 export interface WatchResponse__Output {
@@ -39,4 +40,5 @@ export interface WatchResponse__Output {
   'baseRevision': (number);
   'routes': (_tunctl_v1_Route__Output)[];
   'changes': (_tunctl_v1_RouteChange__Output)[];
+  'clusterId': (string);
 }

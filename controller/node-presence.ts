@@ -1,0 +1,149 @@
+// What the controller knows about each node's agent right now: connected or not, when it was
+// last heard from, which revision it applied and why it last failed. Acks arrive for every
+// message on every stream (thousands a second at scale), so they update memory, and a timer
+// flushes what changed to the store in one transaction; list-nodes reads memory over the store.
+import type { Logger } from '../common/logger.js';
+import { leaseExpiresAt as leaseExpiry } from './node-lease.js';
+import type { AgentStatusUpdate, NodeRecord, Store } from './store/store.js';
+
+export type NodeState = 'pending' | 'ready' | 'not-ready';
+
+/** A node's live status, as list-nodes shows it. */
+export interface NodeStatus {
+  readonly connected: boolean;
+  readonly lastSeenAt: Date | null;
+  readonly appliedRevision: number;
+  readonly applyError: string;
+  readonly state: NodeState;
+  /** When the lease expires if the agent stays away; null when leases are off or it is connected. */
+  readonly leaseExpiresAt: Date | null;
+}
+
+export interface NodePresenceOptions {
+  /** A node whose agent is disconnected is still ready for this long after it was last heard. */
+  readonly notReadyAfterMs: number;
+  /** The lease settings when leases are on: only to show when a silent node would expire. */
+  readonly lease?: { readonly ttlMs: number; readonly controllerStartedAt: Date };
+  readonly flushIntervalMs?: number;
+  readonly isConnected: (nodeName: string) => boolean;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+interface Live {
+  lastSeenAt: number;
+  appliedRevision: number;
+  applyError: string;
+}
+
+export class NodePresence {
+  private readonly store: Store;
+  private readonly options: NodePresenceOptions;
+  private readonly now: () => number;
+  private readonly live = new Map<string, Live>();
+  private readonly dirty = new Set<string>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(store: Store, options: NodePresenceOptions) {
+    this.store = store;
+    this.options = options;
+    this.now = options.now ?? Date.now;
+    this.timer = setInterval(() => this.flush(), options.flushIntervalMs ?? 2000);
+    this.timer.unref();
+  }
+
+  /** The agent spoke (Register, a watch start, an ack). */
+  heard(nodeName: string): void {
+    this.entry(nodeName).lastSeenAt = this.now();
+    this.dirty.add(nodeName);
+  }
+
+  /** The agent reports the revision it holds, and the one it failed to apply (0 if none). */
+  acknowledged(nodeName: string, appliedRevision: number, failedRevision: number, error: string): void {
+    const entry = this.entry(nodeName);
+    entry.lastSeenAt = this.now();
+    entry.appliedRevision = appliedRevision;
+    if (failedRevision > 0) entry.applyError = `revision ${failedRevision}: ${error || 'no reason given'}`;
+    else if (appliedRevision > 0) entry.applyError = '';
+    this.dirty.add(nodeName);
+  }
+
+  /** The node is gone: forget it (a re-added node of the same name starts fresh). */
+  forget(nodeName: string): void {
+    this.live.delete(nodeName);
+    this.dirty.delete(nodeName);
+  }
+
+  isConnected(nodeName: string): boolean {
+    return this.options.isConnected(nodeName);
+  }
+
+  /** Last time the agent was heard from: live, else as stored; null if never. */
+  lastSeen(nodeName: string, stored?: NodeRecord): Date | null {
+    const live = this.live.get(nodeName);
+    if (live && live.lastSeenAt > 0) return new Date(live.lastSeenAt);
+    const record = stored ?? this.tryGetNode(nodeName);
+    return record?.lastSeenAt ?? record?.lastRegisteredAt ?? null;
+  }
+
+  status(node: NodeRecord): NodeStatus {
+    const live = this.live.get(node.name);
+    const connected = this.options.isConnected(node.name);
+    const lastSeenAt = this.lastSeen(node.name, node);
+    const now = this.now();
+    let state: NodeState;
+    if (connected) state = 'ready';
+    else if (lastSeenAt === null) state = 'pending';
+    else state = now - lastSeenAt.getTime() < this.options.notReadyAfterMs ? 'ready' : 'not-ready';
+    const lease = this.options.lease;
+    const leaseExpiresAt = lease ? leaseExpiry(node, this, lease.ttlMs, lease.controllerStartedAt) : null;
+    return {
+      connected,
+      lastSeenAt,
+      appliedRevision: live?.appliedRevision ?? node.appliedRevision,
+      applyError: live?.applyError ?? node.applyError,
+      state,
+      leaseExpiresAt,
+    };
+  }
+
+  /** Writes what changed since the last flush; a failure is logged and retried next time. */
+  flush(): void {
+    if (this.dirty.size === 0) return;
+    const updates: AgentStatusUpdate[] = [];
+    for (const name of this.dirty) {
+      const live = this.live.get(name);
+      if (live) updates.push({ nodeName: name, lastSeenAt: new Date(live.lastSeenAt), appliedRevision: live.appliedRevision, applyError: live.applyError });
+    }
+    try {
+      this.store.recordAgentStatus(updates);
+      this.dirty.clear();
+    } catch (err) {
+      this.options.logger.warn('cannot store agent status; will retry', { error: err instanceof Error ? err.message : String(err), nodes: updates.length });
+    }
+  }
+
+  /** Final flush (controller shutdown). */
+  close(): void {
+    clearInterval(this.timer);
+    this.flush();
+  }
+
+  private entry(nodeName: string): Live {
+    let entry = this.live.get(nodeName);
+    if (!entry) {
+      const stored = this.tryGetNode(nodeName);
+      entry = { lastSeenAt: 0, appliedRevision: stored?.appliedRevision ?? 0, applyError: stored?.applyError ?? '' };
+      this.live.set(nodeName, entry);
+    }
+    return entry;
+  }
+
+  private tryGetNode(nodeName: string): NodeRecord | undefined {
+    try {
+      return this.store.getNode(nodeName);
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,8 @@
+// Original file: proto/tunctl/v1/tunctl.proto
+
+
+export interface ListQuarantinedSubnetsRequest {
+}
+
+export interface ListQuarantinedSubnetsRequest__Output {
+}

@@ -1,0 +1,11 @@
+// Original file: proto/tunctl/v1/tunctl.proto
+
+import type { Reservation as _tunctl_v1_Reservation, Reservation__Output as _tunctl_v1_Reservation__Output } from '../../tunctl/v1/Reservation';
+
+export interface ListReservationsResponse {
+  'reservations'?: (_tunctl_v1_Reservation)[];
+}
+
+export interface ListReservationsResponse__Output {
+  'reservations': (_tunctl_v1_Reservation__Output)[];
+}

@@ -1,0 +1,11 @@
+// Original file: proto/tunctl/v1/tunctl.proto
+
+import type { Reservation as _tunctl_v1_Reservation, Reservation__Output as _tunctl_v1_Reservation__Output } from '../../tunctl/v1/Reservation';
+
+export interface ReserveSubnetResponse {
+  'reservation'?: (_tunctl_v1_Reservation | null);
+}
+
+export interface ReserveSubnetResponse__Output {
+  'reservation': (_tunctl_v1_Reservation__Output | null);
+}

@@ -1,0 +1,67 @@
+// Group commit: writes queued in one turn share one transaction, each in its own savepoint;
+// a refused write rolls back alone, a failed commit fails them all, and nobody hears back
+// before the commit. Against a real SQLite store.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parseCidr } from '../../common/cidr.js';
+import { AlreadyExistsError } from '../../common/errors.js';
+import { MemoryLogger } from '../../common/logger.js';
+import { SqliteStore } from '../../controller/store/sqlite-store.js';
+import { WriteBatcher } from '../../controller/write-batcher.js';
+
+function openStore(t: { after(fn: () => void): void }) {
+  const dir = mkdtempSync(join(tmpdir(), 'tunctl-batch-'));
+  const store = SqliteStore.open(dir, new MemoryLogger());
+  store.initNetwork({ network: parseCidr('10.244.0.0/16'), subnetLen: 24, udpPort: 7000 });
+  t.after(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return store;
+}
+
+test('writes queued together commit in one transaction; a refused one rolls back alone', async (t) => {
+  const store = openStore(t);
+  let transactions = 0;
+  const batcher = new WriteBatcher({
+    transaction: (writes) => {
+      transactions++;
+      store.batchWrites(writes);
+    },
+  });
+  const add = (name: string, ip: number) => batcher.run(() => store.addNode({ name, underlayIp: 0xc0a80000 + ip }, new Date()));
+  const results = await Promise.allSettled([add('a', 1), add('b', 2), add('a', 3), add('c', 4)]);
+  assert.equal(transactions, 1);
+  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+  assert.ok((results[2] as PromiseRejectedResult).reason instanceof AlreadyExistsError);
+  assert.deepEqual(store.listNodes().map((n) => n.name).sort(), ['a', 'b', 'c']);
+  const revisions = results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ revision: number }>).value.revision);
+  assert.deepEqual(revisions, [1, 2, 3], 'the refused write left no revision behind');
+  assert.equal(store.changesSince(0)!.length, 3);
+});
+
+test('a failed commit fails every write of the batch, and nothing is stored', async (t) => {
+  const store = openStore(t);
+  const batcher = new WriteBatcher({
+    transaction: (writes) =>
+      store.batchWrites(() => {
+        writes();
+        throw new Error('disk I/O error');
+      }),
+  });
+  const results = await Promise.allSettled([1, 2, 3].map((i) => batcher.run(() => store.addNode({ name: `n${i}`, underlayIp: 0xc0a80000 + i }, new Date()))));
+  assert.ok(results.every((r) => r.status === 'rejected' && /disk I\/O error/.test(String((r as PromiseRejectedResult).reason))));
+  assert.equal(store.listNodes().length, 0);
+});
+
+test('more writes than maxBatch go out in several transactions, in order', async (t) => {
+  const store = openStore(t);
+  let transactions = 0;
+  const batcher = new WriteBatcher({ maxBatch: 4, transaction: (writes) => (transactions++, store.batchWrites(writes)) });
+  const added = await Promise.all(Array.from({ length: 10 }, (_, i) => batcher.run(() => store.addNode({ name: `n${i}`, underlayIp: 0xc0a80100 + i }, new Date()))));
+  assert.equal(transactions, 3);
+  assert.deepEqual(added.map((a) => a.revision), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+});
