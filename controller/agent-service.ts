@@ -175,6 +175,14 @@ function startWatch(call: WatchCall, deps: AgentServiceDeps): void {
     ended = true;
     if (status) endWithStatus(call, status);
   };
+  // A stranger is refused when the stream opens, before it can send (or withhold) anything.
+  try {
+    findNodeForAgent(store, callerNode(call, '', 'Watch', store, deps.denials, now()).nodeName);
+  } catch (err) {
+    ended = true;
+    endWithStatus(call, toServiceError(err, 'Watch', logger));
+    return;
+  }
   const startTimeoutMs = 3 * heartbeatIntervalMs;
   const startTimer = setTimeout(
     () => finish({ code: grpc.status.INVALID_ARGUMENT, details: `the first message on a Watch stream must be a WatchStart, and none came within ${startTimeoutMs} ms` }),
@@ -184,7 +192,6 @@ function startWatch(call: WatchCall, deps: AgentServiceDeps): void {
   const onStart = (start: WatchStart__Output) => {
     clearTimeout(startTimer);
     const nodeName = callerNode(call, start.nodeName, 'Watch', store, deps.denials, now()).nodeName;
-    findNodeForAgent(store, nodeName);
     name = nodeName;
     // A revision from another cluster (a rebuilt database) means nothing here: snapshot.
     const clusterId = store.clusterId();

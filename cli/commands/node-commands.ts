@@ -79,7 +79,9 @@ export const removeNode: Command = {
       values,
       'RemoveNode',
       { name },
-      (res) => `node ${res.node!.name} removed: subnet ${res.node!.subnet} released, its certificates revoked (revision ${res.revision})\n`,
+      (res) =>
+        `node ${res.node!.name} removed: its certificates revoked (revision ${res.revision}); subnet ${res.node!.subnet} is held in quarantine ` +
+        `for the same name (unless reserved for it or quarantine is off): \`tunctl quarantine\` lists it\n`,
     );
   },
 };

@@ -5,8 +5,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { newSecret } from '../../common/secrets.js';
+import type { WatchEvent, WatchHandle } from '../../node-agent/controller-client.js';
+import type { AddNodeResponse__Output } from '../../proto/gen/tunctl/v1/AddNodeResponse.js';
+import type { ListNodesResponse__Output } from '../../proto/gen/tunctl/v1/ListNodesResponse.js';
 import { startController, type ControllerFixture } from '../controller/controller-fixture.js';
+import { waitFor } from '../netns/netns.js';
 import { tunctl } from './run-tunctl.js';
+
+const NODE_COLUMNS = ['NAME', 'UNDERLAY IP', 'SUBNET', 'STATE', 'AGENT', 'LAST SEEN', 'APPLIED', 'LAG', 'VERSION'];
+
+/**
+ * The rows of the table at the start of `stdout`, by column: formatTable pads every cell to
+ * its column's width, so each column starts where its header does. The table ends at the
+ * first line that does not start with a cell (the "revision N" line).
+ */
+function parseTable(stdout: string, columns: readonly string[]): Array<Record<string, string>> {
+  const [header, ...lines] = stdout.split('\n');
+  const starts = columns.map((c) => header!.indexOf(c));
+  assert.ok(starts.every((at, i) => at >= 0 && (i === 0 || at > starts[i - 1]!)), `columns ${columns.join(', ')} in ${JSON.stringify(header)}`);
+  const rows: Array<Record<string, string>> = [];
+  for (const line of lines) {
+    if (line.length <= starts.at(-1)! || line[starts[1]! - 1] !== ' ') break;
+    rows.push(Object.fromEntries(columns.map((c, i) => [c, line.slice(starts[i], starts[i + 1]).trim()])));
+  }
+  return rows;
+}
 
 describe('tunctl CLI against a real controller', () => {
   let fx: ControllerFixture;
@@ -34,8 +57,13 @@ describe('tunctl CLI against a real controller', () => {
     const table = await tunctl(['list-nodes'], env);
     assert.equal(table.code, 0);
     const lines = table.stdout.trim().split('\n');
-    assert.match(lines[0]!, /^NAME\s+UNDERLAY IP\s+SUBNET\s+AGENT/);
-    assert.match(table.stdout, /web-1\s+192\.168\.10\.1\s+10\.244\.0\.0\/24\s+disconnected/);
+    assert.match(lines[0]!, /^NAME\s+UNDERLAY IP\s+SUBNET\s+STATE\s+AGENT\s+LAST SEEN\s+APPLIED\s+LAG\s+VERSION$/);
+    // No agent has joined yet: pending, never seen, nothing applied.
+    const row = parseTable(table.stdout, NODE_COLUMNS).find((r) => r.NAME === 'web-1');
+    assert.deepEqual(row, {
+      NAME: 'web-1', 'UNDERLAY IP': '192.168.10.1', SUBNET: '10.244.0.0/24', STATE: 'pending', AGENT: 'disconnected', 'LAST SEEN': '-', APPLIED: '-', LAG: '-', VERSION: '-',
+    });
+    assert.equal(lines.at(-1), `revision ${added.revision}`, 'the table ends with the revision it shows');
 
     const json = JSON.parse((await tunctl(['list-nodes', '-o', 'json'], env)).stdout);
     const node = json.nodes.find((n: { name: string }) => n.name === 'web-1');
@@ -58,7 +86,74 @@ describe('tunctl CLI against a real controller', () => {
 
     const rm = await tunctl(['remove-node', 'web-2'], env);
     assert.equal(rm.code, 0);
-    assert.match(rm.stdout, /node web-2 removed: subnet 10\.244\.7\.0\/24 released/);
+    assert.match(rm.stdout, /node web-2 removed: its certificates revoked \(revision \d+\); subnet 10\.244\.7\.0\/24 is held in quarantine/);
+  });
+
+  test('list-nodes shows what each agent applied: ready, last seen, applied revision, lag, a failed update', async () => {
+    const admin = await fx.admin();
+    await admin.call('AddNode', { name: 'sync-1', underlayIp: '192.168.12.1' });
+    const agent = fx.agentClient(await fx.join(admin, 'sync-1'));
+    const events: WatchEvent[] = [];
+    let handle: WatchHandle | undefined;
+    try {
+      await agent.register('sync-1', '192.168.12.1', 1500, '0.1.0');
+      handle = agent.watch('sync-1', 0, (e) => events.push(e), () => {});
+      const snapshot = await waitFor('the snapshot', () => events.find((e) => e.kind === 'snapshot'), 5000);
+      handle.ack({ appliedRevision: snapshot.revision });
+      // A change the agent then fails to apply: it stays at the snapshot, one revision behind.
+      const { revision: latest } = await admin.call<object, AddNodeResponse__Output>('AddNode', { name: 'sync-2', underlayIp: '192.168.12.2' });
+      const delta = await waitFor('the delta', () => events.find((e) => e.kind === 'delta' && e.revision === latest), 5000);
+      handle.ack({ appliedRevision: snapshot.revision, failedRevision: delta.revision, error: 'route 10.244.9.0/24: file exists' });
+      await waitFor('the failure in ListNodes', async () => {
+        const { nodes } = await admin.call<object, ListNodesResponse__Output>('ListNodes', {});
+        return nodes.find((n) => n.name === 'sync-1')?.applyError;
+      }, 5000);
+
+      const table = await tunctl(['list-nodes'], env);
+      assert.equal(table.code, 0, table.stderr);
+      const rows = parseTable(table.stdout, NODE_COLUMNS);
+      const synced = rows.find((r) => r.NAME === 'sync-1')!;
+      assert.match(synced['LAST SEEN']!, /^\d+s ago$/);
+      assert.deepEqual(
+        { STATE: synced.STATE, AGENT: synced.AGENT, APPLIED: synced.APPLIED, LAG: synced.LAG, VERSION: synced.VERSION },
+        { STATE: 'ready', AGENT: 'connected', APPLIED: String(snapshot.revision), LAG: String(latest - snapshot.revision), VERSION: '0.1.0' },
+      );
+      assert.equal(latest - snapshot.revision, 1);
+      const waiting = rows.find((r) => r.NAME === 'sync-2')!;
+      assert.deepEqual([waiting.STATE, waiting.APPLIED, waiting.LAG], ['pending', '-', '-']);
+      assert.ok(table.stdout.includes(`revision ${latest}\n`), table.stdout);
+      assert.ok(table.stdout.includes(`node sync-1: last update failed: revision ${delta.revision}: route 10.244.9.0/24: file exists\n`), table.stdout);
+    } finally {
+      handle?.cancel();
+      agent.close();
+      admin.close();
+    }
+  });
+
+  test('routes --node lists what that node should hold: every route but its own', async () => {
+    for (const [name, ip] of [['rt-1', '192.168.13.1'], ['rt-2', '192.168.13.2']] as const) {
+      const add = await tunctl(['add-node', name, '--underlay-ip', ip], env);
+      assert.equal(add.code, 0, add.stderr);
+    }
+    const all = JSON.parse((await tunctl(['routes', '-o', 'json'], env)).stdout) as { routes: Array<{ subnet: string; nodeName: string }>; revision: string };
+    const own = all.routes.find((r) => r.nodeName === 'rt-1')!;
+    assert.ok(own && all.routes.some((r) => r.nodeName === 'rt-2'));
+
+    const forNode = JSON.parse((await tunctl(['routes', '--node', 'rt-1', '-o', 'json'], env)).stdout);
+    assert.deepEqual(forNode, { routes: all.routes.filter((r) => r.nodeName !== 'rt-1'), revision: all.revision });
+    const table = await tunctl(['routes', '--node', 'rt-1'], env);
+    assert.equal(table.code, 0, table.stderr);
+    const rows = parseTable(table.stdout, ['SUBNET', 'VIA (UNDERLAY)', 'NODE']);
+    assert.deepEqual(rows.map((r) => r.NODE).sort(), all.routes.map((r) => r.nodeName).filter((n) => n !== 'rt-1').sort());
+    assert.ok(!table.stdout.includes(own.subnet), `rt-1's own subnet ${own.subnet} is not a route for rt-1:\n${table.stdout}`);
+
+    const unknown = await tunctl(['routes', '--node', 'nobody'], env);
+    assert.equal(unknown.code, 1);
+    assert.equal(unknown.stdout, '');
+    assert.match(unknown.stderr, /^Error: node "nobody" not found/);
+    const invalid = await tunctl(['routes', '--node', 'Not_A_Name'], env);
+    assert.equal(invalid.code, 1);
+    assert.match(invalid.stderr, /^Error: node name "Not_A_Name" is invalid/);
   });
 
   test('server errors: non-zero exit, the server message on stderr, nothing on stdout', async () => {

@@ -15,20 +15,24 @@ import * as grpc from '@grpc/grpc-js';
 import Database from 'better-sqlite3';
 import { service as healthService } from 'grpc-health-check';
 import type { AdminClient } from '../../cli/admin-client.js';
+import { formatCidr, parseCidr } from '../../common/cidr.js';
 import { CONTROLLER_CHANNEL_OPTIONS, controllerChannelCredentials } from '../../common/controller-tls.js';
 import { joinProofMessage, renewProofMessage, signProof } from '../../common/pki/proof.js';
 import { generateKeyPair, spkiDer } from '../../common/pki/x509.js';
 import { loadTunctlProto } from '../../common/proto.js';
 import { parseSecret } from '../../common/secrets.js';
 import { ANONYMOUS_DENIALS_PER_MINUTE } from '../../controller/auth/denial-log.js';
-import { DB_FILE_NAME } from '../../controller/store/sqlite-store.js';
+import { DB_FILE_NAME, DEFAULT_SUBNET_QUARANTINE_MS } from '../../controller/store/sqlite-store.js';
 import type { WatchEvent } from '../../node-agent/controller-client.js';
 import type { NodeCredentials } from '../../node-agent/identity/credential-files.js';
 import { joinController } from '../../node-agent/identity/join.js';
 import type { CreateApiKeyResponse__Output } from '../../proto/gen/tunctl/v1/CreateApiKeyResponse.js';
+import type { GetNodeResponse__Output } from '../../proto/gen/tunctl/v1/GetNodeResponse.js';
 import type { ListApiKeysResponse__Output } from '../../proto/gen/tunctl/v1/ListApiKeysResponse.js';
 import type { ListJoinTokensResponse__Output } from '../../proto/gen/tunctl/v1/ListJoinTokensResponse.js';
 import type { ListNodesResponse__Output } from '../../proto/gen/tunctl/v1/ListNodesResponse.js';
+import type { ListQuarantinedSubnetsResponse__Output } from '../../proto/gen/tunctl/v1/ListQuarantinedSubnetsResponse.js';
+import type { ListReservationsResponse__Output } from '../../proto/gen/tunctl/v1/ListReservationsResponse.js';
 import type { ListRoutesResponse__Output } from '../../proto/gen/tunctl/v1/ListRoutesResponse.js';
 import { waitFor } from '../netns/netns.js';
 import { prng, randomInt } from '../prng.js';
@@ -44,6 +48,9 @@ const CONCURRENCY = 16;
  * on a shared one every later call would fail too, hiding which input did it.
  */
 const OWN_CONNECTION_ABOVE_BYTES = 32 * 1024;
+
+/** agent-service.ts's refusal of a Watch whose first message is not a WatchStart. */
+const WATCH_START_FIRST = 'the first message on a Watch stream must be a WatchStart';
 
 /** Statuses a refusal may carry: each names a condition the caller can act on. */
 const CLEAN_CODES: ReadonlySet<number> = new Set([
@@ -347,6 +354,8 @@ interface Call {
   readonly endpoint: Endpoint;
   /** Who the caller claims to be, for the report. */
   readonly credential: string;
+  /** The node whose certificate the call presents, if any: the node a Register or Watch that got through speaks for. */
+  readonly certificateOf?: string;
   readonly metadata: () => grpc.Metadata;
 }
 
@@ -440,6 +449,8 @@ const KEY_COLUMN: Record<string, string> = {
   join_tokens: 'id',
   node_certificates: 'serial',
   api_keys: 'id',
+  reservations: 'node_name',
+  subnet_quarantine: 'subnet_base',
   sqlite_sequence: 'name',
 };
 
@@ -490,14 +501,18 @@ interface TableExpectation {
   /** Rows whose presence cannot be decided from the responses alone (see tokenExpectation). */
   readonly mayBeAdded: Set<string>;
   readonly removed: Set<string>;
+  /** Rows whose removal cannot be decided from the responses alone (answers without a revision, see quarantine below). */
+  readonly mayBeRemoved: Set<string>;
   /** Rows that must have changed, in these columns only. */
   readonly mustChange: Map<string, readonly string[]>;
   /** Rows that may have changed, in these columns only ('*': any). */
   readonly mayChange: Map<string, readonly string[]>;
+  /** Checks the contents of every row added or changed (for rows that may change in any column). */
+  checkRow?: (key: string, row: Row, after: Dump) => void;
 }
 
 function emptyExpectation(): TableExpectation {
-  return { added: new Set(), mayBeAdded: new Set(), removed: new Set(), mustChange: new Map(), mayChange: new Map() };
+  return { added: new Set(), mayBeAdded: new Set(), removed: new Set(), mayBeRemoved: new Set(), mustChange: new Map(), mayChange: new Map() };
 }
 
 function assertDatabaseChange(before: Dump, after: Dump, expected: ReadonlyMap<string, TableExpectation>): void {
@@ -510,10 +525,13 @@ function assertDatabaseChange(before: Dump, after: Dump, expected: ReadonlyMap<s
     const removed = [...was.keys()].filter((k) => !now.has(k));
     const sorted = (keys: Iterable<string>) => [...keys].sort();
     assert.deepEqual(sorted(added.filter((k) => !exp.mayBeAdded.has(k))), sorted(exp.added), `rows added to ${table}`);
-    assert.deepEqual(sorted(removed), sorted(exp.removed), `rows removed from ${table}`);
+    assert.deepEqual(sorted(removed.filter((k) => !exp.mayBeRemoved.has(k))), sorted(exp.removed), `rows removed from ${table}`);
     for (const [key, row] of now) {
       const old = was.get(key);
-      if (!old) continue;
+      if (!old) {
+        exp.checkRow?.(key, row, after);
+        continue;
+      }
       const changed = Object.keys({ ...old, ...row }).filter((column) => !isDeepStrictEqual(old[column], row[column]));
       const allowed = exp.mustChange.get(key) ?? exp.mayChange.get(key);
       if (changed.length === 0) {
@@ -524,41 +542,82 @@ function assertDatabaseChange(before: Dump, after: Dump, expected: ReadonlyMap<s
       if (!allowed.includes('*')) {
         assert.deepEqual(changed.filter((c) => !allowed.includes(c)), [], `${table} row ${key} changed in columns no successful call explains`);
       }
+      exp.checkRow?.(key, row, after);
     }
   }
 }
 
 /** What the successful calls of a round say they changed, read from their responses. */
+/** A subnet as the rows store it (subnet_base, subnet_len), from the CIDR text of a response. */
+interface StoredSubnet {
+  readonly base: number;
+  readonly prefixLen: number;
+}
+
 interface Ledger {
-  readonly nodeEvents: Array<{ op: 'add' | 'remove'; name: string; revision: number; tokenId?: string }>;
+  /** `subnet`: the node's subnet, which an add takes out of quarantine and a remove puts in. */
+  readonly nodeEvents: Array<{ op: 'add' | 'remove'; name: string; subnet: StoredSubnet; revision: number; tokenId?: string }>;
   readonly tokensCreated: Array<{ id: string; nodeName: string }>;
   readonly tokensRevoked: string[];
   readonly keysCreated: string[];
   readonly keysRevoked: string[];
   readonly registered: string[];
+  /** Nodes whose Watch got past its WatchStart (the controller marked them seen). */
+  readonly watched: string[];
   readonly certificatesIssued: string[];
+  readonly reserved: Array<{ nodeName: string; subnet: StoredSubnet }>;
+  readonly unreserved: Array<{ nodeName: string; subnet: StoredSubnet }>;
+  readonly releasedFromQuarantine: Array<{ subnet: StoredSubnet; previousNode: string }>;
   joins: number;
 }
 
 interface ResponseFields {
-  readonly node?: { readonly name: string } | null;
+  readonly node?: { readonly name: string; readonly subnet: string } | null;
   readonly revision?: number;
   readonly joinToken?: { readonly id: string; readonly nodeName: string } | null;
   readonly apiKey?: { readonly id: string } | null;
   readonly certificatePem?: string;
+  readonly reservation?: { readonly nodeName: string; readonly subnet: string } | null;
+  /** ReleaseQuarantinedSubnet's answer (a QuarantinedSubnet). */
+  readonly subnet?: { readonly subnet: string; readonly previousNode: string } | null;
+}
+
+/**
+ * Whether this call's Watch got past its WatchStart: OK (a first message came), or replaced by
+ * a newer Watch of the same node, which happens only to a subscribed stream (see isClean).
+ */
+function watchStarted({ call, outcome }: Result): boolean {
+  return call.method.name === 'Watch' && (outcome.code === grpc.status.OK || (outcome.code === grpc.status.ABORTED && isClean({ call, outcome })));
 }
 
 function ledgerOf(results: readonly Result[]): Ledger {
-  const ledger: Ledger = { nodeEvents: [], tokensCreated: [], tokensRevoked: [], keysCreated: [], keysRevoked: [], registered: [], certificatesIssued: [], joins: 0 };
-  for (const { call, outcome } of results) {
+  const ledger: Ledger = {
+    nodeEvents: [], tokensCreated: [], tokensRevoked: [], keysCreated: [], keysRevoked: [], registered: [], watched: [], certificatesIssued: [],
+    reserved: [], unreserved: [], releasedFromQuarantine: [], joins: 0,
+  };
+  for (const result of results) {
+    const { call, outcome } = result;
+    if (watchStarted(result)) {
+      assert.ok(call.certificateOf, `a Watch without a node certificate got through: ${describeResult(result)}`);
+      ledger.watched.push(call.certificateOf);
+    }
     if (outcome.code !== grpc.status.OK || !outcome.response) continue;
     const res = call.method.decode(outcome.response) as ResponseFields;
     switch (call.method.name) {
       case 'AddNode':
-        ledger.nodeEvents.push({ op: 'add', name: res.node!.name, revision: res.revision!, tokenId: res.joinToken?.id });
+        ledger.nodeEvents.push({ op: 'add', name: res.node!.name, subnet: parseCidr(res.node!.subnet), revision: res.revision!, tokenId: res.joinToken?.id });
         break;
       case 'RemoveNode':
-        ledger.nodeEvents.push({ op: 'remove', name: res.node!.name, revision: res.revision! });
+        ledger.nodeEvents.push({ op: 'remove', name: res.node!.name, subnet: parseCidr(res.node!.subnet), revision: res.revision! });
+        break;
+      case 'ReserveSubnet':
+        ledger.reserved.push({ nodeName: res.reservation!.nodeName, subnet: parseCidr(res.reservation!.subnet) });
+        break;
+      case 'DeleteReservation':
+        ledger.unreserved.push({ nodeName: res.reservation!.nodeName, subnet: parseCidr(res.reservation!.subnet) });
+        break;
+      case 'ReleaseQuarantinedSubnet':
+        ledger.releasedFromQuarantine.push({ subnet: parseCidr(res.subnet!.subnet), previousNode: res.subnet!.previousNode });
         break;
       case 'CreateJoinToken':
         ledger.tokensCreated.push({ id: res.joinToken!.id, nodeName: res.joinToken!.nodeName });
@@ -616,8 +675,19 @@ function expectationsFor(before: Dump, ledger: Ledger, joinTokenId: string | und
     if (!isThere && nodesBefore.has(name)) nodes.removed.add(name);
     if (isThere && nodesBefore.has(name) && removedNames.has(name)) nodes.mayChange.set(name, ['*']); // removed, then added again
   }
-  for (const name of ledger.registered) {
-    if (!nodes.mayChange.has(name)) nodes.mayChange.set(name, ['last_registered_at', 'updated_at', 'agent_version']);
+  // Register records the agent and marks it seen; a Watch start marks it seen. Being seen is
+  // kept in memory and flushed to last_seen_at every 2 s (node-presence.ts). applied_revision
+  // and apply_error come only from WatchAcks, which no call here sends (rawStreamFirst writes
+  // the one message, a WatchStart), so they must not change.
+  const seenColumns = new Map<string, Set<string>>();
+  const mayHaveChanged = (name: string, columns: readonly string[]) => {
+    if (!seenColumns.has(name)) seenColumns.set(name, new Set());
+    for (const c of columns) seenColumns.get(name)!.add(c);
+  };
+  for (const name of ledger.registered) mayHaveChanged(name, ['last_registered_at', 'updated_at', 'agent_version', 'last_seen_at']);
+  for (const name of ledger.watched) mayHaveChanged(name, ['last_seen_at']);
+  for (const [name, columns] of seenColumns) {
+    if (!nodes.mayChange.has(name)) nodes.mayChange.set(name, [...columns]);
   }
 
   // The changelog: one row per add or remove, at the revision the response named.
@@ -666,7 +736,116 @@ function expectationsFor(before: Dump, ledger: Ledger, joinTokenId: string | und
   for (const id of ledger.keysRevoked) {
     if (keysBefore.get(id)?.revoked_at === null) keys.mustChange.set(id, ['revoked_at']);
   }
+
+  reservationExpectation(table('reservations'), before, ledger);
+  quarantineExpectation(table('subnet_quarantine'), before, ledger);
   return expected;
+}
+
+const sameSubnet = (a: StoredSubnet, row: Row) => row.subnet_base === a.base && row.subnet_len === a.prefixLen;
+
+/**
+ * Reservations (keyed by node name) change only through ReserveSubnet, which succeeds only
+ * while the name has none, and DeleteReservation, which succeeds only while it has one. So
+ * for each name the two alternate, and their counts alone say whether the row is there
+ * afterwards, though the answers carry no revision to order them by.
+ */
+function reservationExpectation(reservations: TableExpectation, before: Dump, ledger: Ledger): void {
+  const rowsBefore = before.get('reservations') ?? new Map<string, Row>();
+  const names = new Set([...ledger.reserved, ...ledger.unreserved].map((r) => r.nodeName));
+  for (const name of names) {
+    const made = ledger.reserved.filter((r) => r.nodeName === name).length;
+    const dropped = ledger.unreserved.filter((r) => r.nodeName === name).length;
+    const had = rowsBefore.has(name);
+    const surplus = had ? dropped - made : made - dropped;
+    assert.ok(
+      surplus === 0 || surplus === 1,
+      `"${name}" ${had ? 'had' : 'had no'} reservation before, then ReserveSubnet succeeded ${made} and DeleteReservation ${dropped} times: they cannot alternate`,
+    );
+    const hasNow = had ? surplus === 0 : surplus === 1;
+    if (had && !hasNow) reservations.removed.add(name);
+    if (!had && hasNow) reservations.added.add(name);
+    if (had && hasNow && made > 0) reservations.mayChange.set(name, ['*']); // dropped and made again
+  }
+  // A row made in the round holds a subnet that a ReserveSubnet answer reported for that name.
+  reservations.checkRow = (name, row) => {
+    const answers = ledger.reserved.filter((r) => r.nodeName === name);
+    assert.ok(answers.some((r) => sameSubnet(r.subnet, row)), `reservation of "${name}" holds a subnet no ReserveSubnet answered: ${JSON.stringify(row)}`);
+  };
+}
+
+/**
+ * The quarantine (keyed by subnet base) after the round. Every event that touches a subnet's
+ * row leaves it in a state that does not depend on what came before, so the row ends as the
+ * last event left it:
+ * - RemoveNode puts the node's subnet in, unless the name had it reserved (then the row was
+ *   absent: a subnet a node holds is never in quarantine);
+ * - AddNode takes the new node's subnet out (a quarantined subnet goes only to its previous
+ *   name, which takes it out), and so does a ReserveSubnet of it or ReleaseQuarantinedSubnet;
+ * - DeleteReservation may put the subnet back in for the rest of its last removal's quarantine.
+ * Node events are ordered by revision; the other answers carry none, so any of them may have
+ * come last. A state that some possible last event leaves is allowed, nothing else.
+ */
+function quarantineExpectation(quarantine: TableExpectation, before: Dump, ledger: Ledger): void {
+  type State = 'held' | 'free';
+  interface Touched {
+    lastNodeEvent?: readonly State[];
+    readonly unordered: State[];
+    /** Names that could have put the row in: its previous_node. */
+    readonly previousNodes: Set<string>;
+  }
+  const touched = new Map<string, Touched>();
+  const of = (subnet: StoredSubnet) => {
+    const key = String(subnet.base);
+    if (!touched.has(key)) touched.set(key, { unordered: [], previousNodes: new Set() });
+    return touched.get(key)!;
+  };
+  const reservationsBefore = before.get('reservations') ?? new Map<string, Row>();
+  const reservationChanged = new Set([...ledger.reserved, ...ledger.unreserved].map((r) => r.nodeName));
+  /** What removing `name` did to its subnet's row: held, or not if the name had the subnet reserved then. */
+  const removal = (name: string, subnet: StoredSubnet): State[] => {
+    if (reservationChanged.has(name)) return ['held', 'free'];
+    const pin = reservationsBefore.get(name);
+    return pin && sameSubnet(subnet, pin) ? ['free'] : ['held'];
+  };
+  for (const e of ledger.nodeEvents) {
+    const t = of(e.subnet);
+    if (e.op === 'add') t.lastNodeEvent = ['free'];
+    else {
+      t.lastNodeEvent = removal(e.name, e.subnet);
+      t.previousNodes.add(e.name);
+    }
+  }
+  for (const r of ledger.reserved) of(r.subnet).unordered.push('free');
+  for (const r of ledger.releasedFromQuarantine) of(r.subnet).unordered.push('free');
+  for (const r of ledger.unreserved) {
+    const t = of(r.subnet);
+    t.unordered.push('held', 'free');
+    t.previousNodes.add(r.nodeName);
+  }
+
+  const rowsBefore = before.get('subnet_quarantine') ?? new Map<string, Row>();
+  for (const [key, t] of touched) {
+    const possible = new Set([...(t.lastNodeEvent ?? []), ...t.unordered]);
+    if (rowsBefore.has(key)) {
+      if (!possible.has('held')) quarantine.removed.add(key);
+      else if (possible.has('free')) quarantine.mayBeRemoved.add(key);
+      if (possible.has('held') && t.previousNodes.size > 0) quarantine.mayChange.set(key, ['*']); // taken out and put in again
+    } else {
+      if (!possible.has('free')) quarantine.added.add(key);
+      else if (possible.has('held')) quarantine.mayBeAdded.add(key);
+    }
+  }
+  // A row put in during the round names a node that could have put it there, and runs the
+  // default quarantine from a removal of that subnet that the changelog records.
+  quarantine.checkRow = (key, row, after) => {
+    const subnet = formatCidr({ base: Number(row.subnet_base), prefixLen: Number(row.subnet_len) });
+    const names = touched.get(key)?.previousNodes ?? new Set<string>();
+    assert.ok(names.has(String(row.previous_node)), `subnet ${subnet} is in quarantine for "${String(row.previous_node)}", but no successful RemoveNode or DeleteReservation of that name explains it: ${JSON.stringify(row)}`);
+    const removals = [...(after.get('changes') ?? new Map<string, Row>()).values()].filter((c) => c.op === 'remove' && c.subnet_base === row.subnet_base).map((c) => c.at);
+    assert.ok(removals.includes(row.released_at), `subnet ${subnet} in quarantine since ${String(row.released_at)}, when the changelog records no removal of it (${removals.join(', ')})`);
+    assert.equal(Number(row.available_at) - Number(row.released_at), DEFAULT_SUBNET_QUARANTINE_MS, `subnet ${subnet}: quarantine length`);
+  };
 }
 
 function ledgerSummary(ledger: Ledger): string {
@@ -674,20 +853,34 @@ function ledgerSummary(ledger: Ledger): string {
   return (
     `successful changes: AddNode=${adds} RemoveNode=${ledger.nodeEvents.length - adds} CreateJoinToken=${ledger.tokensCreated.length} ` +
     `CreateApiKey=${ledger.keysCreated.length} RevokeApiKey=${ledger.keysRevoked.length} Register=${ledger.registered.length} ` +
-    `Join=${ledger.joins} RenewCertificate=${ledger.certificatesIssued.length - ledger.joins}`
+    `Watch=${ledger.watched.length} Join=${ledger.joins} RenewCertificate=${ledger.certificatesIssued.length - ledger.joins} ` +
+    `ReserveSubnet=${ledger.reserved.length} DeleteReservation=${ledger.unreserved.length} ReleaseQuarantinedSubnet=${ledger.releasedFromQuarantine.length}`
   );
 }
 
-/** What an operator sees of the cluster: nodes (without the live `connected` flag), routes, tokens, keys. */
+/**
+ * What an operator sees of the cluster: nodes (without the live `connected` flag, and without
+ * `state`, which turns not-ready by the clock alone), routes, tokens, keys, reservations, quarantine.
+ */
 async function apiView(admin: AdminClient): Promise<object> {
   const nodes = await admin.call<object, ListNodesResponse__Output>('ListNodes', {});
   return {
-    nodes: nodes.nodes.map(({ connected: _connected, ...node }) => node),
+    nodes: nodes.nodes.map(({ connected: _connected, state: _state, ...node }) => node),
     revision: nodes.revision,
     routes: await admin.call<object, ListRoutesResponse__Output>('ListRoutes', {}),
     joinTokens: await admin.call<object, ListJoinTokensResponse__Output>('ListJoinTokens', {}),
     apiKeys: await admin.call<object, ListApiKeysResponse__Output>('ListApiKeys', {}),
+    reservations: await admin.call<object, ListReservationsResponse__Output>('ListReservations', {}),
+    quarantine: await admin.call<object, ListQuarantinedSubnetsResponse__Output>('ListQuarantinedSubnets', {}),
   };
+}
+
+/** NodePresence's flush interval (node-presence.ts): what it heard reaches the database within this. */
+const PRESENCE_FLUSH_INTERVAL_MS = 2000;
+
+/** Waits until every status the controller heard so far has been flushed (one interval, and slack for a busy machine). */
+function settlePresence(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, PRESENCE_FLUSH_INTERVAL_MS + 1000));
 }
 
 // ---------------------------------------------------------------- the rounds
@@ -738,6 +931,11 @@ describe('the controller under hostile gRPC input', { timeout: 120_000 }, () => 
     const victimKeyId = (await key('API_KEY_SCOPE_ADMIN', 'fuzz victim')).id;
     const revokedKeyId = (await key('API_KEY_SCOPE_ADMIN', 'fuzz revoked')).id;
     await admin.call('RevokeApiKey', { id: revokedKeyId });
+    // A subnet in quarantine (10.244.3.0/24, the fourth one allocated) and a reservation the
+    // admin round can undo: ReleaseQuarantinedSubnet and DeleteReservation can succeed from its first call.
+    await admin.call('AddNode', { name: 'fuzz-gone', underlayIp: '192.168.70.4' });
+    await admin.call('RemoveNode', { name: 'fuzz-gone' });
+    await admin.call('ReserveSubnet', { nodeName: 'fuzz-held', subnet: '10.244.252.0/24' });
 
     const joinKeys = generateKeyPair();
     const joinPublicKey = spkiDer(joinKeys.publicKey);
@@ -766,6 +964,12 @@ describe('the controller under hostile gRPC input', { timeout: 120_000 }, () => 
       RevokeApiKey: [{ id: victimKeyId }],
       RevokeJoinToken: [{ id: `tj1.${victimJoinTokenId}` }],
       ListAuditEvents: [{ limit: 5 }, { since: { seconds: nowSeconds, nanos: 0 }, limit: 10 }],
+      ReserveSubnet: [{ nodeName: 'fuzz-pin' }, { nodeName: 'fuzz-pin-2', subnet: '10.244.251.0/24' }],
+      ListReservations: [{}],
+      DeleteReservation: [{ nodeName: 'fuzz-held' }, { nodeName: 'fuzz-pin' }],
+      ListQuarantinedSubnets: [{}],
+      // fuzz-gone's subnet, and fuzz-victim's once a RemoveNode of it succeeded.
+      ReleaseQuarantinedSubnet: [{ subnet: '10.244.3.0/24' }, { subnet: '10.244.2.0/24' }],
     };
     const agentBases: Record<string, readonly object[]> = {
       // The unused token, with a proof that verifies: a mutation that keeps both can really join.
@@ -784,7 +988,8 @@ describe('the controller under hostile gRPC input', { timeout: 120_000 }, () => 
     const ed25519 = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'der' });
     const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'der' });
     const secretShape = (prefix: string, id: string) => `${prefix}.${id}.${'A'.repeat(43)}.${fingerprint}`;
-    const names: FieldValue[] = ['fuzz-a', 'fuzz-b', 'fuzz-victim', 'ghost', 'fuzz-new'];
+    // fuzz-pin: an AddNode of it takes the reserved subnet, a RemoveNode of it leaves no quarantine.
+    const names: FieldValue[] = ['fuzz-a', 'fuzz-b', 'fuzz-victim', 'ghost', 'fuzz-new', 'fuzz-pin'];
     const book: ValueBook = {
       byType: {
         TYPE_STRING: STRING_VALUES,
@@ -870,7 +1075,7 @@ describe('the controller under hostile gRPC input', { timeout: 120_000 }, () => 
     const calls: Call[] = [];
     for (const method of agentMethods.values()) {
       for (const c of fuzzCases(method, world.agentBases[method.name]!, world.book, rand, { random: 120, mutated: 150 })) {
-        calls.push({ method, ...c, endpoint: withCert, credential: 'node certificate of fuzz-a', metadata: noMetadata });
+        calls.push({ method, ...c, endpoint: withCert, credential: 'node certificate of fuzz-a', certificateOf: 'fuzz-a', metadata: noMetadata });
       }
     }
     assert.ok(calls.length > 1000, `only ${calls.length} agent inputs`);
@@ -879,13 +1084,21 @@ describe('the controller under hostile gRPC input', { timeout: 120_000 }, () => 
     // Join may use the round's one unused token, RenewCertificate issues a certificate when key
     // and proof survived. So the check is an account (see expectationsFor).
     const dbBefore = dumpDatabase(fx);
+    const startedAt = Date.now();
     const results = await round(t, 'agent with a node certificate', shuffle(calls, rand));
+    // Who was seen is flushed to the database on a timer: let the last of this round land, so
+    // that the dump below holds it and no write from this round lands in a later one.
+    await settlePresence();
     await t.test('the database changed exactly as the successful calls say', () => {
       const ledger = ledgerOf(results);
       t.diagnostic(ledgerSummary(ledger));
       assert.ok(ledger.registered.length > 0, 'some Register got through: the certificate authenticated the calls');
       assert.ok(results.some((r) => r.call.method.name === 'Watch' && r.outcome.code === grpc.status.OK), 'some Watch streamed');
-      assertDatabaseChange(dbBefore, dumpDatabase(fx), expectationsFor(dbBefore, ledger, parseSecret('join-token', world.unusedJoinToken).id));
+      const dbAfter = dumpDatabase(fx);
+      assertDatabaseChange(dbBefore, dbAfter, expectationsFor(dbBefore, ledger, parseSecret('join-token', world.unusedJoinToken).id));
+      // Register and Watch mark the node seen: the one these calls spoke for was seen during the round.
+      const lastSeen = dbAfter.get('nodes')!.get('fuzz-a')!.last_seen_at;
+      assert.ok(typeof lastSeen === 'number' && lastSeen >= startedAt, `fuzz-a last_seen_at ${String(lastSeen)}, round started at ${startedAt}`);
     });
   });
 
@@ -910,7 +1123,17 @@ describe('the controller under hostile gRPC input', { timeout: 120_000 }, () => 
     await t.test('the database changed exactly as the successful calls say', () => {
       const ledger = ledgerOf(results);
       t.diagnostic(ledgerSummary(ledger));
-      assertDatabaseChange(dbBefore, dumpDatabase(fx), expectationsFor(dbBefore, ledger, undefined));
+      // Each starts from a valid request that can succeed (see before()): the account below covers them.
+      assert.ok(ledger.reserved.length > 0, 'some ReserveSubnet got through');
+      assert.ok(ledger.unreserved.length > 0, 'some DeleteReservation got through');
+      assert.ok(ledger.releasedFromQuarantine.length > 0, 'some ReleaseQuarantinedSubnet got through');
+      const dbAfter = dumpDatabase(fx);
+      const rows = (dump: Dump, table: string) => [...(dump.get(table)?.keys() ?? [])].length;
+      t.diagnostic(
+        `rows in quarantine ${rows(dbBefore, 'subnet_quarantine')} → ${rows(dbAfter, 'subnet_quarantine')}, ` +
+          `reservations ${rows(dbBefore, 'reservations')} → ${rows(dbAfter, 'reservations')}`,
+      );
+      assertDatabaseChange(dbBefore, dbAfter, expectationsFor(dbBefore, ledger, undefined));
       assert.equal(fx.controller.store.latestRevision(), revisionBefore + ledger.nodeEvents.length, 'one revision per successful AddNode or RemoveNode');
     });
   });
@@ -965,8 +1188,13 @@ describe('the controller under hostile gRPC input', { timeout: 120_000 }, () => 
 
     await t.test('every call that reached a handler was refused, and the audit log grew only by bounded refusal rows', () => {
       const handled = results.filter((r) => !isDeserializationFailure(r.outcome));
-      const refusedAs = (r: Result) => (r.call.method.name === 'Join' ? [grpc.status.UNAUTHENTICATED, grpc.status.INVALID_ARGUMENT] : [grpc.status.UNAUTHENTICATED]);
-      const notRefused = handled.filter((r) => !refusedAs(r).includes(r.outcome.code));
+      // Join takes no certificate, so it may also refuse its input. A Watch stream authenticates
+      // its WatchStart; a first message that is not one is refused as such before anything else.
+      const refused = ({ call, outcome }: Result) =>
+        outcome.code === grpc.status.UNAUTHENTICATED ||
+        (call.method.name === 'Join' && outcome.code === grpc.status.INVALID_ARGUMENT) ||
+        (call.method.name === 'Watch' && outcome.code === grpc.status.INVALID_ARGUMENT && outcome.details === WATCH_START_FIRST);
+      const notRefused = handled.filter((r) => !refused(r));
       assert.equal(notRefused.length, 0, `calls without credentials that were not refused:\n${notRefused.slice(0, 12).map(describeResult).join('\n')}`);
       assert.ok(handled.length > 500, `only ${handled.length} calls reached a handler`);
       // Refusals are audited, but none of these callers is known (no valid key, no certificate
@@ -982,11 +1210,11 @@ describe('the controller under hostile gRPC input', { timeout: 120_000 }, () => 
     });
     await t.test('the database is unchanged apart from the audit log', async () => {
       assert.deepEqual(dumpDatabase(fx), dbBefore);
-      assert.deepEqual(await apiView(world.admin), viewBefore, 'what ListNodes, ListRoutes, ListJoinTokens and ListApiKeys show');
+      assert.deepEqual(await apiView(world.admin), viewBefore, 'what ListNodes, ListRoutes, ListJoinTokens, ListApiKeys, ListReservations and ListQuarantinedSubnets show');
     });
   });
 
-  test('afterwards the controller still serves: health, AddNode, Join, Register, a Watch snapshot', async () => {
+  test('afterwards the controller still serves: health, AddNode, Join, Register, a Watch snapshot and its ack', async () => {
     const HealthClient = grpc.makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
     const checks = [
       new HealthClient(fx.address, controllerChannelCredentials(fx.controller.ca.certificatePem), CONTROLLER_CHANNEL_OPTIONS),
@@ -1007,17 +1235,30 @@ describe('the controller under hostile gRPC input', { timeout: 120_000 }, () => 
     try {
       const registration = await agent.register('after-fuzz', '192.168.72.1', 1500, '0.1.0');
       assert.equal(registration.nodeName, 'after-fuzz');
+      assert.equal(registration.clusterId, fx.controller.store.clusterId());
       const events: WatchEvent[] = [];
-      const handle = agent.watch('after-fuzz', 0, (e) => events.push(e), () => {});
+      const handle = agent.watch('after-fuzz', 0, (e) => events.push(e), () => {}, registration.clusterId);
       try {
         await waitFor('the first Watch message', () => events.length > 0, 5000);
+        const first = events[0]!;
+        assert.equal(first.kind, 'snapshot');
+        assert.ok(first.kind === 'snapshot' && first.routes.some((r) => r.nodeName === 'after-fuzz'), 'the snapshot has the new node');
+        assert.ok(first.kind === 'snapshot' && first.clusterId === registration.clusterId, 'the snapshot names the cluster');
+        assert.equal(first.revision, fx.controller.store.latestRevision());
+        // The ack reaches the controller's view of the node: it applied the latest revision, no lag.
+        handle.ack({ appliedRevision: first.revision });
+        const node = await waitFor(
+          'the acknowledged revision in GetNode',
+          async () => {
+            const { node: seen } = await world.admin.call<object, GetNodeResponse__Output>('GetNode', { name: 'after-fuzz' });
+            return seen?.appliedRevision === first.revision ? seen : undefined;
+          },
+          5000,
+        );
+        assert.deepEqual({ state: node.state, lag: node.lag, applyError: node.applyError }, { state: 'NODE_STATE_READY', lag: 0, applyError: '' });
       } finally {
         handle.cancel();
       }
-      const first = events[0]!;
-      assert.equal(first.kind, 'snapshot');
-      assert.ok(first.kind === 'snapshot' && first.routes.some((r) => r.nodeName === 'after-fuzz'), 'the snapshot has the new node');
-      assert.equal(first.revision, fx.controller.store.latestRevision());
     } finally {
       agent.close();
     }

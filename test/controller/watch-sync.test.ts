@@ -76,14 +76,14 @@ describe('Watch: acks, liveness and coalescing over mTLS', () => {
     assert.equal(pending.appliedRevision, 0);
 
     const w = openWatch(client, { start: { nodeName: 'w1', knownRevision: 0 } });
-    await waitFor('the snapshot', () => w.messages.length > 0, 5000);
+    await waitFor('the snapshot', () => w.messages.length > 0, 15_000);
     assert.equal(w.messages[0]!.kind, 'KIND_SNAPSHOT');
     assert.equal(w.messages[0]!.clusterId, fx.controller.store.clusterId());
     assert.match(w.messages[0]!.clusterId, /^[0-9a-f]{32}$/);
     const synced = await waitFor('the ack to show', async () => {
       const n = await nodeNamed(admin, 'w1');
       return n.appliedRevision === n.latest ? n : undefined;
-    }, 5000);
+    }, 15_000);
     assert.equal(synced.connected, true);
     assert.equal(synced.state, 'NODE_STATE_READY');
     assert.equal(synced.lag, 0);
@@ -91,9 +91,9 @@ describe('Watch: acks, liveness and coalescing over mTLS', () => {
 
     // A change the agent does not ack shows as lag 1.
     const unacked = openWatch(client, { start: { nodeName: 'w1', knownRevision: synced.latest } }, (m) => (m.kind === 'KIND_DELTA' ? null : { ack: { appliedRevision: m.revision } }));
-    await waitFor('the first watch to be superseded', () => w.ended() !== undefined, 5000);
+    await waitFor('the first watch to be superseded', () => w.ended() !== undefined, 15_000);
     await add('w3', 3);
-    await waitFor('the delta', () => unacked.messages.some((m) => m.kind === 'KIND_DELTA'), 5000);
+    await waitFor('the delta', () => unacked.messages.some((m) => m.kind === 'KIND_DELTA'), 15_000);
     const behind = await nodeNamed(admin, 'w1');
     assert.equal(behind.lag, 1);
     assert.equal(behind.appliedRevision, synced.latest);
@@ -103,35 +103,35 @@ describe('Watch: acks, liveness and coalescing over mTLS', () => {
     const failed = await waitFor('the failure to show', async () => {
       const n = await nodeNamed(admin, 'w1');
       return n.applyError ? n : undefined;
-    }, 5000);
+    }, 15_000);
     assert.equal(failed.applyError, `revision ${behind.latest}: route install failed: File exists`);
     unacked.call.write({ ack: { appliedRevision: behind.latest } });
-    await waitFor('the failure to clear', async () => (await nodeNamed(admin, 'w1')).applyError === '', 5000);
+    await waitFor('the failure to clear', async () => (await nodeNamed(admin, 'w1')).applyError === '', 15_000);
     unacked.call.cancel();
-    await waitFor('disconnected after cancel', async () => !(await nodeNamed(admin, 'w1')).connected, 5000);
+    await waitFor('disconnected after cancel', async () => !(await nodeNamed(admin, 'w1')).connected, 15_000);
   });
 
   test('an agent that stops answering is dropped within three heartbeat intervals', async () => {
     const silent = openWatch(client, { start: { nodeName: 'w1', knownRevision: 0 } }, () => null);
-    await waitFor('the snapshot', () => silent.messages.length > 0, 5000);
+    await waitFor('the snapshot', () => silent.messages.length > 0, 15_000);
     const started = Date.now();
-    await waitFor('the silent stream to end', () => silent.ended() !== undefined, 5000, 20);
+    await waitFor('the silent stream to end', () => silent.ended() !== undefined, 15_000, 20);
     const tookMs = Date.now() - started;
     const end = silent.ended();
     assert.ok(end !== 'ok' && end !== undefined);
     assert.equal(end.code, grpc.status.UNAVAILABLE);
     assert.match(end.details, /heard nothing from the agent/);
-    assert.ok(tookMs <= 3 * HEARTBEAT_MS + 400, `dropped after ${tookMs} ms; three intervals are ${3 * HEARTBEAT_MS} ms`);
+    assert.ok(tookMs <= 3 * HEARTBEAT_MS + 1000, `dropped after ${tookMs} ms; three intervals are ${3 * HEARTBEAT_MS} ms`);
     assert.equal((await nodeNamed(admin, 'w1')).connected, false);
   });
 
   test('a table from another cluster gets a snapshot; one from this cluster resumes', async () => {
     const latest = (await nodeNamed(admin, 'w1')).latest;
     const foreign = openWatch(client, { start: { nodeName: 'w1', knownRevision: latest, clusterId: 'f'.repeat(32) } });
-    await waitFor('a message', () => foreign.messages.length > 0, 5000);
+    await waitFor('a message', () => foreign.messages.length > 0, 15_000);
     assert.equal(foreign.messages[0]!.kind, 'KIND_SNAPSHOT');
     const own = openWatch(client, { start: { nodeName: 'w1', knownRevision: latest, clusterId: fx.controller.store.clusterId() } });
-    await waitFor('a message', () => own.messages.length > 0, 5000);
+    await waitFor('a message', () => own.messages.length > 0, 15_000);
     assert.equal(own.messages[0]!.kind, 'KIND_HEARTBEAT', 'already current: told so at once, no snapshot');
     assert.equal(own.messages[0]!.revision, latest);
     own.call.cancel();
@@ -146,7 +146,7 @@ describe('Watch: acks, liveness and coalescing over mTLS', () => {
     for (const [messages, pattern] of cases) {
       const w = openWatch(client, messages[0]!, () => null);
       for (const m of messages.slice(1)) w.call.write(m);
-      await waitFor('the stream to end', () => w.ended() !== undefined, 5000);
+      await waitFor('the stream to end', () => w.ended() !== undefined, 15_000);
       const end = w.ended();
       assert.ok(end !== 'ok' && end !== undefined, 'ended with an error');
       assert.equal(end.code, grpc.status.INVALID_ARGUMENT, end.details);
@@ -156,7 +156,7 @@ describe('Watch: acks, liveness and coalescing over mTLS', () => {
 
   test('a storm of adds reaches a watcher as a few coalesced deltas that add up to the table', async () => {
     const w = openWatch(client, { start: { nodeName: 'w1', knownRevision: 0 } });
-    await waitFor('the snapshot', () => w.messages.length > 0, 5000);
+    await waitFor('the snapshot', () => w.messages.length > 0, 15_000);
     const held = new Map(w.messages[0]!.routes.map((r) => [r.subnet, r.nodeName]));
     await Promise.all(Array.from({ length: 200 }, (_, i) => add(`storm-${i}`, 1 + i, 61)));
     const routes = await admin.call<object, ListRoutesResponse__Output>('ListRoutes', {});

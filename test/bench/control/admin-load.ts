@@ -22,6 +22,8 @@ export interface AddedNode {
   readonly name: string;
   readonly revision: number;
   readonly joinToken: string;
+  /** When the AddNode call was made (wall clock). */
+  readonly calledAt: number;
   /** When AddNode returned (wall clock): t0 of this change's propagation. */
   readonly returnedAt: number;
 }
@@ -31,8 +33,9 @@ export async function openAdmin(socketPath: string, timeoutMs = 30_000): Promise
 }
 
 export async function addNode(admin: AdminClient, name: string, underlayIndex: number): Promise<AddedNode> {
+  const calledAt = wallClockMs();
   const res = await admin.call<object, AddNodeResponse__Output>('AddNode', { name, underlayIp: underlayIpFor(underlayIndex) });
-  return { name, revision: res.revision, joinToken: res.joinToken?.token ?? '', returnedAt: wallClockMs() };
+  return { name, revision: res.revision, joinToken: res.joinToken?.token ?? '', calledAt, returnedAt: wallClockMs() };
 }
 
 /** Adds `count` nodes named `${prefix}${i}` with at most `inFlight` calls outstanding; in index order. */

@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { AdminClient } from '../../../cli/admin-client.js';
 import type { NetnsLab } from '../../netns/netns.js';
 import { addNodes, openAdmin, type AddedNode } from './admin-load.js';
-import { adminSocketOf, ControllerProcess, findProcess, processUsage, type ControllerSpec } from './controller-process.js';
+import { adminSocketOf, ControllerProcess, findProcess, processUsage, type ControllerSpec, type ProcessUsage } from './controller-process.js';
 import { FLEET_WORKER, FleetPool } from './fleet-pool.js';
 import { wallClockMs, type FleetStatus, type ResyncResult } from './fleet-protocol.js';
 
@@ -159,9 +159,21 @@ export class ControlLab {
 
   /** CPU seconds of the fleet worker processes together. */
   workerCpuSeconds(): number {
-    let total = 0;
-    for (const pid of this.pool?.pids ?? []) total += processUsage(findProcess(pid, FLEET_WORKER) ?? pid)?.cpuSeconds ?? 0;
-    return total;
+    return this.workerUsage().cpuSeconds;
+  }
+
+  /** The fleet worker processes' CPU time and memory, summed. */
+  workerUsage(): ProcessUsage {
+    let cpuSeconds = 0;
+    let rssBytes = 0;
+    let peakRssBytes = 0;
+    for (const pid of this.pool?.pids ?? []) {
+      const usage = processUsage(findProcess(pid, FLEET_WORKER) ?? pid);
+      cpuSeconds += usage?.cpuSeconds ?? 0;
+      rssBytes += usage?.rssBytes ?? 0;
+      peakRssBytes += usage?.peakRssBytes ?? 0;
+    }
+    return { cpuSeconds, rssBytes, peakRssBytes };
   }
 
   async close(): Promise<void> {

@@ -49,8 +49,15 @@ test('equal routes received by different agents are one shared object', () => {
   const b = new RouteMirror();
   a.applySnapshot(1, [{ ...route(1) }], 'c');
   b.applySnapshot(1, [{ ...route(1) }], 'c');
-  assert.equal(internRoute({ ...route(1) }), internRoute({ ...route(1) }));
-  assert.notEqual(internRoute(route(1)), internRoute(route(1, 2)));
+  const held = a.get('10.0.1.0/24');
+  assert.ok(held);
+  assert.equal(b.get('10.0.1.0/24'), held, 'two agents, one object');
+  // A changed route is a new object; the agent that still holds the old one keeps it unchanged.
+  b.applyDelta(1, 2, [{ op: 'add', route: route(1, 2) }], 'c');
+  assert.notEqual(b.get('10.0.1.0/24'), held);
+  assert.equal(a.get('10.0.1.0/24'), held);
+  assert.equal(held.underlayIp, '198.18.0.1');
+  assert.equal(internRoute({ ...route(1, 2) }), b.get('10.0.1.0/24'));
 });
 
 test('differences names missing, wrong and extra routes and ignores the agent\'s own', () => {

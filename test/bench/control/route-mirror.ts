@@ -57,6 +57,11 @@ export class RouteMirror {
     return this.bySubnet.size;
   }
 
+  /** The route held for `subnet`, if any. */
+  get(subnet: string): MirrorRoute | undefined {
+    return this.bySubnet.get(subnet);
+  }
+
   applySnapshot(revision: number, routes: readonly MirrorRoute[], clusterId: string): void {
     const table = new Map<string, MirrorRoute>();
     for (const route of routes) {
