@@ -745,34 +745,39 @@ export class SqliteStore implements Store {
       const owner = this.stmts.selectNodeNameBySubnet.get(subnet.base);
       if (owner !== undefined) throw new AlreadyExistsError(`subnet ${formatCidr(subnet)}, reserved for "${name}", is assigned to node "${owner}"`);
       this.lifecycle.unquarantine(subnet.base, now);
-    } else if (input.subnet !== undefined) {
-      subnet = validateRequestedSubnet(config, input.subnet);
-      const owner = this.stmts.selectNodeNameBySubnet.get(subnet.base);
-      if (owner !== undefined) {
-        throw new AlreadyExistsError(`subnet ${formatCidr(subnet)} is already assigned to node "${owner}"`);
-      }
-      const pinnedTo = this.lifecycle.reservationOfSubnet(subnet.base);
-      if (pinnedTo !== null) {
-        throw new AlreadyExistsError(`subnet ${formatCidr(subnet)} is reserved for node "${pinnedTo.nodeName}"; \`tunctl reservations\` lists the reservations`);
-      }
-      source = this.takeFromQuarantine(subnet, name, now) ? 'quarantine' : 'requested';
     } else {
-      const own = this.lifecycle.quarantinedFor(name, now);
-      if (own !== null && subnetFitsPool(config, own.subnet)) {
-        // The same name back within its quarantine gets its old subnet: subnets that change on a re-add are what operators hate most.
-        this.lifecycle.unquarantine(own.subnet.base, now);
-        subnet = own.subnet;
-        source = 'quarantine';
-      } else {
-        subnet = this.allocateInTx(config, now);
-        source = 'allocated';
-      }
+      ({ subnet, source } = this.subnetForName(config, name, input.subnet, now));
     }
     const ms = now.getTime();
     const row = this.stmts.insertNode.get(name, underlayIp, subnet.base, subnet.prefixLen, ms, ms);
     if (row === undefined) throw new Error(`inserting node "${name}" returned no row`);
     const revision = Number(this.stmts.insertChange.run('add', name, subnet.base, subnet.prefixLen, underlayIp, ms).lastInsertRowid);
     return { node: toNodeRecord(row), revision, source };
+  }
+
+  /**
+   * The subnet an add or a reservation for `name` gets when no reservation decides it: the
+   * requested one (valid, not assigned, not reserved, not quarantined for another name), else
+   * the name's own subnet back from quarantine, else the lowest free one.
+   */
+  private subnetForName(config: NetworkConfig, name: string, requested: Ipv4Cidr | undefined, now: Date): { subnet: Ipv4Cidr; source: SubnetSource } {
+    if (requested !== undefined) {
+      const subnet = validateRequestedSubnet(config, requested);
+      const owner = this.stmts.selectNodeNameBySubnet.get(subnet.base);
+      if (owner !== undefined) throw new AlreadyExistsError(`subnet ${formatCidr(subnet)} is already assigned to node "${owner}"`);
+      const pinnedTo = this.lifecycle.reservationOfSubnet(subnet.base);
+      if (pinnedTo !== null) {
+        throw new AlreadyExistsError(`subnet ${formatCidr(subnet)} is reserved for node "${pinnedTo.nodeName}"; \`tunctl reservations\` lists the reservations`);
+      }
+      return { subnet, source: this.takeFromQuarantine(subnet, name, now) ? 'quarantine' : 'requested' };
+    }
+    const own = this.lifecycle.quarantinedFor(name, now);
+    if (own !== null && subnetFitsPool(config, own.subnet)) {
+      // The same name back within its quarantine gets its old subnet: subnets that change on a re-add are what operators hate most.
+      this.lifecycle.unquarantine(own.subnet.base, now);
+      return { subnet: own.subnet, source: 'quarantine' };
+    }
+    return { subnet: this.allocateInTx(config, now), source: 'allocated' };
   }
 
   /** The lowest subnet no node, reservation or quarantine holds; PoolExhaustedError if none. */
@@ -820,26 +825,7 @@ export class SqliteStore implements Store {
           'reservations are for names not added yet (remove the node first to pin a subnet for its next add-node)',
       );
     }
-    let subnet: Ipv4Cidr;
-    let source: SubnetSource;
-    if (requested !== undefined) {
-      subnet = validateRequestedSubnet(config, requested);
-      const owner = this.stmts.selectNodeNameBySubnet.get(subnet.base);
-      if (owner !== undefined) throw new AlreadyExistsError(`subnet ${formatCidr(subnet)} is already assigned to node "${owner}"`);
-      const pinnedTo = this.lifecycle.reservationOfSubnet(subnet.base);
-      if (pinnedTo !== null) throw new AlreadyExistsError(`subnet ${formatCidr(subnet)} is already reserved for node "${pinnedTo.nodeName}"`);
-      source = this.takeFromQuarantine(subnet, name, now) ? 'quarantine' : 'requested';
-    } else {
-      const own = this.lifecycle.quarantinedFor(name, now);
-      if (own !== null && subnetFitsPool(config, own.subnet)) {
-        this.lifecycle.unquarantine(own.subnet.base, now);
-        subnet = own.subnet;
-        source = 'quarantine';
-      } else {
-        subnet = this.allocateInTx(config, now);
-        source = 'allocated';
-      }
-    }
+    const { subnet, source } = this.subnetForName(config, name, requested, now);
     const reservation = this.lifecycle.insertReservation({ nodeName: name, subnet, createdAt: now, createdBy: actor });
     return { reservation, source };
   }

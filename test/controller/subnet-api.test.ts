@@ -86,7 +86,7 @@ describe('subnet reservations and quarantine over gRPC', { timeout: 60_000 }, ()
       ['ReserveSubnet', { nodeName: 'owner' }, S.ALREADY_EXISTS, /already has subnet 10\.244\.51\.0\/24 reserved/],
       ['ReserveSubnet', { nodeName: 'holder' }, S.ALREADY_EXISTS, /node "holder" was already added with subnet 10\.244\.50\.0\/24/],
       ['ReserveSubnet', { nodeName: 'x', subnet: '10.244.50.0/24' }, S.ALREADY_EXISTS, /already assigned to node "holder"/],
-      ['ReserveSubnet', { nodeName: 'x', subnet: '10.244.51.0/24' }, S.ALREADY_EXISTS, /already reserved for node "owner"/],
+      ['ReserveSubnet', { nodeName: 'x', subnet: '10.244.51.0/24' }, S.ALREADY_EXISTS, /is reserved for node "owner"/],
       ['ReserveSubnet', { nodeName: 'x', subnet: '10.244.52.0/24' }, S.FAILED_PRECONDITION, /in quarantine until .*node "leaver".*`tunctl quarantine release 10\.244\.52\.0\/24`/],
       ['AddNode', { name: 'x', underlayIp: '192.168.91.3', subnet: '10.244.52.0/24' }, S.FAILED_PRECONDITION, /in quarantine until .*node "leaver"/],
       ['AddNode', { name: 'x', underlayIp: '192.168.91.3', subnet: '10.244.51.0/24' }, S.ALREADY_EXISTS, /reserved for node "owner"/],
