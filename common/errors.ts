@@ -30,6 +30,8 @@ export class PoolExhaustedError extends Error {
  */
 export type RefusalReason = 'join-token-used';
 export const REASON_METADATA = 'tunctl-reason';
+/** Trailer with which the controller asks a client to wait before reconnecting (a decimal number of ms). */
+export const RETRY_AFTER_METADATA = 'tunctl-retry-after-ms';
 
 export class UnauthenticatedError extends Error {
   override name = 'UnauthenticatedError';

@@ -6,6 +6,7 @@ import {
   errorMessage,
   FailedPreconditionError,
   printable,
+  RETRY_AFTER_METADATA,
   InvalidArgumentError,
   NotFoundError,
   PermissionDeniedError,
@@ -155,6 +156,7 @@ const CLOSE_STATUS: Record<FeedCloseReason, grpc.status> = {
   // Transient for the agent: it reconnects and resumes from its revision.
   stalled: grpc.status.UNAVAILABLE,
   silent: grpc.status.UNAVAILABLE,
+  busy: grpc.status.UNAVAILABLE,
   internal: grpc.status.INTERNAL,
 };
 
@@ -201,10 +203,12 @@ function startWatch(call: WatchCall, deps: AgentServiceDeps): void {
     subscription = feed.subscribe(nodeName, sameCluster ? start.knownRevision : 0, {
       send: (message) => (ended ? true : call.write(encodedWatchResponse(message, clusterId, deps.encodeWatchResponse))),
       onceDrain: (callback) => call.once('drain', callback),
-      close: (reason, details) => {
+      close: (reason, details, retryAfterMs) => {
         if (ended) return;
-        logger.info('watch closed by controller', { node: nodeName, reason });
-        finish({ code: CLOSE_STATUS[reason], details });
+        logger.info('watch closed by controller', { node: nodeName, reason, retry_after_ms: retryAfterMs });
+        const metadata = new grpc.Metadata();
+        if (retryAfterMs !== undefined) metadata.set(RETRY_AFTER_METADATA, String(retryAfterMs));
+        finish({ code: CLOSE_STATUS[reason], details, metadata });
       },
     });
   };

@@ -46,6 +46,8 @@ export interface ControllerOptions {
   readonly subnetQuarantineMs?: number;
   /** Remove nodes whose agent stayed away this long (default 0: never). */
   readonly nodeLeaseTtlMs?: number;
+  /** Snapshot routes sent per second to agents starting without a table (see RouteFeedOptions). */
+  readonly snapshotRoutesPerSecond?: number;
   readonly logger: Logger;
   readonly now?: () => Date;
 }
@@ -104,7 +106,7 @@ export class Controller {
       const network = options.network ? store.initNetwork(options.network) : store.network();
       const ca = CertificateAuthority.loadOrCreate(path.resolve(options.dataDir), logger, now());
       tls = controllerServerTls(ca, options.tlsNames ?? [], logger, now);
-      feed = new RouteFeed(store, { heartbeatIntervalMs, logger });
+      feed = new RouteFeed(store, { heartbeatIntervalMs, logger, snapshotRoutesPerSecond: options.snapshotRoutesPerSecond });
       const liveFeed = feed;
       const writes = new WriteBatcher({ transaction: (batch) => store.batchWrites(batch) });
       const leaseTtlMs = options.nodeLeaseTtlMs ?? 0;

@@ -18,7 +18,7 @@ export type FeedMessage =
   | { readonly kind: 'delta'; readonly baseRevision: number; readonly revision: number; readonly changes: readonly ChangeRecord[] }
   | { readonly kind: 'heartbeat'; readonly revision: number };
 
-export type FeedCloseReason = 'node-removed' | 'superseded' | 'shutdown' | 'stalled' | 'silent' | 'internal';
+export type FeedCloseReason = 'node-removed' | 'superseded' | 'shutdown' | 'stalled' | 'silent' | 'busy' | 'internal';
 
 /** One watcher's stream, as the feed sees it. */
 export interface FeedSink {
@@ -26,8 +26,8 @@ export interface FeedSink {
   send(message: FeedMessage): boolean;
   /** Calls `callback` once when the stream can take more. */
   onceDrain(callback: () => void): void;
-  /** Ends the stream with an error the agent can act on. */
-  close(reason: FeedCloseReason, message: string): void;
+  /** Ends the stream with an error the agent can act on; `retryAfterMs`: the least wait before it comes back. */
+  close(reason: FeedCloseReason, message: string, retryAfterMs?: number): void;
 }
 
 /** A subscriber's handle: report what the agent said, or that its stream ended. */
@@ -55,6 +55,12 @@ export interface RouteFeedOptions {
   readonly minFanoutIntervalMs?: number;
   /** Subscribers served per slice of a fan-out before yielding to the event loop. */
   readonly fanoutSlice?: number;
+  /**
+   * Snapshot routes the feed sends per second to watchers that start without a table; more
+   * are told to come back later (a fleet returning after its tables were lost would otherwise
+   * cost N snapshots at once). Resuming watchers are always admitted: they cost a delta.
+   */
+  readonly snapshotRoutesPerSecond?: number;
   readonly logger: Logger;
   readonly now?: () => number;
 }
@@ -97,6 +103,9 @@ export class RouteFeed {
   private fanoutTimer: NodeJS.Timeout | undefined;
   private fanoutRunning = false;
   private lastFanoutStart = 0;
+  private admissionSecond = 0;
+  private snapshotsAdmitted = 0;
+  private snapshotsRefused = 0;
   private lastFanoutMs = 0;
   private idleWaiters: (() => void)[] = [];
   // Set by close(): later watches are ended at once instead of living on after shutdown.
@@ -111,9 +120,11 @@ export class RouteFeed {
       silenceTimeoutMs: 3 * options.heartbeatIntervalMs,
       minFanoutIntervalMs: 0,
       fanoutSlice: 500,
+      snapshotRoutesPerSecond: 5_000_000,
       now: Date.now,
-      ...options,
-    };
+      // An option passed as undefined keeps its default.
+      ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
+    } as Options;
     this.latest = store.latestRevision();
     this.checkIntervalMs = Math.max(10, Math.floor(options.heartbeatIntervalMs / 4));
     this.lastCheckAt = this.options.now();
@@ -143,14 +154,21 @@ export class RouteFeed {
       sink.close('shutdown', this.closedWith);
       return { heard: () => {}, end: () => {} };
     }
+    // A revision this feed has not reached came from another database: start over with a snapshot.
+    const resume = knownRevision > 0 && knownRevision <= this.latest;
+    if (!resume) {
+      const retryAfterMs = this.admitSnapshot();
+      if (retryAfterMs > 0) {
+        sink.close('busy', `the controller is sending many route tables right now; come back in ${retryAfterMs} ms`, retryAfterMs);
+        return { heard: () => {}, end: () => {} };
+      }
+    }
     const sub = new Subscriber(nodeName, sink, this.options.now());
     const previous = this.subscribers.get(nodeName);
     if (previous) {
       this.drop(previous, 'superseded', `a newer watch from node "${nodeName}" replaced this one`);
     }
     this.subscribers.set(nodeName, sub);
-    // A revision this feed has not reached came from another database: start over with a snapshot.
-    const resume = knownRevision > 0 && knownRevision <= this.latest;
     if (resume) sub.sentRevision = knownRevision;
     this.options.logger.info('agent watching', { node: nodeName, known_revision: knownRevision, latest: this.latest, resume });
     this.pump(sub);
@@ -199,6 +217,27 @@ export class RouteFeed {
     this.fanoutTimer = undefined;
     for (const sub of [...this.subscribers.values()]) this.drop(sub, 'shutdown', message);
     this.settleIdleWaiters();
+  }
+
+  /**
+   * 0 if a snapshot may go out now; otherwise how long to wait, growing with the number already
+   * turned away this second, so that they come back spread over the seconds ahead.
+   */
+  private admitSnapshot(): number {
+    const second = Math.floor(this.options.now() / 1000);
+    if (second !== this.admissionSecond) {
+      this.admissionSecond = second;
+      this.snapshotsAdmitted = 0;
+      this.snapshotsRefused = 0;
+    }
+    const tableSize = Math.max(1, this.sharedSnapshot?.kind === 'snapshot' ? this.sharedSnapshot.routes.length : this.store.routeCount());
+    const perSecond = Math.max(1, Math.floor(this.options.snapshotRoutesPerSecond / tableSize));
+    if (this.snapshotsAdmitted < perSecond) {
+      this.snapshotsAdmitted++;
+      return 0;
+    }
+    this.snapshotsRefused++;
+    return 1000 * Math.ceil(this.snapshotsRefused / perSecond);
   }
 
   private scheduleFanout(): void {

@@ -245,6 +245,7 @@ async function runRegistered(options: AgentOptions, deps: AgentDeps, start: Agen
         onTableChanged,
         // Started from the stored state: register (and check it still holds) before watching.
         beforeFirstStream: fromStore,
+        onSilentStream: () => client.resetConnection(),
         beforeReconnect: async () => {
           let again: Registration;
           try {

@@ -4,6 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { parseCidr, parseIpv4, type Ipv4Cidr } from '../common/cidr.js';
 import { ControllerCallError, controllerCallError } from '../common/controller-call-error.js';
 import { CONTROLLER_CHANNEL_OPTIONS } from '../common/controller-tls.js';
+import { RETRY_AFTER_METADATA } from '../common/errors.js';
 import { loadTunctlProto } from '../common/proto.js';
 import type { AgentServiceClient } from '../proto/gen/tunctl/v1/AgentService.js';
 import type { JoinResponse__Output } from '../proto/gen/tunctl/v1/JoinResponse.js';
@@ -48,8 +49,6 @@ export interface WatchAckMessage {
   readonly error?: string;
 }
 
-/** Trailer with which the controller asks a client to wait before reconnecting (a decimal number of ms). */
-export const RETRY_AFTER_METADATA = 'tunctl-retry-after-ms';
 /** The longest wait a retry-after trailer can impose: a confused controller must not park agents for long. */
 export const MAX_RETRY_AFTER_MS = 5 * 60_000;
 /** Longest WatchAck.error the agent sends. */
@@ -101,17 +100,21 @@ export interface AgentController {
    * through the handle; `onEnd` is called exactly once (see WatchEndListener).
    */
   watch(nodeName: string, knownRevision: number, onEvent: (event: WatchEvent) => void, onEnd: WatchEndListener, clusterId?: string): WatchHandle;
+  /** Replaces a connection that may be dead (a silent stream) with a fresh one. */
+  resetConnection(): void;
   close(): void;
 }
 
 export class ControllerClient implements AgentController {
   readonly target: string;
   private client: AgentServiceClient;
+  private credentials: grpc.ChannelCredentials;
   private closed = false;
 
   /** `credentials`: TLS trusting the controller's CA, with the node certificate once the agent has one. */
   constructor(target: string, credentials: grpc.ChannelCredentials) {
     this.target = target;
+    this.credentials = credentials;
     this.client = ControllerClient.open(target, credentials);
   }
 
@@ -140,7 +143,20 @@ export class ControllerClient implements AgentController {
   replaceCredentials(credentials: grpc.ChannelCredentials): void {
     if (this.closed) return;
     const old = this.client;
+    this.credentials = credentials;
     this.client = ControllerClient.open(this.target, credentials);
+    old.close();
+  }
+
+  /**
+   * Drops the connection and opens a new one (same credentials): after a stream went silent
+   * the old connection may be dead without anyone having said so, and grpc-js would send the
+   * next call on it and wait for its deadline.
+   */
+  resetConnection(): void {
+    if (this.closed) return;
+    const old = this.client;
+    this.client = ControllerClient.open(this.target, this.credentials);
     old.close();
   }
 

@@ -30,6 +30,12 @@ export interface WatchLoopOptions {
   readonly onTableChanged: () => void;
   /** Runs before every reconnect (e.g. register again); a throw counts as a failed attempt. */
   readonly beforeReconnect?: () => Promise<void>;
+  /**
+   * Called when the stream went silent (no message for three heartbeat intervals): the
+   * connection under it is likely dead (cut without FIN), and a call on it would hang until
+   * its deadline, so the agent opens a fresh one before reconnecting.
+   */
+  readonly onSilentStream?: () => void;
   /** Also run beforeReconnect before the first stream (an agent that started without registering). */
   readonly beforeFirstStream?: boolean;
   /** The cluster our registration named, for a snapshot that names none. */
@@ -46,7 +52,9 @@ export const MISSED_HEARTBEATS = 3;
 
 export async function runWatchLoop(options: WatchLoopOptions): Promise<void> {
   const { logger, signal, table } = options;
-  const backoff = options.backoff ?? new Backoff({ initialMs: 500, maxMs: 30_000 });
+  // 10 s at most: after a long controller outage an agent is back within ~10 s of it; the
+  // jitter spreads a fleet's returns over that window, and the controller can ask for more.
+  const backoff = options.backoff ?? new Backoff({ initialMs: 500, maxMs: 10_000 });
   const random = options.random ?? Math.random;
   let forceSnapshot = false;
   let first = true;
@@ -69,6 +77,7 @@ export async function runWatchLoop(options: WatchLoopOptions): Promise<void> {
     forceSnapshot = false;
     const outcome = await watchOnce(options, resume ? table.revision : 0, resume ? table.clusterId : '');
     if (signal.aborted) break;
+    if (outcome.silent) options.onSilentStream?.();
     if (outcome.end !== 'closed') forceSnapshot = true;
     // A refused table is not progress: keep backing off so a bad snapshot cannot spin the loop.
     if (outcome.received && outcome.end !== 'refused') backoff.reset();
@@ -96,6 +105,8 @@ interface WatchOutcome {
   readonly reason: string;
   /** The controller's least wait before reconnecting; 0 if it named none. */
   readonly retryAfterMs: number;
+  /** The stream ended because nothing came for three heartbeat intervals. */
+  readonly silent: boolean;
 }
 
 function watchOnce(options: WatchLoopOptions, knownRevision: number, knownClusterId: string): Promise<WatchOutcome> {
@@ -103,10 +114,11 @@ function watchOnce(options: WatchLoopOptions, knownRevision: number, knownCluste
   return new Promise((resolve) => {
     // An abort that came before us fires no event: without this the stream would stay open until the idle timer.
     if (signal.aborted) {
-      resolve({ received: false, end: 'closed', reason: 'agent stopping', retryAfterMs: 0 });
+      resolve({ received: false, end: 'closed', reason: 'agent stopping', retryAfterMs: 0, silent: false });
       return;
     }
     let received = false;
+    let silent = false;
     let settled = false;
     let idleTimer: NodeJS.Timeout | undefined;
     let handle: WatchHandle | undefined;
@@ -118,12 +130,15 @@ function watchOnce(options: WatchLoopOptions, knownRevision: number, knownCluste
       signal.removeEventListener('abort', onAbort);
       if (politely) handle?.close();
       else handle?.cancel();
-      resolve({ received, end, reason, retryAfterMs });
+      resolve({ received, end, reason, retryAfterMs, silent });
     };
     const armIdleTimer = () => {
       clearTimeout(idleTimer);
       const silenceMs = MISSED_HEARTBEATS * options.heartbeatIntervalMs();
-      idleTimer = setTimeout(() => finish('closed', `no message from the controller in ${silenceMs} ms`), silenceMs);
+      idleTimer = setTimeout(() => {
+        silent = true;
+        finish('closed', `no message from the controller in ${silenceMs} ms`);
+      }, silenceMs);
     };
     const onAbort = () => finish('closed', 'agent stopping');
     signal.addEventListener('abort', onAbort, { once: true });

@@ -601,6 +601,10 @@ export class SqliteStore implements Store {
     if (updates.length > 0) this.agentStatusTx.immediate(updates);
   }
 
+  routeCount(): number {
+    return this.stmts.countNodes.get() ?? 0;
+  }
+
   clusterId(): string {
     return this.clusterIdValue;
   }

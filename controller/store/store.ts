@@ -217,6 +217,8 @@ export interface Store {
   compactChanges(keepLast: number): number;
   /** How many subnets the pool has and how they are held, now by the store's clock. */
   poolUsage(): PoolUsage;
+  /** How many routes the table has (one per node). */
+  routeCount(): number;
 
   /**
    * Pins `subnet` (or, without one, the subnet the allocator would pick now) to a name that is

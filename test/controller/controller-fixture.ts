@@ -47,7 +47,7 @@ export function networkInput(cidr = '10.244.0.0/16', subnetLen = 24): NetworkCon
 }
 
 export async function startController(
-  options: { network?: NetworkConfigInput; heartbeatIntervalMs?: number; changelogRetention?: number } & Partial<Pick<ControllerOptions, 'nodeCertLifetimeMs' | 'now'>> = {},
+  options: { network?: NetworkConfigInput; heartbeatIntervalMs?: number; changelogRetention?: number } & Partial<Pick<ControllerOptions, 'nodeCertLifetimeMs' | 'now' | 'snapshotRoutesPerSecond'>> = {},
 ): Promise<ControllerFixture> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tunctl-ctl-'));
   const adminSocket = join(dataDir, 'admin.sock');
@@ -62,6 +62,7 @@ export async function startController(
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5000,
       changelogRetention: options.changelogRetention,
       nodeCertLifetimeMs: options.nodeCertLifetimeMs,
+      snapshotRoutesPerSecond: options.snapshotRoutesPerSecond,
       now: options.now,
       logger,
     });

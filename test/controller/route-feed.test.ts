@@ -33,8 +33,10 @@ class RecordingSink implements FeedSink {
     const callbacks = this.drainCallbacks.splice(0);
     for (const cb of callbacks) cb();
   }
-  close(reason: FeedCloseReason, message: string): void {
+  retryAfterMs: number | undefined;
+  close(reason: FeedCloseReason, message: string, retryAfterMs?: number): void {
     this.closed = { reason, message };
+    this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -297,4 +299,30 @@ test('netChanges keeps exactly the last change per subnet, in revision order (ra
     assert.equal(new Set(net.map((c) => c.route.subnet.base)).size, net.length, 'one change per subnet');
     assert.deepEqual(net.map((c) => c.revision), [...net.map((c) => c.revision)].sort((a, b) => a - b), 'in revision order');
   }
+});
+
+test('watchers starting without a table are admitted up to the snapshot budget; the rest are told when to come back', (t) => {
+  const { store, add } = setup(t);
+  add('n1');
+  add('n2');
+  let now = 10_000;
+  // 4 routes a second with a 2-route table: 2 snapshots a second.
+  const feed = new RouteFeed(store, { heartbeatIntervalMs: 60_000, snapshotRoutesPerSecond: 4, now: () => now, logger: new MemoryLogger() });
+  t.after(() => feed.close('test over'));
+  const sinks = ['a', 'b', 'c', 'd', 'e'].map((name) => {
+    const sink = new RecordingSink();
+    feed.subscribe(name, 0, sink);
+    return sink;
+  });
+  assert.deepEqual(sinks.map((s) => s.messages[0]?.kind ?? s.closed?.reason), ['snapshot', 'snapshot', 'busy', 'busy', 'busy']);
+  assert.deepEqual(sinks.slice(2).map((s) => s.retryAfterMs), [1000, 1000, 2000], 'the later in the queue, the longer the wait');
+  assert.match(sinks[2]!.closed!.message, /come back in 1000 ms/);
+  assert.equal(feed.isConnected('c'), false);
+  const resuming = new RecordingSink();
+  feed.subscribe('r', 1, resuming);
+  assert.equal(resuming.messages[0]!.kind, 'delta', 'a resuming watcher costs a delta and is always admitted');
+  now += 1000;
+  const next = new RecordingSink();
+  feed.subscribe('c', 0, next);
+  assert.equal(next.messages[0]!.kind, 'snapshot', 'a new second, a new budget');
 });

@@ -185,3 +185,31 @@ describe('Watch: acks, liveness and coalescing over mTLS', () => {
     await expectStatus(admin.call('ListRoutes', { nodeName: 'nope' }), grpc.status.NOT_FOUND, /node "nope"/);
   });
 });
+
+describe('Watch: a snapshot storm is spread with a retry hint', () => {
+  let fx: ControllerFixture;
+  let admin: AdminClient;
+  // One route in the table and 1 route a second: one snapshot a second.
+  controllerForSuite((started) => ({ fx, admin } = started), { heartbeatIntervalMs: HEARTBEAT_MS, snapshotRoutesPerSecond: 1 });
+
+  test('beyond the budget a watcher starting without a table gets UNAVAILABLE with tunctl-retry-after-ms', async () => {
+    await admin.call('AddNode', { name: 's1', underlayIp: '192.168.63.1' });
+    const client = rawAgentClient(fx, await fx.join(admin, 's1'));
+    let trailers: grpc.Metadata | undefined;
+    const results: RawWatch[] = [];
+    // Two in a row within one second: the first is admitted, the second told to come back.
+    for (let i = 0; i < 2; i++) {
+      const w = openWatch(client, { start: { nodeName: 's1', knownRevision: 0 } });
+      w.call.on('status', (status: grpc.StatusObject) => (trailers = status.code === grpc.status.UNAVAILABLE ? status.metadata : trailers));
+      results.push(w);
+      await waitFor('an answer', () => w.messages.length > 0 || w.ended() !== undefined, 15_000);
+    }
+    const refused = results.find((w) => w.ended() !== undefined && w.ended() !== 'ok' && (w.ended() as grpc.ServiceError).code === grpc.status.UNAVAILABLE);
+    assert.ok(refused, 'one watch was refused');
+    assert.match((refused.ended() as grpc.ServiceError).details, /come back in \d+ ms/);
+    await waitFor('the trailers', () => trailers, 5000);
+    assert.match(String(trailers!.get('tunctl-retry-after-ms')[0]), /^[1-9]\d*$/);
+    for (const w of results) w.call.cancel();
+    client.close();
+  });
+});

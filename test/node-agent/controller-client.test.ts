@@ -2,13 +2,13 @@
 // loopback): what goes on the wire in each direction, how a stream's end is reported, and
 // the retry-after trailer. The real controller's side is tested in test/controller.
 import assert from 'node:assert/strict';
+import { RETRY_AFTER_METADATA } from '../../common/errors.js';
 import { test, type TestContext } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { loadTunctlProto } from '../../common/proto.js';
 import {
   ControllerClient,
   MAX_RETRY_AFTER_MS,
-  RETRY_AFTER_METADATA,
   retryAfterMsOf,
   type ControllerCallError,
   type WatchEvent,

@@ -229,8 +229,9 @@ test('a retry-after trailer is waited out, plus jitter, and never shortens the n
   assert.ok(b.openedAt - aEnded >= 695, `the 700 ms backoff applies, reconnected after ${b.openedAt - aEnded} ms`);
 });
 
-test('a silent stream is dropped after three heartbeat intervals; messages keep it alive', { timeout: 10_000 }, async (t) => {
-  const { controller } = startLoop(t, { heartbeatIntervalMs: () => 100 });
+test('a silent stream is dropped after three heartbeat intervals, on a fresh connection; messages keep it alive', { timeout: 10_000 }, async (t) => {
+  let resets = 0;
+  const { controller } = startLoop(t, { heartbeatIntervalMs: () => 100, onSilentStream: () => resets++ });
   const first = await controller.stream(0);
   first.send({ kind: 'snapshot', revision: 1, routes: [], clusterId: 'c' });
   // 10 heartbeats 30 ms apart: more than three intervals (300 ms) in all, never that long silent.
@@ -240,11 +241,13 @@ test('a silent stream is dropped after three heartbeat intervals; messages keep 
   }
   assert.equal(controller.streams.length, 1, 'still on the first stream');
   assert.equal(first.acks.length, 11, 'every heartbeat acknowledged');
+  assert.equal(resets, 0, 'a live stream keeps its connection');
   const silentSince = Date.now();
   const second = await controller.stream(1);
   assert.ok(first.cancelled, 'the silent stream was cancelled');
   assert.ok(second.openedAt - silentSince >= 290, `dropped after ${second.openedAt - silentSince} ms of silence`);
   assert.equal(second.knownRevision, 1, 'a silent stream is resumed, not resnapshotted');
+  assert.equal(resets, 1, 'the possibly dead connection was replaced before reconnecting');
 });
 
 test('the loop runs beforeReconnect before the first stream when asked, and backs off while it fails', { timeout: 10_000 }, async (t) => {

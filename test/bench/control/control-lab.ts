@@ -28,6 +28,12 @@ export interface ControlLabOptions {
   readonly heartbeatIntervalMs?: number;
   /** A /8 of /24s: 65,536 subnets. */
   readonly network?: string;
+  /**
+   * CPU lists (taskset syntax, e.g. "0" and "1") for the controller and for the fleet workers:
+   * the simulated clients cost several times the controller's CPU per message, and pinned
+   * apart they cannot starve it. Default: not pinned.
+   */
+  readonly pin?: { readonly controller: string; readonly fleet: string };
   /** add-node calls in flight while adding the fleet's nodes. */
   readonly addInFlight?: number;
   /**
@@ -72,13 +78,17 @@ export class ControlLab {
     return this.options.agents;
   }
 
-  /** `node ARGS` inside the namespace with the raised file limit (prlimit execs, so the PID is node's). */
-  spawnNode(args: string[], stdin: 'pipe' | 'ignore' = 'ignore'): ChildProcess {
-    return this.options.lab.spawn(this.options.ns, 'prlimit', [`--nofile=${NOFILE}:${NOFILE}`, process.execPath, ...args], { stdio: [stdin, 'pipe', 'pipe'] });
+  /**
+   * `node ARGS` inside the namespace with the raised file limit, on `cpus` if given (prlimit
+   * and taskset exec, so the PID is node's).
+   */
+  spawnNode(args: string[], stdin: 'pipe' | 'ignore' = 'ignore', cpus?: string): ChildProcess {
+    const command = [`--nofile=${NOFILE}:${NOFILE}`, ...(cpus ? ['taskset', '-c', cpus] : []), process.execPath, ...args];
+    return this.options.lab.spawn(this.options.ns, 'prlimit', command, { stdio: [stdin, 'pipe', 'pipe'] });
   }
 
   async startController(): Promise<ControllerProcess> {
-    this.controller = await ControllerProcess.start((args) => this.spawnNode(args), this.spec);
+    this.controller = await ControllerProcess.start((args) => this.spawnNode(args, 'ignore', this.options.pin?.controller), this.spec);
     this.controllers.push(this.controller);
     this.admin?.close();
     this.admin = await openAdmin(adminSocketOf(this.spec));
@@ -94,7 +104,7 @@ export class ControlLab {
     const addNodesMs = wallClockMs() - t;
 
     const workers = this.options.workers ?? Math.max(2, Math.ceil(agents / AGENTS_PER_WORKER));
-    this.pool = new FleetPool(() => this.spawnNode(['--max-old-space-size=4096', FLEET_WORKER], 'pipe'), workers);
+    this.pool = new FleetPool(() => this.spawnNode(['--max-old-space-size=4096', FLEET_WORKER], 'pipe', this.options.pin?.fleet), workers);
     t = wallClockMs();
     const joined = await this.pool.join(this.target, this.nodes.map((n) => ({ nodeName: n.name, joinToken: n.joinToken })), 16, connectTimeoutMs);
     if (joined.failed.length > 0) {
