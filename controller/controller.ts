@@ -108,7 +108,7 @@ export class Controller {
       tls = controllerServerTls(ca, options.tlsNames ?? [], logger, now);
       feed = new RouteFeed(store, { heartbeatIntervalMs, logger, snapshotRoutesPerSecond: options.snapshotRoutesPerSecond });
       const liveFeed = feed;
-      const writes = new WriteBatcher({ transaction: (batch) => store.batchWrites(batch) });
+      const writes = new WriteBatcher({ commit: (batch) => store.batchWrites(batch) });
       const leaseTtlMs = options.nodeLeaseTtlMs ?? 0;
       presence = new NodePresence(store, {
         notReadyAfterMs: options.nodeNotReadyAfterMs ?? DEFAULT_NOT_READY_AFTER_MS,
@@ -156,6 +156,7 @@ export class Controller {
           store,
           feed,
           presence,
+          writes,
           logger,
           now,
           heartbeatIntervalMs,

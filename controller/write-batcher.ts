@@ -3,10 +3,11 @@
 // here: 370 adds/s one transaction each, 6,700/s in batches of 32). Each write still runs in
 // its own savepoint, so one refused write rolls back alone; every caller hears back only after
 // the commit, so an acknowledged write is on disk.
+import type { WriteOutcome } from './store/store.js';
 
 export interface WriteBatcherOptions {
-  /** Runs `writes` in one transaction (the store's batchWrites). */
-  readonly transaction: (writes: () => void) => void;
+  /** The store's batchWrites: each write in a savepoint, all in one transaction. */
+  readonly commit: (writes: readonly (() => unknown)[]) => WriteOutcome[];
   /** Most writes per transaction: bounds how long one commit holds the event loop. */
   readonly maxBatch?: number;
 }
@@ -26,7 +27,7 @@ export class WriteBatcher {
     this.options = { maxBatch: 256, ...options };
   }
 
-  /** Queues `write` (a store call that runs its own nested transaction); settles after the commit. */
+  /** Queues `write` (store calls); settles with its result or error after the batch commits. */
   run<T>(write: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ write, resolve: resolve as (value: unknown) => void, reject });
@@ -44,18 +45,9 @@ export class WriteBatcher {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    let outcomes: WriteOutcome[];
     try {
-      this.options.transaction(() => {
-        for (const item of batch) {
-          try {
-            outcomes.push({ ok: true, value: item.write() });
-          } catch (error) {
-            // The write's own (nested) transaction rolled back to its savepoint; the rest go on.
-            outcomes.push({ ok: false, error });
-          }
-        }
-      });
+      outcomes = this.options.commit(batch.map((item) => item.write));
     } catch (error) {
       // The commit itself failed (disk full, I/O error): nothing in the batch was stored.
       for (const item of batch) item.reject(error);

@@ -32,6 +32,7 @@ import { LifecycleTables } from './sqlite-lifecycle-tables.js';
 import type {
   AddNodeInput,
   AgentStatusUpdate,
+  WriteOutcome,
   ApiKeyRecord,
   AuditContext,
   AuditEventInput,
@@ -593,8 +594,19 @@ export class SqliteStore implements Store {
     return toNodeRecord(row);
   }
 
-  batchWrites(writes: () => void): void {
-    this.db.transaction(writes).immediate();
+  batchWrites(writes: readonly (() => unknown)[]): WriteOutcome[] {
+    return this.db
+      .transaction(() =>
+        writes.map((write): WriteOutcome => {
+          try {
+            // Nested in the batch's transaction, this is a savepoint: a throw undoes only this write.
+            return { ok: true, value: this.db.transaction(write)() };
+          } catch (error) {
+            return { ok: false, error };
+          }
+        }),
+      )
+      .immediate();
   }
 
   recordAgentStatus(updates: readonly AgentStatusUpdate[]): void {

@@ -35,6 +35,8 @@ export interface NodeRecord {
   readonly applyError: string;
 }
 
+export type WriteOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
 /** What the controller learned about one agent since its last flush. */
 export interface AgentStatusUpdate {
   readonly nodeName: string;
@@ -199,10 +201,11 @@ export interface Store {
   /** Records that an agent registered as this node (NotFoundError if absent). */
   recordRegistration(name: string, agentVersion: string, now: Date): NodeRecord;
   /**
-   * Runs `writes` in one IMMEDIATE transaction: the store calls inside it become savepoints
-   * (a failing one rolls back alone) and all commit together, with one fsync (group commit).
+   * Group commit: runs each write in its own savepoint (a failing one rolls back alone)
+   * inside one IMMEDIATE transaction, committed with one fsync; returns what each returned
+   * or threw, in order. Throws (nothing stored) if the commit itself fails.
    */
-  batchWrites(writes: () => void): void;
+  batchWrites(writes: readonly (() => unknown)[]): WriteOutcome[];
   /** Stores agents' sync status in one transaction; updates for nodes that are gone are skipped. */
   recordAgentStatus(updates: readonly AgentStatusUpdate[]): void;
   /** Random id fixed when the database was created: revisions are comparable only within it. */

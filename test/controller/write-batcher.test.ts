@@ -27,9 +27,9 @@ test('writes queued together commit in one transaction; a refused one rolls back
   const store = openStore(t);
   let transactions = 0;
   const batcher = new WriteBatcher({
-    transaction: (writes) => {
+    commit: (writes) => {
       transactions++;
-      store.batchWrites(writes);
+      return store.batchWrites(writes);
     },
   });
   const add = (name: string, ip: number) => batcher.run(() => store.addNode({ name, underlayIp: 0xc0a80000 + ip }, new Date()));
@@ -45,12 +45,11 @@ test('writes queued together commit in one transaction; a refused one rolls back
 
 test('a failed commit fails every write of the batch, and nothing is stored', async (t) => {
   const store = openStore(t);
+  // The commit fails as a full disk would make it: every write of the batch hears so.
   const batcher = new WriteBatcher({
-    transaction: (writes) =>
-      store.batchWrites(() => {
-        writes();
-        throw new Error('disk I/O error');
-      }),
+    commit: () => {
+      throw new Error('disk I/O error');
+    },
   });
   const results = await Promise.allSettled([1, 2, 3].map((i) => batcher.run(() => store.addNode({ name: `n${i}`, underlayIp: 0xc0a80000 + i }, new Date()))));
   assert.ok(results.every((r) => r.status === 'rejected' && /disk I\/O error/.test(String((r as PromiseRejectedResult).reason))));
@@ -60,8 +59,21 @@ test('a failed commit fails every write of the batch, and nothing is stored', as
 test('more writes than maxBatch go out in several transactions, in order', async (t) => {
   const store = openStore(t);
   let transactions = 0;
-  const batcher = new WriteBatcher({ maxBatch: 4, transaction: (writes) => (transactions++, store.batchWrites(writes)) });
+  const batcher = new WriteBatcher({ maxBatch: 4, commit: (writes) => (transactions++, store.batchWrites(writes)) });
   const added = await Promise.all(Array.from({ length: 10 }, (_, i) => batcher.run(() => store.addNode({ name: `n${i}`, underlayIp: 0xc0a80100 + i }, new Date()))));
   assert.equal(transactions, 3);
   assert.deepEqual(added.map((a) => a.revision), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+});
+
+test('a write made of several store calls is undone whole when a later call throws', async (t) => {
+  const store = openStore(t);
+  const batcher = new WriteBatcher({ commit: (writes) => store.batchWrites(writes) });
+  const both = batcher.run(() => {
+    store.addNode({ name: 'first', underlayIp: 0xc0a80201 }, new Date());
+    store.getNode('missing'); // throws NotFoundError after the add above
+  });
+  const other = batcher.run(() => store.addNode({ name: 'other', underlayIp: 0xc0a80202 }, new Date()));
+  await assert.rejects(both, /missing/);
+  await other;
+  assert.deepEqual(store.listNodes().map((n) => n.name), ['other'], 'the half-done write left nothing behind');
 });

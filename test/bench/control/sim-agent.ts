@@ -7,13 +7,13 @@
 import * as grpc from '@grpc/grpc-js';
 import { Backoff, sleep } from '../../../common/backoff.js';
 import { CONTROLLER_CHANNEL_OPTIONS, controllerChannelCredentials } from '../../../common/controller-tls.js';
-import { loadTunctlProto } from '../../../common/proto.js';
 import type { AgentServiceClient } from '../../../proto/gen/tunctl/v1/AgentService.js';
 import type { RegisterResponse__Output } from '../../../proto/gen/tunctl/v1/RegisterResponse.js';
 import type { WatchRequest } from '../../../proto/gen/tunctl/v1/WatchRequest.js';
 import type { WatchResponse__Output } from '../../../proto/gen/tunctl/v1/WatchResponse.js';
 import { wallClockMs, type AgentCounters } from './fleet-protocol.js';
 import { RouteMirror, type MirrorChange } from './route-mirror.js';
+import { sharedAgentServiceClient } from './shared-codec.js';
 
 export const RETRY_AFTER_TRAILER = 'tunctl-retry-after-ms';
 /** Heartbeats missed before the agent gives up on a silent stream (as the real agent). */
@@ -78,9 +78,9 @@ export class SimAgent {
 
   constructor(target: string, identity: SimAgentIdentity) {
     this.nodeName = identity.nodeName;
-    const { proto } = loadTunctlProto();
     const credentials = controllerChannelCredentials(identity.caPem, { keyPem: identity.keyPem, certificatePem: identity.certificatePem });
-    this.client = new proto.tunctl.v1.AgentService(target, credentials, {
+    const AgentService = sharedAgentServiceClient();
+    this.client = new AgentService(target, credentials, {
       ...CONTROLLER_CHANNEL_OPTIONS,
       // Without it every agent in the process would share one connection to the same target.
       'grpc.use_local_subchannel_pool': 1,
