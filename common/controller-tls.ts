@@ -28,11 +28,11 @@ export class ControllerTrustError extends Error {
 }
 
 /** host and port of "host:port" or "[v6]:port". */
-export function splitTarget(target: string): { host: string; port: number } {
+export function splitTarget(target: string, minPort = 1): { host: string; port: number } {
   const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(target);
   if (!match) throw new ControllerTrustError(`controller address must be host:port, got ${JSON.stringify(target)}`);
   const port = Number(match[2]);
-  if (port < 1 || port > 65535) throw new ControllerTrustError(`controller address ${JSON.stringify(target)} has port ${match[2]}; a port is 1-65535`);
+  if (port < minPort || port > 65535) throw new ControllerTrustError(`controller address ${JSON.stringify(target)} has port ${match[2]}; a port is ${minPort}-65535`);
   return { host: match[1]!, port };
 }
 

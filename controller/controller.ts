@@ -7,7 +7,6 @@ import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { formatCidr, formatIpv4 } from '../common/cidr.js';
-import { FailedPreconditionError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { loadTunctlDescriptorsForReflection, loadTunctlProto } from '../common/proto.js';
 import { adminServiceHandlers } from './admin-service.js';
@@ -17,7 +16,8 @@ import { CertificateAuthority } from './auth/certificate-authority.js';
 import { DenialLog } from './auth/denial-log.js';
 import { controllerServerTls, type ServerTls } from './auth/server-credentials.js';
 import { DEFAULT_NODE_CERT_LIFETIME_MS } from './join-service.js';
-import { bindUnixSocket, listenCause } from './unix-socket.js';
+import { bindUnixSocket } from './unix-socket.js';
+import { listenForServer, type NetworkListener } from './network-listener.js';
 import { NodeLeaseLoop } from './node-lease.js';
 import { NodePresence } from './node-presence.js';
 import { WriteBatcher } from './write-batcher.js';
@@ -66,6 +66,8 @@ interface Servers {
   readonly presence: NodePresence;
   /** Expires long-gone nodes when a lease TTL is set. */
   readonly leases: NodeLeaseLoop | undefined;
+  /** Accepts agents' and admin clients' TCP connections for `network`. */
+  readonly listener: NetworkListener;
 }
 
 export class Controller {
@@ -101,6 +103,7 @@ export class Controller {
     let feed: RouteFeed | undefined;
     let presence: NodePresence | undefined;
     let leases: NodeLeaseLoop | undefined;
+    let listener: NetworkListener | undefined;
     const started: grpc.Server[] = [];
     try {
       const network = options.network ? store.initNetwork(options.network) : store.network();
@@ -168,7 +171,8 @@ export class Controller {
       );
       health.addToServer(networkServer);
       reflection.addToServer(networkServer);
-      const port = await bind(networkServer, options.listen, tls.credentials);
+      listener = await listenForServer(networkServer, options.listen, tls.credentials);
+      const port = listener.port;
       started.push(networkServer);
 
       let localServer: grpc.Server | undefined;
@@ -193,10 +197,11 @@ export class Controller {
         subnets_free: usage.total - usage.used,
         revision: store.latestRevision(),
       });
-      const controller = new Controller({ network: networkServer, local: localServer, tls, denials, presence, leases }, port, options.adminSocket, store, ca, feed, health, logger);
+      const controller = new Controller({ network: networkServer, local: localServer, tls, denials, presence, leases, listener }, port, options.adminSocket, store, ca, feed, health, logger);
       controller.startCompaction(options.changelogRetention ?? 10_000);
       return controller;
     } catch (err) {
+      await listener?.close();
       for (const server of started) server.forceShutdown();
       leases?.stop();
       feed?.close('the controller failed to start');
@@ -225,6 +230,7 @@ export class Controller {
       clearInterval(this.compactTimer);
       for (const service of ['', ADMIN_SERVICE, AGENT_SERVICE]) this.health.setStatus(service, 'NOT_SERVING');
       this.feed.close('the controller is shutting down; the agent will reconnect when it is back');
+      await this.servers.listener.close();
       const servers = [this.servers.network, ...(this.servers.local ? [this.servers.local] : [])];
       await Promise.all(servers.map((server) => shutDown(server, graceMs)));
       this.servers.tls.close();
@@ -251,11 +257,3 @@ function shutDown(server: grpc.Server, graceMs: number): Promise<void> {
   });
 }
 
-function bind(server: grpc.Server, listen: string, credentials: grpc.ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync(listen, credentials, (err, port) => {
-      if (err) reject(new FailedPreconditionError(`cannot listen on ${listen} (${listenCause(err)}): is another controller running there? Choose another --listen`));
-      else resolve(port);
-    });
-  });
-}
