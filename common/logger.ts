@@ -1,4 +1,5 @@
 // A small structured logger: one line per event, `key=value` fields, to stderr.
+import { writeSync } from 'node:fs';
 
 export type LogFields = Record<string, string | number | boolean | bigint | null | undefined>;
 
@@ -27,6 +28,50 @@ export function formatLine(level: LogLevel, component: string, msg: string, fiel
   return line;
 }
 
+/**
+ * Stderr, written once per turn of the event loop instead of once per line: a controller
+ * logging every agent of a 5,000-agent reconnect storm spent 5% of its time in per-line
+ * write syscalls. Lines still pending when the process exits are written synchronously.
+ */
+class BatchedStderr {
+  private pending: string[] = [];
+  private scheduled = false;
+  private hooked = false;
+
+  write(line: string): void {
+    this.pending.push(line);
+    if (!this.hooked) {
+      this.hooked = true;
+      process.once('exit', () => this.flushSync());
+    }
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('\n') + '\n';
+    this.pending = [];
+    process.stderr.write(text);
+  }
+
+  private flushSync(): void {
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('\n') + '\n';
+    this.pending = [];
+    try {
+      writeSync(2, text);
+    } catch {
+      // stderr is gone: nowhere left to say so.
+    }
+  }
+}
+
+const stderr = new BatchedStderr();
+
 export class ConsoleLogger implements Logger {
   private readonly threshold: number;
   private readonly component: string;
@@ -34,7 +79,7 @@ export class ConsoleLogger implements Logger {
   constructor(
     component: string,
     level: LogLevel = (process.env.TUNCTL_LOG_LEVEL as LogLevel | undefined) ?? 'info',
-    write: (line: string) => void = (line) => process.stderr.write(line + '\n'),
+    write: (line: string) => void = (line) => stderr.write(line),
   ) {
     this.component = component;
     this.write = write;

@@ -80,14 +80,13 @@ export function agentServiceHandlers(deps: AgentServiceDeps): AgentServiceHandle
             `raise the underlay interface's MTU to at least ${MIN_TUN_MTU + ENCAP_OVERHEAD}`,
         );
       }
-      // The certificate in use now retires the node's older ones (a renewal, or a new join elsewhere).
-      // One group commit for both writes: a fleet re-registering after a controller restart
-      // costs one fsync per batch, not two per agent.
-      const { superseded, registered } = await deps.writes.run(() => ({
-        superseded: store.supersedeCertificates(name, identity.serial, at, { actor: `node:${name}`, peer: call.getPeer() }),
-        registered: store.recordRegistration(name, agentVersion, at),
-      }));
+      // The certificate in use now retires the node's older ones (a renewal, or a new join
+      // elsewhere): rare, durable, and a plain read when there is nothing to retire.
+      const superseded = store.supersedeCertificates(name, identity.serial, at, { actor: `node:${name}`, peer: call.getPeer() });
       if (superseded > 0) logger.info('older node certificates revoked', { node: name, superseded, in_use: identity.serial });
+      // Bookkeeping (last registered, version): group-committed without an fsync of its own, so
+      // a fleet re-registering after a controller restart does not wait on the disk per agent.
+      const registered = await deps.writes.run(() => store.recordRegistration(name, agentVersion, at), { durable: false });
       presence.heard(name);
       logger.info('agent registered', { node: name, underlay_ip: formatIpv4(node.underlayIp), version: agentVersion || undefined, tun_mtu: tunMtu });
       return {

@@ -111,7 +111,7 @@ export class Controller {
       tls = controllerServerTls(ca, options.tlsNames ?? [], logger, now);
       feed = new RouteFeed(store, { heartbeatIntervalMs, logger, snapshotRoutesPerSecond: options.snapshotRoutesPerSecond });
       const liveFeed = feed;
-      const writes = new WriteBatcher({ commit: (batch) => store.batchWrites(batch) });
+      const writes = new WriteBatcher({ commit: (batch, durable) => store.batchWrites(batch, durable) });
       const leaseTtlMs = options.nodeLeaseTtlMs ?? 0;
       presence = new NodePresence(store, {
         notReadyAfterMs: options.nodeNotReadyAfterMs ?? DEFAULT_NOT_READY_AFTER_MS,

@@ -6,14 +6,15 @@
 import type { WriteOutcome } from './store/store.js';
 
 export interface WriteBatcherOptions {
-  /** The store's batchWrites: each write in a savepoint, all in one transaction. */
-  readonly commit: (writes: readonly (() => unknown)[]) => WriteOutcome[];
+  /** The store's batchWrites: each write in a savepoint, all in one transaction (fsynced if `durable`). */
+  readonly commit: (writes: readonly (() => unknown)[], durable: boolean) => WriteOutcome[];
   /** Most writes per transaction: bounds how long one commit holds the event loop. */
   readonly maxBatch?: number;
 }
 
 interface Pending {
   readonly write: () => unknown;
+  readonly durable: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -27,10 +28,13 @@ export class WriteBatcher {
     this.options = { maxBatch: 256, ...options };
   }
 
-  /** Queues `write` (store calls); settles with its result or error after the batch commits. */
-  run<T>(write: () => T): Promise<T> {
+  /**
+   * Queues `write` (store calls); settles with its result or error after the batch commits.
+   * `durable: false` for bookkeeping that may be lost in a power cut (no fsync of its own).
+   */
+  run<T>(write: () => T, options: { durable?: boolean } = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ write, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ write, durable: options.durable ?? true, resolve: resolve as (value: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -47,7 +51,10 @@ export class WriteBatcher {
     }
     let outcomes: WriteOutcome[];
     try {
-      outcomes = this.options.commit(batch.map((item) => item.write));
+      outcomes = this.options.commit(
+        batch.map((item) => item.write),
+        batch.some((item) => item.durable),
+      );
     } catch (error) {
       // The commit itself failed (disk full, I/O error): nothing in the batch was stored.
       for (const item of batch) item.reject(error);

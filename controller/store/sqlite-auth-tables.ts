@@ -122,6 +122,13 @@ export class AuthTables {
          WHERE node_name = ? AND serial != ? AND revoked_at IS NULL
            AND issued_at <= (SELECT issued_at FROM node_certificates WHERE serial = ?)`,
       ),
+      countOlderCertificates: db
+        .prepare<[string, string, string], number>(
+          `SELECT count(*) FROM node_certificates
+           WHERE node_name = ? AND serial != ? AND revoked_at IS NULL
+             AND issued_at <= (SELECT issued_at FROM node_certificates WHERE serial = ?)`,
+        )
+        .pluck(),
       revokeCertificatesOfNode: db.prepare<[number, string, string]>(
         'UPDATE node_certificates SET revoked_at = ?, revoke_reason = ? WHERE node_name = ? AND revoked_at IS NULL',
       ),
@@ -181,6 +188,11 @@ export class AuthTables {
   certificate(serial: string): CertificateRecord | null {
     const row = this.stmts.selectCertificate.get(serial);
     return row === undefined ? null : toCertificate(row);
+  }
+
+  /** How many certificates revokeOlderCertificates would revoke (a read: usually none). */
+  countOlderCertificates(nodeName: string, serial: string): number {
+    return this.stmts.countOlderCertificates.get(nodeName, serial, serial) ?? 0;
   }
 
   revokeOlderCertificates(nodeName: string, serial: string, at: Date, reason: string): number {

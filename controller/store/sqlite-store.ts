@@ -544,6 +544,8 @@ export class SqliteStore implements Store {
   }
 
   supersedeCertificates(nodeName: string, serial: string, at: Date, audit: AuditContext): number {
+    // Almost every Register finds nothing to retire: answer that with a read, no write transaction.
+    if (this.auth.countOlderCertificates(nodeName, serial) === 0) return 0;
     return this.db.transaction(() => {
       const revoked = this.auth.revokeOlderCertificates(nodeName, serial, at, `superseded by certificate ${serial}`);
       if (revoked > 0) {
@@ -594,7 +596,25 @@ export class SqliteStore implements Store {
     return toNodeRecord(row);
   }
 
-  batchWrites(writes: readonly (() => unknown)[]): WriteOutcome[] {
+  batchWrites(writes: readonly (() => unknown)[], durable = true): WriteOutcome[] {
+    return durable ? this.batchTx(writes) : this.withoutFsync(() => this.batchTx(writes));
+  }
+
+  /**
+   * Runs `commit` with synchronous=NORMAL: the commit skips its fsync. Under WAL it stays in
+   * order, and the next durable commit's fsync covers it; only a power cut may lose it. For
+   * bookkeeping only (agent status, registration times), never for the address plan.
+   */
+  private withoutFsync<T>(commit: () => T): T {
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return commit();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
+  private batchTx(writes: readonly (() => unknown)[]): WriteOutcome[] {
     return this.db
       .transaction(() =>
         writes.map((write): WriteOutcome => {
@@ -610,7 +630,7 @@ export class SqliteStore implements Store {
   }
 
   recordAgentStatus(updates: readonly AgentStatusUpdate[]): void {
-    if (updates.length > 0) this.agentStatusTx.immediate(updates);
+    if (updates.length > 0) this.withoutFsync(() => this.agentStatusTx.immediate(updates));
   }
 
   routeCount(): number {

@@ -203,9 +203,10 @@ export interface Store {
   /**
    * Group commit: runs each write in its own savepoint (a failing one rolls back alone)
    * inside one IMMEDIATE transaction, committed with one fsync; returns what each returned
-   * or threw, in order. Throws (nothing stored) if the commit itself fails.
+   * or threw, in order. Throws (nothing stored) if the commit itself fails. `durable` false
+   * skips the fsync: for bookkeeping a power cut may lose (the next durable commit keeps it).
    */
-  batchWrites(writes: readonly (() => unknown)[]): WriteOutcome[];
+  batchWrites(writes: readonly (() => unknown)[], durable?: boolean): WriteOutcome[];
   /** Stores agents' sync status in one transaction; updates for nodes that are gone are skipped. */
   recordAgentStatus(updates: readonly AgentStatusUpdate[]): void;
   /** Random id fixed when the database was created: revisions are comparable only within it. */

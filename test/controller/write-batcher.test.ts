@@ -77,3 +77,17 @@ test('a write made of several store calls is undone whole when a later call thro
   await other;
   assert.deepEqual(store.listNodes().map((n) => n.name), ['other'], 'the half-done write left nothing behind');
 });
+
+test('a batch is committed durably if any of its writes asks for it; bookkeeping alone skips the fsync', async (t) => {
+  const store = openStore(t);
+  const commits: boolean[] = [];
+  const batcher = new WriteBatcher({ commit: (writes, durable) => (commits.push(durable), store.batchWrites(writes, durable)) });
+  await Promise.all([batcher.run(() => store.addNode({ name: 'a', underlayIp: 0xc0a80301 }, new Date()), { durable: false })]);
+  await Promise.all([
+    batcher.run(() => store.addNode({ name: 'b', underlayIp: 0xc0a80302 }, new Date()), { durable: false }),
+    batcher.run(() => store.addNode({ name: 'c', underlayIp: 0xc0a80303 }, new Date())),
+  ]);
+  assert.deepEqual(commits, [false, true]);
+  assert.equal(store.pragmas().synchronous, 2, 'synchronous is back to FULL after a batch without fsync');
+  assert.deepEqual(store.listNodes().map((n) => n.name), ['a', 'b', 'c']);
+});

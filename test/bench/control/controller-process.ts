@@ -54,7 +54,10 @@ export class ControllerProcess {
   /** Starts the controller on `spec` (same data directory on every start) and waits until it answers. */
   static async start(spawn: NodeSpawner, spec: ControllerSpec, readyTimeoutMs = 30_000): Promise<ControllerProcess> {
     const spawnedAt = wallClockMs();
+    // BENCH_CONTROLLER_PROFILE_DIR=/tmp/prof writes a V8 CPU profile of each controller process there.
+    const profileDir = process.env['BENCH_CONTROLLER_PROFILE_DIR'];
     const child = spawn([
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
       TUNCTL,
       'controller',
       '--listen', spec.listen,
