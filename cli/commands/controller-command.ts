@@ -113,7 +113,9 @@ export const controller: Command = {
       logger,
     });
     await waitForSignal(logger);
-    await instance.stop();
+    // Watches are ended at once; 2 s is for add-node calls in flight. Agents reconnect sooner
+    // (their backoff is still short) the sooner a restarted controller is back.
+    await instance.stop(2000);
     return 0;
   },
 };

@@ -71,7 +71,8 @@ export class SimAgent {
   lastError = '';
   private readonly client: AgentServiceClient;
   private readonly abort = new AbortController();
-  private readonly backoff = new Backoff({ initialMs: 500, maxMs: 15_000 });
+  // The real agent's backoff (node-agent/watch-loop.ts): 0.5 s doubling to at most 10 s, with jitter.
+  private readonly backoff = new Backoff({ initialMs: 500, maxMs: 10_000 });
   private call: grpc.ClientDuplexStream<WatchRequest, WatchResponse__Output> | undefined;
   private heartbeatIntervalMs = 5000;
   private forceSnapshot = false;
