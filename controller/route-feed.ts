@@ -4,14 +4,17 @@
 // Why it scales: changes are not pushed one by one. A commit only schedules a fan-out; the
 // fan-out sends each subscriber ONE delta with the net changes since what it last got, so a
 // storm of adds costs one write per agent per fan-out, not one per change. A fan-out starts
-// at once when the feed is idle; under load the next one waits FANOUT_SPACING times as long
-// as the last one took, so writing and reading the acks (about as costly again) use at most
-// ~40% of the controller's time and the admin calls that cause the storm get the rest. It
-// runs in slices so admin calls are served in between. Subscribers at the same
+// at once when the feed is idle; under load the next one waits a multiple of the time the
+// last one took. The multiple adapts to how busy the controller is (event-loop utilization
+// since the last fan-out): it grows while the controller is saturated, so that writes and
+// the acks they bring (about as costly again) leave the admin calls causing the storm most
+// of the time, and shrinks back when it is not. Fan-outs run in slices so admin calls are
+// served in between. Subscribers at the same
 // revision share one message object (encoded once by the transport). The changelog is the
 // queue: a subscriber whose stream is full is paused, not buffered, and later catches up with
 // one coalesced delta (or a snapshot when it fell too far behind). A subscriber that stops
 // draining, or stops answering, is dropped.
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../common/logger.js';
 import type { ChangeRecord, RouteRecord, Store } from './store/store.js';
 
@@ -53,8 +56,10 @@ export interface RouteFeedOptions {
   readonly stallTimeoutMs?: number;
   /** A subscriber that sent nothing for this long is dropped (default 3 heartbeat intervals). */
   readonly silenceTimeoutMs?: number;
-  /** Least spacing between two fan-outs; the actual spacing is also at least FANOUT_SPACING times the last one's duration. */
+  /** Least spacing between two fan-outs; the actual spacing is also a multiple (2-20) of the last one's duration. */
   readonly minFanoutIntervalMs?: number;
+  /** How busy the controller was (0-1) since the previous call; event-loop utilization by default. */
+  readonly loadProbe?: () => number;
   /** Subscribers served per slice of a fan-out before yielding to the event loop. */
   readonly fanoutSlice?: number;
   /**
@@ -67,8 +72,23 @@ export interface RouteFeedOptions {
   readonly now?: () => number;
 }
 
-/** A fan-out that took t ms is followed by at least FANOUT_SPACING × t ms before the next one. */
-const FANOUT_SPACING = 5;
+/** Bounds of the multiple of its duration that a fan-out is spaced from the next. */
+export const MIN_FANOUT_SPACING = 2;
+export const MAX_FANOUT_SPACING = 20;
+/** Above this utilization the controller counts as saturated (spacing grows); below LOW_LOAD, as idle enough (it shrinks). */
+const HIGH_LOAD = 0.85;
+const LOW_LOAD = 0.6;
+
+/** Event-loop utilization since the previous call. */
+function eventLoopLoad(): () => number {
+  let last = performance.eventLoopUtilization();
+  return () => {
+    const now = performance.eventLoopUtilization();
+    const load = performance.eventLoopUtilization(now, last).utilization;
+    last = now;
+    return load;
+  };
+}
 
 /** sentRevision of a subscriber that must start with a snapshot. */
 const NEEDS_SNAPSHOT = -1;
@@ -112,6 +132,7 @@ export class RouteFeed {
   private snapshotsAdmitted = 0;
   private snapshotsRefused = 0;
   private lastFanoutMs = 0;
+  private spacingFactor = MIN_FANOUT_SPACING;
   private idleWaiters: (() => void)[] = [];
   // Set by close(): later watches are ended at once instead of living on after shutdown.
   private closedWith: string | undefined;
@@ -124,6 +145,7 @@ export class RouteFeed {
       stallTimeoutMs: 3 * options.heartbeatIntervalMs,
       silenceTimeoutMs: 3 * options.heartbeatIntervalMs,
       minFanoutIntervalMs: 0,
+      loadProbe: eventLoopLoad(),
       fanoutSlice: 500,
       snapshotRoutesPerSecond: 5_000_000,
       now: Date.now,
@@ -135,6 +157,11 @@ export class RouteFeed {
     this.lastCheckAt = this.options.now();
     this.heartbeatTimer = setInterval(() => this.checkIdleSubscribers(), this.checkIntervalMs);
     this.heartbeatTimer.unref();
+  }
+
+  /** The multiple of a fan-out's duration that the next one waits (see the top of this file). */
+  get fanoutSpacing(): number {
+    return this.spacingFactor;
   }
 
   get latestRevision(): number {
@@ -247,7 +274,7 @@ export class RouteFeed {
 
   private scheduleFanout(): void {
     if (this.fanoutTimer !== undefined || this.fanoutRunning || this.closedWith !== undefined) return;
-    const spacing = Math.max(this.options.minFanoutIntervalMs, FANOUT_SPACING * this.lastFanoutMs);
+    const spacing = Math.max(this.options.minFanoutIntervalMs, this.spacingFactor * this.lastFanoutMs);
     const delay = Math.max(0, this.lastFanoutStart + spacing - this.options.now());
     this.fanoutTimer = setTimeout(() => {
       this.fanoutTimer = undefined;
@@ -274,6 +301,9 @@ export class RouteFeed {
       }
       this.fanoutRunning = false;
       this.lastFanoutMs = busyMs;
+      const load = this.options.loadProbe();
+      if (load > HIGH_LOAD) this.spacingFactor = Math.min(MAX_FANOUT_SPACING, this.spacingFactor * 1.5);
+      else if (load < LOW_LOAD) this.spacingFactor = Math.max(MIN_FANOUT_SPACING, this.spacingFactor / 1.5);
       const sent = this.latest;
       // Changes committed during the fan-out reached only the slices after them: go again.
       if (targets.some((sub) => !sub.closed && !sub.paused && sub.sentRevision < sent)) this.scheduleFanout();

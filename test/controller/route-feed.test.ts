@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseCidr, parseIpv4 } from '../../common/cidr.js';
 import { MemoryLogger } from '../../common/logger.js';
-import { netChanges, RouteFeed, type FeedCloseReason, type FeedMessage, type FeedSink } from '../../controller/route-feed.js';
+import { MAX_FANOUT_SPACING, MIN_FANOUT_SPACING, netChanges, RouteFeed, type FeedCloseReason, type FeedMessage, type FeedSink } from '../../controller/route-feed.js';
 import type { ChangeRecord } from '../../controller/store/store.js';
 import { prng, randomInt } from '../prng.js';
 import { SqliteStore } from '../../controller/store/sqlite-store.js';
@@ -325,4 +325,25 @@ test('watchers starting without a table are admitted up to the snapshot budget; 
   const next = new RecordingSink();
   feed.subscribe('c', 0, next);
   assert.equal(next.messages[0]!.kind, 'snapshot', 'a new second, a new budget');
+});
+
+test('fan-outs spread out while the controller is saturated and come back together when it is not', async (t) => {
+  const { store, add } = setup(t);
+  let load = 0.95;
+  const feed = new RouteFeed(store, { heartbeatIntervalMs: 60_000, loadProbe: () => load, logger: new MemoryLogger() });
+  t.after(() => feed.close('test over'));
+  const sink = new RecordingSink();
+  feed.subscribe('n0', 0, sink);
+  assert.equal(feed.fanoutSpacing, MIN_FANOUT_SPACING);
+  const fanOut = async () => {
+    const r = add();
+    feed.publish(store.changesSince(r - 1)![0]!);
+    await feed.whenIdle();
+  };
+  for (let i = 0; i < 10; i++) await fanOut();
+  assert.equal(feed.fanoutSpacing, MAX_FANOUT_SPACING, 'saturated: the spacing grew to its bound');
+  load = 0.2;
+  for (let i = 0; i < 10; i++) await fanOut();
+  assert.equal(feed.fanoutSpacing, MIN_FANOUT_SPACING, 'idle again: back to the tightest spacing');
+  assert.equal(sink.messages.at(-1)!.revision, feed.latestRevision, 'every change still arrived');
 });

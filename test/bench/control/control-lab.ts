@@ -34,6 +34,11 @@ export interface ControlLabOptions {
    * apart they cannot starve it. Default: not pinned.
    */
   readonly pin?: { readonly controller: string; readonly fleet: string };
+  /**
+   * Run the fleet workers at this nice level (e.g. 19): the 5,000 simulated agents stand for
+   * 5,000 other machines, and at a low priority they use only the CPU the controller leaves.
+   */
+  readonly fleetNice?: number;
   /** add-node calls in flight while adding the fleet's nodes. */
   readonly addInFlight?: number;
   /**
@@ -82,8 +87,14 @@ export class ControlLab {
    * `node ARGS` inside the namespace with the raised file limit, on `cpus` if given (prlimit
    * and taskset exec, so the PID is node's).
    */
-  spawnNode(args: string[], stdin: 'pipe' | 'ignore' = 'ignore', cpus?: string): ChildProcess {
-    const command = [`--nofile=${NOFILE}:${NOFILE}`, ...(cpus ? ['taskset', '-c', cpus] : []), process.execPath, ...args];
+  spawnNode(args: string[], stdin: 'pipe' | 'ignore' = 'ignore', cpus?: string, nice?: number): ChildProcess {
+    const command = [
+      `--nofile=${NOFILE}:${NOFILE}`,
+      ...(cpus ? ['taskset', '-c', cpus] : []),
+      ...(nice !== undefined ? ['nice', '-n', String(nice)] : []),
+      process.execPath,
+      ...args,
+    ];
     return this.options.lab.spawn(this.options.ns, 'prlimit', command, { stdio: [stdin, 'pipe', 'pipe'] });
   }
 
@@ -104,7 +115,7 @@ export class ControlLab {
     const addNodesMs = wallClockMs() - t;
 
     const workers = this.options.workers ?? Math.max(2, Math.ceil(agents / AGENTS_PER_WORKER));
-    this.pool = new FleetPool(() => this.spawnNode(['--max-old-space-size=4096', FLEET_WORKER], 'pipe', this.options.pin?.fleet), workers);
+    this.pool = new FleetPool(() => this.spawnNode(['--max-old-space-size=4096', FLEET_WORKER], 'pipe', this.options.pin?.fleet, this.options.fleetNice), workers);
     t = wallClockMs();
     const joined = await this.pool.join(this.target, this.nodes.map((n) => ({ nodeName: n.name, joinToken: n.joinToken })), 16, connectTimeoutMs);
     if (joined.failed.length > 0) {

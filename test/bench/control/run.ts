@@ -27,6 +27,7 @@ interface BenchOptions {
   readonly workers: number | undefined;
   /** Controller on CPU 0, fleet workers on CPU 1. */
   readonly pin: boolean;
+  readonly niceFleet: boolean;
   readonly timeoutMs: number;
   readonly keep: boolean;
 }
@@ -83,6 +84,7 @@ function parseOptions(argv: string[]): BenchOptions {
       quick: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       pin: { type: 'boolean', default: false },
+      'nice-fleet': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -90,10 +92,11 @@ function parseOptions(argv: string[]): BenchOptions {
     process.stdout.write(
       [
         'usage: node dist/test/bench/control/run.js [--agents 1000,5000] [--adds 2000] [--propagation-adds 20]',
-        '          [--in-flight 64] [--heartbeat-interval 5000] [--workers K] [--timeout SECONDS] [--quick] [--keep] [--pin]',
+        '          [--in-flight 64] [--heartbeat-interval 5000] [--workers K] [--timeout SECONDS] [--quick] [--keep] [--pin] [--nice-fleet]',
         '  --quick   a short smoke run: 200 agents, 300 adds, 5 single adds',
         '  --keep    keep the work directory (controller database and log) after a passing run',
         '  --pin     controller on CPU 0, fleet workers on CPU 1 (the simulated clients cannot starve the controller)',
+        '  --nice-fleet  fleet workers at nice 19: they stand for other machines and get only the CPU the controller leaves',
         '',
       ].join('\n'),
     );
@@ -118,6 +121,7 @@ function parseOptions(argv: string[]): BenchOptions {
     timeoutMs: int('timeout', values.timeout, quick ? 300 : 1800) * 1000,
     keep: values.keep!,
     pin: values.pin!,
+    niceFleet: values['nice-fleet']!,
   };
 }
 
@@ -155,7 +159,7 @@ function latencies(times: (number | null)[][], t0s: number[]): { samples: number
 async function benchFleet(nsLab: NetnsLab, ns: string, agents: number, options: BenchOptions, figures: FleetFigures): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), `tunctl-bench-${agents}-`));
   log(`N=${agents}: work directory ${workDir}`);
-  const lab = new ControlLab({ lab: nsLab, ns, workDir, agents, workers: options.workers, pin: options.pin ? { controller: '0', fleet: '1' } : undefined, heartbeatIntervalMs: options.heartbeatIntervalMs, addInFlight: options.inFlight });
+  const lab = new ControlLab({ lab: nsLab, ns, workDir, agents, workers: options.workers, pin: options.pin ? { controller: '0', fleet: '1' } : undefined, fleetNice: options.niceFleet ? 19 : undefined, heartbeatIntervalMs: options.heartbeatIntervalMs, addInFlight: options.inFlight });
   const connectTimeoutMs = 60_000 + agents * 20;
   let ok = false;
   try {
@@ -336,7 +340,7 @@ async function main(): Promise<number> {
   const all: FleetFigures[] = [];
   try {
     const ns = await nsLab.addNamespace('ns');
-    log(`namespace ${ns}; agents ${options.agents.join(', ')}; ${options.adds} adds with ${options.inFlight} in flight; heartbeat ${options.heartbeatIntervalMs} ms${options.pin ? '; controller pinned to CPU 0, fleet to CPU 1' : ''}`);
+    log(`namespace ${ns}; agents ${options.agents.join(', ')}; ${options.adds} adds with ${options.inFlight} in flight; heartbeat ${options.heartbeatIntervalMs} ms${options.pin ? '; controller pinned to CPU 0, fleet to CPU 1' : ''}${options.niceFleet ? '; fleet at nice 19' : ''}`);
     for (const agents of options.agents) {
       const figures: FleetFigures = { agents, failures: [] };
       all.push(figures);
