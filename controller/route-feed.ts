@@ -8,7 +8,8 @@
 // last one took. The multiple adapts to how busy the controller is (event-loop utilization
 // since the last fan-out): it grows while the controller is saturated, so that writes and
 // the acks they bring (about as costly again) leave the admin calls causing the storm most
-// of the time, and shrinks back when it is not. Fan-outs run in slices so admin calls are
+// of the time, and shrinks back when it is not. The wait never exceeds maxFanoutIntervalMs
+// (1 s), so that a storm delays changes by about a second, never by many. Fan-outs run in slices so admin calls are
 // served in between. Subscribers at the same
 // revision share one message object (encoded once by the transport). The changelog is the
 // queue: a subscriber whose stream is full is paused, not buffered, and later catches up with
@@ -58,6 +59,12 @@ export interface RouteFeedOptions {
   readonly silenceTimeoutMs?: number;
   /** Least spacing between two fan-outs; the actual spacing is also a multiple (2-20) of the last one's duration. */
   readonly minFanoutIntervalMs?: number;
+  /**
+   * Most time between two fan-outs however busy the controller is (default 1000 ms): a change
+   * reaches every agent within about this plus one fan-out, and nobody waits so long that it
+   * looks silent.
+   */
+  readonly maxFanoutIntervalMs?: number;
   /** How busy the controller was (0-1) since the previous call; event-loop utilization by default. */
   readonly loadProbe?: () => number;
   /** Subscribers served per slice of a fan-out before yielding to the event loop. */
@@ -145,6 +152,7 @@ export class RouteFeed {
       stallTimeoutMs: 3 * options.heartbeatIntervalMs,
       silenceTimeoutMs: 3 * options.heartbeatIntervalMs,
       minFanoutIntervalMs: 0,
+      maxFanoutIntervalMs: 1000,
       loadProbe: eventLoopLoad(),
       fanoutSlice: 500,
       snapshotRoutesPerSecond: 5_000_000,
@@ -274,7 +282,7 @@ export class RouteFeed {
 
   private scheduleFanout(): void {
     if (this.fanoutTimer !== undefined || this.fanoutRunning || this.closedWith !== undefined) return;
-    const spacing = Math.max(this.options.minFanoutIntervalMs, this.spacingFactor * this.lastFanoutMs);
+    const spacing = Math.max(this.options.minFanoutIntervalMs, Math.min(this.options.maxFanoutIntervalMs, this.spacingFactor * this.lastFanoutMs));
     const delay = Math.max(0, this.lastFanoutStart + spacing - this.options.now());
     this.fanoutTimer = setTimeout(() => {
       this.fanoutTimer = undefined;

@@ -347,3 +347,25 @@ test('fan-outs spread out while the controller is saturated and come back togeth
   assert.equal(feed.fanoutSpacing, MIN_FANOUT_SPACING, 'idle again: back to the tightest spacing');
   assert.equal(sink.messages.at(-1)!.revision, feed.latestRevision, 'every change still arrived');
 });
+
+test('however saturated, fan-outs are at most maxFanoutIntervalMs apart', async (t) => {
+  const { store, add } = setup(t);
+  // Every fan-out "takes" 100 ms on this clock: spacing 20 x 100 ms would be 2 s without the cap.
+  let now = 0;
+  const feed = new RouteFeed(store, { heartbeatIntervalMs: 60_000, loadProbe: () => 1, maxFanoutIntervalMs: 50, now: () => (now += 50), logger: new MemoryLogger() });
+  t.after(() => feed.close('test over'));
+  const sink = new RecordingSink();
+  feed.subscribe('n0', 0, sink);
+  for (let i = 0; i < 8; i++) {
+    const r = add();
+    feed.publish(store.changesSince(r - 1)![0]!);
+    await feed.whenIdle();
+  }
+  assert.equal(feed.fanoutSpacing, MAX_FANOUT_SPACING);
+  const started = Date.now();
+  const r = add();
+  feed.publish(store.changesSince(r - 1)![0]!);
+  await feed.whenIdle();
+  assert.ok(Date.now() - started < 500, `the next fan-out came ${Date.now() - started} ms later; the cap is 50 ms of feed time`);
+  assert.equal(sink.messages.at(-1)!.revision, r);
+});
