@@ -201,7 +201,7 @@ export class Controller {
       controller.startCompaction(options.changelogRetention ?? 10_000);
       return controller;
     } catch (err) {
-      await listener?.close();
+      listener?.close();
       for (const server of started) server.forceShutdown();
       leases?.stop();
       feed?.close('the controller failed to start');
@@ -230,7 +230,7 @@ export class Controller {
       clearInterval(this.compactTimer);
       for (const service of ['', ADMIN_SERVICE, AGENT_SERVICE]) this.health.setStatus(service, 'NOT_SERVING');
       this.feed.close('the controller is shutting down; the agent will reconnect when it is back');
-      await this.servers.listener.close();
+      this.servers.listener.close();
       const servers = [this.servers.network, ...(this.servers.local ? [this.servers.local] : [])];
       await Promise.all(servers.map((server) => shutDown(server, graceMs)));
       this.servers.tls.close();

@@ -14,8 +14,11 @@ export const LISTEN_BACKLOG = 65_535;
 
 export interface NetworkListener {
   readonly port: number;
-  /** Stops accepting; connections already handed to grpc-js end with the server's shutdown. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting at once. Connections already handed over are grpc-js's: they end with the
+   * server's shutdown (graceful, then forced), so this does not wait for them.
+   */
+  close(): void;
 }
 
 /** Listens on `listen` (host:port; port 0 picks one) and feeds connections to `server` with `credentials`. */
@@ -39,10 +42,10 @@ export async function listenForServer(server: grpc.Server, listen: string, crede
   const address = tcp.address() as net.AddressInfo;
   return {
     port: address.port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        tcp.close(() => resolve());
-        injector.destroy();
-      }),
+    close: () => {
+      // net.Server.close() would call back only once every connection ended: do not wait.
+      tcp.close();
+      injector.destroy();
+    },
   };
 }

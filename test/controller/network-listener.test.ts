@@ -49,3 +49,18 @@ test('1,500 connections opened at once are all accepted before a SYN retransmiss
   // A dropped SYN is retransmitted after 1 s: a connection that took longer was dropped once.
   assert.ok(slowest < 1000, `the slowest connection took ${slowest} ms: a SYN was dropped`);
 });
+
+test('the controller stops within its grace while clients keep their connections open', async (t) => {
+  const fx = await startController();
+  t.after(() => fx.dispose().catch(() => undefined));
+  const port = Number(fx.address.split(':')[1]);
+  const idle = net.connect({ host: '127.0.0.1', port });
+  t.after(() => idle.destroy());
+  await new Promise((resolve) => idle.once('connect', resolve));
+  const admin = await fx.admin();
+  t.after(() => admin.close());
+  const started = Date.now();
+  await fx.controller.stop(500);
+  const tookMs = Date.now() - started;
+  assert.ok(tookMs < 3000, `stop took ${tookMs} ms with a client connection still open`);
+});
