@@ -107,19 +107,29 @@ export function agentServiceHandlers(deps: AgentServiceDeps): AgentServiceHandle
  * set it must be that node: a certificate never speaks for another node. Refusals are audited.
  */
 function callerNode(call: IncomingCall, requested: string, method: string, store: Store, denials: DenialLog, at: Date): NodeIdentity {
-  let actor = 'anonymous';
-  try {
-    const identity = authenticateNode(call, store, at);
-    const { nodeName } = identity;
-    actor = `node:${nodeName}`;
+  const identity = auditedRefusal(call, method, requested, 'anonymous', denials, at, () => authenticateNode(call, store, at));
+  requireActingAs(identity, requested, call, method, denials, at);
+  return identity;
+}
+
+/** Refuses (PERMISSION_DENIED, audited) a `requested` node other than the one `identity` names. */
+function requireActingAs(identity: NodeIdentity, requested: string, call: IncomingCall, method: string, denials: DenialLog, at: Date): void {
+  const { nodeName } = identity;
+  auditedRefusal(call, method, requested, `node:${nodeName}`, denials, at, () => {
     if (requested && requested !== nodeName) {
       requireNodeName(requested, 'node_name');
       throw new PermissionDeniedError(`this agent's certificate is for node "${nodeName}"; it cannot act as node "${requested}"`);
     }
-    return identity;
+  });
+}
+
+/** Runs `check`; a refusal it throws is recorded in the audit log as `actor`'s and rethrown. */
+function auditedRefusal<T>(call: IncomingCall, method: string, target: string, actor: string, denials: DenialLog, at: Date, check: () => T): T {
+  try {
+    return check();
   } catch (err) {
     if (err instanceof UnauthenticatedError || err instanceof PermissionDeniedError || err instanceof InvalidArgumentError) {
-      denials.record({ at, actor, action: method, target: requested, detail: errorMessage(err), peer: call.getPeer() });
+      denials.record({ at, actor, action: method, target, detail: errorMessage(err), peer: call.getPeer() });
     }
     throw err;
   }
@@ -184,8 +194,10 @@ function startWatch(call: WatchCall, deps: AgentServiceDeps): void {
     if (status) endWithStatus(call, status);
   };
   // A stranger is refused when the stream opens, before it can send (or withhold) anything.
+  let identity: NodeIdentity;
   try {
-    findNodeForAgent(store, callerNode(call, '', 'Watch', store, deps.denials, now()).nodeName);
+    identity = callerNode(call, '', 'Watch', store, deps.denials, now());
+    findNodeForAgent(store, identity.nodeName);
   } catch (err) {
     ended = true;
     endWithStatus(call, toServiceError(err, 'Watch', logger));
@@ -199,7 +211,11 @@ function startWatch(call: WatchCall, deps: AgentServiceDeps): void {
 
   const onStart = (start: WatchStart__Output) => {
     clearTimeout(startTimer);
-    const nodeName = callerNode(call, start.nodeName, 'Watch', store, deps.denials, now()).nodeName;
+    // Authenticated when the stream opened: only the name it claims is left to check.
+    requireActingAs(identity, start.nodeName, call, 'Watch', deps.denials, now());
+    const nodeName = identity.nodeName;
+    // Removal revokes the certificate and closes the node's watch; one removed since the stream opened has none to close.
+    findNodeForAgent(store, nodeName);
     name = nodeName;
     // A revision from another cluster (a rebuilt database) means nothing here: snapshot.
     const clusterId = store.clusterId();
