@@ -13,7 +13,7 @@ import type { NodeRecord, Store } from './store/store.js';
 /** What the lease loop needs to know about agents (implemented by the controller's NodePresence). */
 export interface PresenceView {
   isConnected(nodeName: string): boolean;
-  /** Live value, falling back to the stored last_seen_at; null if never seen. */
+  /** When the agent was last heard from since this controller started; null if not yet (see lastSignOfLife). */
   lastSeen(nodeName: string): Date | null;
 }
 
@@ -50,13 +50,13 @@ export function leaseCheckIntervalMs(ttlMs: number): number {
  */
 export function leaseExpiresAt(node: NodeRecord, presence: PresenceView, ttlMs: number, controllerStartedAt: Date): Date | null {
   if (presence.isConnected(node.name)) return null;
-  const since = lastSignOfLife(node, presence) ?? node.createdAt;
+  const since = lastSignOfLife(node, presence.lastSeen(node.name)) ?? node.createdAt;
   return new Date(Math.max(since.getTime(), controllerStartedAt.getTime()) + ttlMs);
 }
 
-/** The latest time the agent was heard from (live, stored, or its last Register); null if never. */
-function lastSignOfLife(node: NodeRecord, presence: PresenceView): Date | null {
-  const times = [presence.lastSeen(node.name), node.lastSeenAt, node.lastRegisteredAt].filter((t): t is Date => t !== null);
+/** The latest time the agent was heard from (`live`, as stored, or its last Register); null if never. */
+export function lastSignOfLife(node: NodeRecord, live: Date | null): Date | null {
+  const times = [live, node.lastSeenAt, node.lastRegisteredAt].filter((t): t is Date => t !== null);
   return times.length === 0 ? null : new Date(Math.max(...times.map((t) => t.getTime())));
 }
 
@@ -97,7 +97,7 @@ export class NodeLeaseLoop {
     for (const node of store.listNodes()) {
       const expiresAt = leaseExpiresAt(node, presence, ttlMs, controllerStartedAt);
       if (expiresAt === null || expiresAt.getTime() >= at.getTime()) continue;
-      const lastSeen = lastSignOfLife(node, presence);
+      const lastSeen = lastSignOfLife(node, presence.lastSeen(node.name));
       const since = lastSeen ?? node.createdAt;
       const what = lastSeen === null ? 'no agent seen since the node was added' : 'its agent silent';
       const reason = `${what} for ${formatDuration(at.getTime() - since.getTime())} (since ${since.toISOString()}), longer than the node lease TTL ${formatDuration(ttlMs)}`;

@@ -3,7 +3,7 @@
 // message on every stream (thousands a second at scale), so they update memory, and a timer
 // flushes what changed to the store in one transaction; list-nodes reads memory over the store.
 import type { Logger } from '../common/logger.js';
-import { leaseExpiresAt as leaseExpiry } from './node-lease.js';
+import { lastSignOfLife, leaseExpiresAt as leaseExpiry } from './node-lease.js';
 import type { AgentStatusUpdate, NodeRecord, Store } from './store/store.js';
 
 export type NodeState = 'pending' | 'ready' | 'not-ready';
@@ -78,18 +78,16 @@ export class NodePresence {
     return this.options.isConnected(nodeName);
   }
 
-  /** Last time the agent was heard from: live, else as stored; null if never. */
-  lastSeen(nodeName: string, stored?: NodeRecord): Date | null {
+  /** When the agent was last heard from since this controller started; null if not yet (the stored times are in NodeRecord). */
+  lastSeen(nodeName: string): Date | null {
     const live = this.live.get(nodeName);
-    if (live && live.lastSeenAt > 0) return new Date(live.lastSeenAt);
-    const record = stored ?? this.tryGetNode(nodeName);
-    return record?.lastSeenAt ?? record?.lastRegisteredAt ?? null;
+    return live && live.lastSeenAt > 0 ? new Date(live.lastSeenAt) : null;
   }
 
   status(node: NodeRecord): NodeStatus {
     const live = this.live.get(node.name);
     const connected = this.options.isConnected(node.name);
-    const lastSeenAt = this.lastSeen(node.name, node);
+    const lastSeenAt = lastSignOfLife(node, this.lastSeen(node.name));
     const now = this.now();
     let state: NodeState;
     if (connected) state = 'ready';
