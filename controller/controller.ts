@@ -201,7 +201,7 @@ export class Controller {
       controller.startCompaction(options.changelogRetention ?? 10_000);
       return controller;
     } catch (err) {
-      listener?.close();
+      await listener?.close(0);
       for (const server of started) server.forceShutdown();
       leases?.stop();
       feed?.close('the controller failed to start');
@@ -230,9 +230,8 @@ export class Controller {
       clearInterval(this.compactTimer);
       for (const service of ['', ADMIN_SERVICE, AGENT_SERVICE]) this.health.setStatus(service, 'NOT_SERVING');
       this.feed.close('the controller is shutting down; the agent will reconnect when it is back');
-      this.servers.listener.close();
       const servers = [this.servers.network, ...(this.servers.local ? [this.servers.local] : [])];
-      await Promise.all(servers.map((server) => shutDown(server, graceMs)));
+      await Promise.all([this.servers.listener.close(graceMs), ...servers.map((server) => shutDown(server, graceMs))]);
       this.servers.tls.close();
       this.servers.denials.close();
       this.servers.leases?.stop();

@@ -15,10 +15,12 @@ export const LISTEN_BACKLOG = 65_535;
 export interface NetworkListener {
   readonly port: number;
   /**
-   * Stops accepting at once. Connections already handed over are grpc-js's: they end with the
-   * server's shutdown (graceful, then forced), so this does not wait for them.
+   * Stops accepting at once, asks every connection's HTTP/2 session to close (calls in flight
+   * may finish), and destroys whatever is still open after `graceMs`: a half-open connection,
+   * one that never finished TLS, a session whose peer went silent. Resolves once every
+   * connection is gone, so nothing of ours keeps the process alive after a stop.
    */
-  close(): void;
+  close(graceMs: number): Promise<void>;
 }
 
 /** Listens on `listen` (host:port; port 0 picks one) and feeds connections to `server` with `credentials`. */
@@ -31,7 +33,14 @@ export async function listenForServer(server: grpc.Server, listen: string, crede
     throw new FailedPreconditionError(`--listen must be host:port (like 0.0.0.0:7400; port 0 picks a free one): ${(err as Error).message}`);
   }
   const injector = server.createConnectionInjector(credentials);
-  const tcp = net.createServer({ noDelay: true }, (socket) => injector.injectConnection(socket));
+  // grpc-js forgets injected connections once the injector is destroyed, so server.forceShutdown()
+  // cannot end them: we keep our own list and end them ourselves.
+  const connections = new Set<net.Socket>();
+  const tcp = net.createServer({ noDelay: true }, (socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+    injector.injectConnection(socket);
+  });
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', (err: NodeJS.ErrnoException) => {
       injector.destroy();
@@ -40,12 +49,23 @@ export async function listenForServer(server: grpc.Server, listen: string, crede
     tcp.listen({ host, port, backlog: LISTEN_BACKLOG }, () => resolve());
   });
   const address = tcp.address() as net.AddressInfo;
+  let closing: Promise<void> | undefined;
   return {
     port: address.port,
-    close: () => {
-      // net.Server.close() would call back only once every connection ended: do not wait.
-      tcp.close();
-      injector.destroy();
+    close: (graceMs) => {
+      closing ??= (async () => {
+        // net.Server.close() would call back only once every connection ended: do not wait on it.
+        tcp.close();
+        injector.drain(graceMs);
+        const allClosed = () => Promise.all([...connections].map((socket) => new Promise((resolve) => socket.once('close', resolve))));
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([allClosed(), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+        clearTimeout(timer);
+        for (const socket of connections) socket.destroy();
+        await allClosed();
+        injector.destroy();
+      })();
+      return closing;
     },
   };
 }

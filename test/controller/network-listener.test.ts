@@ -50,17 +50,24 @@ test('1,500 connections opened at once are all accepted before a SYN retransmiss
   assert.ok(slowest < 1000, `the slowest connection took ${slowest} ms: a SYN was dropped`);
 });
 
-test('the controller stops within its grace while clients keep their connections open', async (t) => {
+test('the controller stops within its grace while clients keep their connections open, and ends those connections itself', async (t) => {
   const fx = await startController();
   t.after(() => fx.dispose().catch(() => undefined));
   const port = Number(fx.address.split(':')[1]);
+  // A connection that never starts TLS: grpc-js has no session for it, so only our listener can end it.
   const idle = net.connect({ host: '127.0.0.1', port });
   t.after(() => idle.destroy());
   await new Promise((resolve) => idle.once('connect', resolve));
+  let idleClosedByServer = false;
+  idle.on('data', () => undefined);
+  idle.once('close', () => (idleClosedByServer = true));
   const admin = await fx.admin();
   t.after(() => admin.close());
   const started = Date.now();
   await fx.controller.stop(500);
   const tookMs = Date.now() - started;
   assert.ok(tookMs < 3000, `stop took ${tookMs} ms with a client connection still open`);
+  // The server's end is gone when stop resolves; the client sees it within a round trip.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(idleClosedByServer, true, 'the idle connection was ended by the controller, so it cannot keep the process alive');
 });
