@@ -34,6 +34,8 @@ interface Live {
   lastSeenAt: number;
   appliedRevision: number;
   applyError: string;
+  /** The revision applyError is about; 0 when there is none. */
+  failedRevision: number;
 }
 
 export class NodePresence {
@@ -58,13 +60,22 @@ export class NodePresence {
     this.dirty.add(nodeName);
   }
 
-  /** The agent reports the revision it holds, and the one it failed to apply (0 if none). */
+  /**
+   * The agent reports the revision it holds, and the one it failed to apply (0 if none). A
+   * failure stays on show until the agent holds that revision or a later one: the acks of
+   * heartbeats that follow it name the older revision the agent kept, and must not hide it.
+   */
   acknowledged(nodeName: string, appliedRevision: number, failedRevision: number, error: string): void {
     const entry = this.entry(nodeName);
     entry.lastSeenAt = this.now();
     entry.appliedRevision = appliedRevision;
-    if (failedRevision > 0) entry.applyError = `revision ${failedRevision}: ${error || 'no reason given'}`;
-    else if (appliedRevision > 0) entry.applyError = '';
+    if (failedRevision > 0) {
+      entry.applyError = `revision ${failedRevision}: ${error || 'no reason given'}`;
+      entry.failedRevision = failedRevision;
+    } else if (entry.failedRevision > 0 && appliedRevision >= entry.failedRevision) {
+      entry.applyError = '';
+      entry.failedRevision = 0;
+    }
     this.dirty.add(nodeName);
   }
 
@@ -131,7 +142,12 @@ export class NodePresence {
     let entry = this.live.get(nodeName);
     if (!entry) {
       const stored = this.tryGetNode(nodeName);
-      entry = { lastSeenAt: 0, appliedRevision: stored?.appliedRevision ?? 0, applyError: stored?.applyError ?? '' };
+      const applyError = stored?.applyError ?? '';
+      // A failure stored by an earlier run: its revision is in the text ("revision N: why"); if
+      // not, any revision newer than the one then held clears it.
+      const heldRevision = stored?.appliedRevision ?? 0;
+      const failedRevision = applyError ? Number(/^revision (\d+):/.exec(applyError)?.[1] ?? heldRevision + 1) : 0;
+      entry = { lastSeenAt: 0, appliedRevision: stored?.appliedRevision ?? 0, applyError, failedRevision };
       this.live.set(nodeName, entry);
     }
     return entry;

@@ -90,7 +90,8 @@ describe('Watch: acks, liveness and coalescing over mTLS', () => {
     assert.ok(synced.lastSeenAt && Math.abs(Number(synced.lastSeenAt.seconds) * 1000 - Date.now()) < 5000);
 
     // A change the agent does not ack shows as lag 1.
-    const unacked = openWatch(client, { start: { nodeName: 'w1', knownRevision: synced.latest } }, (m) => (m.kind === 'KIND_DELTA' ? null : { ack: { appliedRevision: m.revision } }));
+    // Like a real agent that keeps its table: heartbeats are acked with the revision it holds.
+    const unacked = openWatch(client, { start: { nodeName: 'w1', knownRevision: synced.latest } }, (m) => (m.kind === 'KIND_DELTA' ? null : { ack: { appliedRevision: synced.latest } }));
     await waitFor('the first watch to be superseded', () => w.ended() !== undefined, 15_000);
     await add('w3', 3);
     await waitFor('the delta', () => unacked.messages.some((m) => m.kind === 'KIND_DELTA'), 15_000);
@@ -105,6 +106,10 @@ describe('Watch: acks, liveness and coalescing over mTLS', () => {
       return n.applyError ? n : undefined;
     }, 15_000);
     assert.equal(failed.applyError, `revision ${behind.latest}: route install failed: File exists`);
+    // Acks of the older revision the agent kept (its heartbeats) do not hide the failure.
+    unacked.call.write({ ack: { appliedRevision: synced.latest } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal((await nodeNamed(admin, 'w1')).applyError, failed.applyError, 'still shown while the agent holds an older revision');
     unacked.call.write({ ack: { appliedRevision: behind.latest } });
     await waitFor('the failure to clear', async () => (await nodeNamed(admin, 'w1')).applyError === '', 15_000);
     unacked.call.cancel();
