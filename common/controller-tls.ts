@@ -7,6 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { X509Certificate } from 'node:crypto';
 import * as tls from 'node:tls';
 import { spkiFingerprint } from './pki/x509.js';
+import { ResumingChannelCredentials } from './resuming-credentials.js';
 
 /** The name in every controller certificate; our clients check it whatever address they dial. */
 export const CONTROLLER_TLS_NAME = 'tunctl-controller';
@@ -88,9 +89,11 @@ function pinnedCaFromChain(leaf: tls.DetailedPeerCertificate, fingerprint: strin
   );
 }
 
-/** TLS channel credentials trusting only the controller's CA, with an optional client certificate. */
+/**
+ * TLS channel credentials trusting only the controller's CA, with an optional client
+ * certificate; each connection resumes the previous one's TLS session when the controller
+ * still accepts it (see resuming-credentials.ts).
+ */
 export function controllerChannelCredentials(caPem: string, client?: { keyPem: string; certificatePem: string }): grpc.ChannelCredentials {
-  return client
-    ? grpc.credentials.createSsl(Buffer.from(caPem), Buffer.from(client.keyPem), Buffer.from(client.certificatePem))
-    : grpc.credentials.createSsl(Buffer.from(caPem));
+  return new ResumingChannelCredentials({ caPem, keyPem: client?.keyPem, certificatePem: client?.certificatePem });
 }

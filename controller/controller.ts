@@ -93,6 +93,11 @@ export class Controller {
     this.logger = logger;
   }
 
+  /** TLS handshakes on the network port since the start: all, resumed sessions, failed. */
+  get tlsStats(): { readonly handshakes: number; readonly resumed: number; readonly handshakeFailures: number } {
+    return { ...this.servers.listener.stats };
+  }
+
   static async start(options: ControllerOptions): Promise<Controller> {
     const { logger } = options;
     const now = options.now ?? (() => new Date());
@@ -108,7 +113,7 @@ export class Controller {
     try {
       const network = options.network ? store.initNetwork(options.network) : store.network();
       const ca = CertificateAuthority.loadOrCreate(path.resolve(options.dataDir), logger, now());
-      tls = controllerServerTls(ca, options.tlsNames ?? [], logger, now);
+      tls = controllerServerTls(ca, path.resolve(options.dataDir), options.tlsNames ?? [], logger, now);
       feed = new RouteFeed(store, { heartbeatIntervalMs, logger, snapshotRoutesPerSecond: options.snapshotRoutesPerSecond });
       const liveFeed = feed;
       const writes = new WriteBatcher({ commit: (batch, durable) => store.batchWrites(batch, durable) });
@@ -171,7 +176,7 @@ export class Controller {
       );
       health.addToServer(networkServer);
       reflection.addToServer(networkServer);
-      listener = await listenForServer(networkServer, options.listen, tls.credentials);
+      listener = await listenForServer(networkServer, options.listen, tls, logger);
       const port = listener.port;
       started.push(networkServer);
 
@@ -230,14 +235,22 @@ export class Controller {
       clearInterval(this.compactTimer);
       for (const service of ['', ADMIN_SERVICE, AGENT_SERVICE]) this.health.setStatus(service, 'NOT_SERVING');
       this.feed.close('the controller is shutting down; the agent will reconnect when it is back');
+      const started = Date.now();
       const servers = [this.servers.network, ...(this.servers.local ? [this.servers.local] : [])];
-      await Promise.all([this.servers.listener.close(graceMs), ...servers.map((server) => shutDown(server, graceMs))]);
+      const timed = <T>(what: Promise<T>) => what.then((value) => ({ value, ms: Date.now() - started }));
+      const [connections, ...serversDone] = await Promise.all([timed(this.servers.listener.close(graceMs)), ...servers.map((server) => timed(shutDown(server, graceMs)))]);
       this.servers.tls.close();
       this.servers.denials.close();
       this.servers.leases?.stop();
       this.servers.presence.close();
       this.store.close();
-      this.logger.info('controller stopped');
+      this.logger.info('controller stopped', {
+        took_ms: Date.now() - started,
+        connections_closed: connections!.value.closed,
+        connections_cut: connections!.value.destroyed,
+        connections_ms: connections!.ms,
+        servers_ms: serversDone.map((s) => s.ms).join(','),
+      });
     })();
     return this.stopping;
   }

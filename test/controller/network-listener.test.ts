@@ -9,19 +9,35 @@ import { test } from 'node:test';
 import { FailedPreconditionError } from '../../common/errors.js';
 import { startController } from './controller-fixture.js';
 import { listenForServer } from '../../controller/network-listener.js';
+import { CertificateAuthority } from '../../controller/auth/certificate-authority.js';
+import { controllerServerTls, type ServerTls } from '../../controller/auth/server-credentials.js';
+import { MemoryLogger } from '../../common/logger.js';
 import * as grpc from '@grpc/grpc-js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+function serverTls(t: { after(fn: () => void): void }): ServerTls {
+  const dir = mkdtempSync(join(tmpdir(), 'tunctl-listener-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const logger = new MemoryLogger();
+  const tls = controllerServerTls(CertificateAuthority.loadOrCreate(dir, logger, new Date()), dir, [], logger, () => new Date());
+  t.after(() => tls.close());
+  return tls;
+}
 
 test('a taken port and a malformed address are refused with what to do', async (t) => {
   const fx = await startController();
   t.after(() => fx.dispose());
   const server = new grpc.Server();
   t.after(() => server.forceShutdown());
-  await assert.rejects(listenForServer(server, fx.address, grpc.ServerCredentials.createInsecure()), (err: Error) => {
+  const tls = serverTls(t);
+  await assert.rejects(listenForServer(server, fx.address, tls, new MemoryLogger()), (err: Error) => {
     assert.ok(err instanceof FailedPreconditionError);
     assert.match(err.message, /cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\): is another controller running there\? Choose another --listen/);
     return true;
   });
-  await assert.rejects(listenForServer(server, 'nohost', grpc.ServerCredentials.createInsecure()), /--listen must be host:port/);
+  await assert.rejects(listenForServer(server, 'nohost', tls, new MemoryLogger()), /--listen must be host:port/);
 });
 
 test('1,500 connections opened at once are all accepted before a SYN retransmission (beyond the default backlog of 511)', async (t) => {
