@@ -115,7 +115,10 @@ export class ControlLab {
     const addNodesMs = wallClockMs() - t;
 
     const workers = this.options.workers ?? Math.max(2, Math.ceil(agents / AGENTS_PER_WORKER));
-    this.pool = new FleetPool(() => this.spawnNode(['--max-old-space-size=4096', FLEET_WORKER], 'pipe', this.options.pin?.fleet, this.options.fleetNice), workers);
+    // BENCH_FLEET_PROFILE_DIR=/tmp/prof writes a V8 CPU profile of each fleet worker there.
+    const fleetProfileDir = process.env['BENCH_FLEET_PROFILE_DIR'];
+    const profileArgs = fleetProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${fleetProfileDir}`] : [];
+    this.pool = new FleetPool(() => this.spawnNode([...profileArgs, '--max-old-space-size=4096', FLEET_WORKER], 'pipe', this.options.pin?.fleet, this.options.fleetNice), workers);
     t = wallClockMs();
     const joined = await this.pool.join(this.target, this.nodes.map((n) => ({ nodeName: n.name, joinToken: n.joinToken })), 16, connectTimeoutMs);
     if (joined.failed.length > 0) {

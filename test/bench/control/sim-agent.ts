@@ -9,6 +9,7 @@ import { Backoff, sleep } from '../../../common/backoff.js';
 import { CONTROLLER_CHANNEL_OPTIONS, controllerChannelCredentials } from '../../../common/controller-tls.js';
 import type { AgentServiceClient } from '../../../proto/gen/tunctl/v1/AgentService.js';
 import type { RegisterResponse__Output } from '../../../proto/gen/tunctl/v1/RegisterResponse.js';
+import type { RouteChange__Output } from '../../../proto/gen/tunctl/v1/RouteChange.js';
 import type { WatchRequest } from '../../../proto/gen/tunctl/v1/WatchRequest.js';
 import type { WatchResponse__Output } from '../../../proto/gen/tunctl/v1/WatchResponse.js';
 import { wallClockMs, type AgentCounters } from './fleet-protocol.js';
@@ -48,6 +49,24 @@ interface StreamEnd {
   readonly details: string;
   readonly retryAfterMs: number | undefined;
   readonly gap: boolean;
+}
+
+/**
+ * Decoded change lists, converted once per process: the decoder hands every agent the same
+ * array for the same bytes (shared-codec.ts), and handing the mirror one converted array per
+ * delta lets it recognise the delta by identity (route-mirror.ts). null: a change is malformed.
+ */
+const convertedChanges = new WeakMap<readonly RouteChange__Output[], readonly MirrorChange[] | null>();
+
+function mirrorChanges(changes: readonly RouteChange__Output[]): readonly MirrorChange[] | null {
+  let converted = convertedChanges.get(changes);
+  if (converted === undefined) {
+    converted = changes.some((c) => (c.op !== 'OP_ADD' && c.op !== 'OP_REMOVE') || !c.route)
+      ? null
+      : changes.map((c): MirrorChange => ({ op: c.op === 'OP_REMOVE' ? 'remove' : 'add', route: c.route! }));
+    convertedChanges.set(changes, converted);
+  }
+  return converted;
 }
 
 /** A fresh counters object (all zero). */
@@ -214,8 +233,8 @@ export class SimAgent {
         break;
       case 'KIND_DELTA': {
         this.counters.deltas++;
-        if (msg.changes.some((c) => (c.op !== 'OP_ADD' && c.op !== 'OP_REMOVE') || !c.route)) return false;
-        const changes: MirrorChange[] = msg.changes.map((c) => ({ op: c.op === 'OP_REMOVE' ? 'remove' : 'add', route: c.route! }));
+        const changes = mirrorChanges(msg.changes);
+        if (!changes) return false;
         if (this.mirror.applyDelta(msg.baseRevision, msg.revision, changes, msg.clusterId) === 'gap') return false;
         break;
       }
