@@ -312,6 +312,14 @@ export class RouteFeed {
       const load = this.options.loadProbe();
       if (load > HIGH_LOAD) this.spacingFactor = Math.min(MAX_FANOUT_SPACING, this.spacingFactor * 1.5);
       else if (load < LOW_LOAD) this.spacingFactor = Math.max(MIN_FANOUT_SPACING, this.spacingFactor / 1.5);
+      this.options.logger.debug('fan-out done', {
+        revision: this.latest,
+        agents: targets.length,
+        busy_ms: Math.round(busyMs),
+        took_ms: Math.round(this.options.now() - started),
+        load: load.toFixed(2),
+        next_spacing: this.spacingFactor.toFixed(1),
+      });
       const sent = this.latest;
       // Changes committed during the fan-out reached only the slices after them: go again.
       if (targets.some((sub) => !sub.closed && !sub.paused && sub.sentRevision < sent)) this.scheduleFanout();

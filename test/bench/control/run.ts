@@ -27,7 +27,8 @@ interface BenchOptions {
   readonly workers: number | undefined;
   /** Controller on CPU 0, fleet workers on CPU 1. */
   readonly pin: boolean;
-  readonly niceFleet: boolean;
+  /** Niceness of the fleet workers (0: the controller's own priority). */
+  readonly fleetNice: number;
   readonly timeoutMs: number;
   readonly keep: boolean;
 }
@@ -84,7 +85,7 @@ function parseOptions(argv: string[]): BenchOptions {
       quick: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       pin: { type: 'boolean', default: false },
-      'nice-fleet': { type: 'boolean', default: false },
+      'fleet-nice': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -92,11 +93,12 @@ function parseOptions(argv: string[]): BenchOptions {
     process.stdout.write(
       [
         'usage: node dist/test/bench/control/run.js [--agents 1000,5000] [--adds 2000] [--propagation-adds 20]',
-        '          [--in-flight 64] [--heartbeat-interval 5000] [--workers K] [--timeout SECONDS] [--quick] [--keep] [--pin] [--nice-fleet]',
+        '          [--in-flight 64] [--heartbeat-interval 5000] [--workers K] [--timeout SECONDS] [--quick] [--keep] [--pin] [--fleet-nice 19]',
         '  --quick   a short smoke run: 200 agents, 300 adds, 5 single adds',
         '  --keep    keep the work directory (controller database and log) after a passing run',
         '  --pin     controller on CPU 0, fleet workers on CPU 1 (the simulated clients cannot starve the controller)',
-        '  --nice-fleet  fleet workers at nice 19: they stand for other machines and get only the CPU the controller leaves',
+        '  --fleet-nice N  niceness of the fleet workers (default 19): they stand for 5,000 other machines, so they get',
+        '                the CPU the controller and the admin client leave, not a share of it; 0 runs them at the same priority',
         '',
       ].join('\n'),
     );
@@ -121,8 +123,16 @@ function parseOptions(argv: string[]): BenchOptions {
     timeoutMs: int('timeout', values.timeout, quick ? 300 : 1800) * 1000,
     keep: values.keep!,
     pin: values.pin!,
-    niceFleet: values['nice-fleet']!,
+    fleetNice: niceness(values['fleet-nice']),
   };
+}
+
+/** --fleet-nice: 0-19, default 19. */
+function niceness(text: string | undefined): number {
+  if (text === undefined) return 19;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 19) throw new Error(`--fleet-nice must be an integer from 0 to 19, got ${JSON.stringify(text)}`);
+  return n;
 }
 
 const log = (message: string) => process.stderr.write(`[bench:control ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -159,7 +169,7 @@ function latencies(times: (number | null)[][], t0s: number[]): { samples: number
 async function benchFleet(nsLab: NetnsLab, ns: string, agents: number, options: BenchOptions, figures: FleetFigures): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), `tunctl-bench-${agents}-`));
   log(`N=${agents}: work directory ${workDir}`);
-  const lab = new ControlLab({ lab: nsLab, ns, workDir, agents, workers: options.workers, pin: options.pin ? { controller: '0', fleet: '1' } : undefined, fleetNice: options.niceFleet ? 19 : undefined, heartbeatIntervalMs: options.heartbeatIntervalMs, addInFlight: options.inFlight });
+  const lab = new ControlLab({ lab: nsLab, ns, workDir, agents, workers: options.workers, pin: options.pin ? { controller: '0', fleet: '1' } : undefined, fleetNice: options.fleetNice > 0 ? options.fleetNice : undefined, heartbeatIntervalMs: options.heartbeatIntervalMs, addInFlight: options.inFlight });
   const connectTimeoutMs = 60_000 + agents * 20;
   let ok = false;
   try {
@@ -297,11 +307,11 @@ function checks(f: FleetFigures) {
   };
 }
 
-function table(all: FleetFigures[]): string {
+function table(all: FleetFigures[], fleetNice: number): string {
   const head = `| | ${all.map((f) => `N = ${f.agents.toLocaleString('en-US')}`).join(' | ')} | target |`;
   const rows: [string, (f: FleetFigures) => string, string][] = [
     ['agents held (after setup / before restart / at end)', (f) => (f.held ? `${f.held.afterSetup} / ${f.held.beforeRestart ?? '-'} / ${f.held.atEnd ?? '-'}${verdict(checks(f).held)}` : `-${verdict(false)}`), 'all N'],
-    ['fleet worker processes', (f) => String(f.workers ?? '-'), ''],
+    ['fleet worker processes (niceness)', (f) => `${f.workers ?? '-'} (nice ${fleetNice})`, ''],
     ['setup: add N nodes / join / connect (s)', (f) => (f.setup ? `${f1(f.setup.addNodesS)} / ${f1(f.setup.joinS)} / ${f1(f.setup.connectS)}` : '-'), ''],
     ['propagation, single add-node: p50 / p99 / max (ms)', (f) => (f.propagation ? `${ms3(f.propagation)}${f.propagation.missing ? ` (${f.propagation.missing} missing)` : ''}${verdict(checks(f).propagation)}` : '-'), `p99 ≤ ${TARGETS.p99PropagationMs} ms`],
     ['add-node throughput (/s)', (f) => (f.throughput ? `${f0(f.throughput.addsPerSecond)} (${f.throughput.adds} in ${f.throughput.seconds.toFixed(2)} s)${verdict(checks(f).throughput)}` : '-'), `≥ ${TARGETS.addsPerSecond}/s`],
@@ -340,7 +350,7 @@ async function main(): Promise<number> {
   const all: FleetFigures[] = [];
   try {
     const ns = await nsLab.addNamespace('ns');
-    log(`namespace ${ns}; agents ${options.agents.join(', ')}; ${options.adds} adds with ${options.inFlight} in flight; heartbeat ${options.heartbeatIntervalMs} ms${options.pin ? '; controller pinned to CPU 0, fleet to CPU 1' : ''}${options.niceFleet ? '; fleet at nice 19' : ''}`);
+    log(`namespace ${ns}; agents ${options.agents.join(', ')}; ${options.adds} adds with ${options.inFlight} in flight; heartbeat ${options.heartbeatIntervalMs} ms${options.pin ? '; controller pinned to CPU 0, fleet to CPU 1' : ''}${options.fleetNice > 0 ? `; fleet at nice ${options.fleetNice}` : '; fleet at the controller\'s priority'}`);
     for (const agents of options.agents) {
       const figures: FleetFigures = { agents, failures: [] };
       all.push(figures);
@@ -350,7 +360,7 @@ async function main(): Promise<number> {
     clearTimeout(overall);
     await nsLab.cleanup();
   }
-  process.stdout.write(`\n${table(all)}\n\n`);
+  process.stdout.write(`\n${table(all, options.fleetNice)}\n\n`);
   let failed = false;
   for (const f of all) {
     for (const failure of f.failures) process.stdout.write(`FAILED (N=${f.agents}): ${failure}\n`);
