@@ -32,6 +32,7 @@ test('an agent reconnecting to a restarted controller resumes its TLS session; a
 
   // A restarted controller on the same data directory accepts the tickets of the last one.
   await fx.stop();
+  assert.ok(fx.logger.lines.some((l) => /controller stopped .*tls_handshakes=\d+ tls_resumed=1\b/.test(l)), 'the stop line counts the handshakes');
   await fx.restart();
   await client.register('r1', '', 1500, 'test');
   const afterRestart = fx.controller.tlsStats;
