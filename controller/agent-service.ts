@@ -1,6 +1,7 @@
 // AgentService handlers: Register (an agent claims the node its certificate names) and Watch
 // (the route-table stream, fed by RouteFeed); Join and RenewCertificate are in join-service.ts.
 import * as grpc from '@grpc/grpc-js';
+import { PACK_MIN_ENTRIES, packWatchBody } from '../common/packed-watch.js';
 import { formatIpv4, parseIpv4 } from '../common/cidr.js';
 import {
   errorMessage,
@@ -223,7 +224,7 @@ function startWatch(call: WatchCall, deps: AgentServiceDeps): void {
     if (!sameCluster) logger.info('agent holds a table from another cluster; sending a snapshot', { node: nodeName, agent_cluster: printable(start.clusterId, 40) });
     presence.heard(nodeName);
     subscription = feed.subscribe(nodeName, sameCluster ? start.knownRevision : 0, {
-      send: (message) => (ended ? true : call.write(encodedWatchResponse(message, clusterId, deps.encodeWatchResponse))),
+      send: (message) => (ended ? true : call.write(encodedWatchResponse(message, clusterId, deps.encodeWatchResponse, start.acceptPacked))),
       onceDrain: (callback) => call.once('drain', callback),
       close: (reason, details, retryAfterMs) => {
         if (ended) return;
@@ -288,13 +289,21 @@ export function agentServiceDefinition(service: grpc.ServiceDefinition): grpc.Se
   return { ...service, Watch: { ...watch, responseSerialize: (value: unknown) => (Buffer.isBuffer(value) ? value : serialize(value)) } };
 }
 
-const encoded = new WeakMap<FeedMessage, Buffer>();
+const encodedPlain = new WeakMap<FeedMessage, Buffer>();
+const encodedPacked = new WeakMap<FeedMessage, Buffer>();
 
-function encodedWatchResponse(message: FeedMessage, clusterId: string, encode: (response: WatchResponse) => Buffer): WatchResponse {
-  let bytes = encoded.get(message);
+/** `message` encoded once, packed (see common/packed-watch.ts) when the agent reads that and it is large. */
+function encodedWatchResponse(message: FeedMessage, clusterId: string, encode: (response: WatchResponse) => Buffer, acceptPacked: boolean): WatchResponse {
+  const entries = message.kind === 'snapshot' ? message.routes.length : message.kind === 'delta' ? message.changes.length : 0;
+  const packed = acceptPacked && entries >= PACK_MIN_ENTRIES;
+  const cache = packed ? encodedPacked : encodedPlain;
+  let bytes = cache.get(message);
   if (!bytes) {
-    bytes = encode(toWatchResponse(message, clusterId));
-    encoded.set(message, bytes);
+    const full = toWatchResponse(message, clusterId);
+    bytes = packed
+      ? encode({ kind: full.kind, revision: full.revision, baseRevision: full.baseRevision, clusterId, packed: packWatchBody(encode({ routes: full.routes, changes: full.changes })) })
+      : encode(full);
+    cache.set(message, bytes);
   }
   // The Buffer travels through grpc-js's typed write() untouched; the serializer passes it on.
   return bytes as unknown as WatchResponse;

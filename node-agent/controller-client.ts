@@ -5,6 +5,7 @@ import { parseCidr, parseIpv4, type Ipv4Cidr } from '../common/cidr.js';
 import { ControllerCallError, controllerCallError } from '../common/controller-call-error.js';
 import { CONTROLLER_CHANNEL_OPTIONS } from '../common/controller-tls.js';
 import { RETRY_AFTER_METADATA } from '../common/errors.js';
+import { unpackWatchBody } from '../common/packed-watch.js';
 import { loadTunctlProto } from '../common/proto.js';
 import type { AgentServiceClient } from '../proto/gen/tunctl/v1/AgentService.js';
 import type { JoinResponse__Output } from '../proto/gen/tunctl/v1/JoinResponse.js';
@@ -238,7 +239,7 @@ export class ControllerClient implements AgentController {
       if (ended) return;
       let event: WatchEvent;
       try {
-        event = toWatchEvent(msg);
+        event = toWatchEvent(unpacked(msg));
       } catch (err) {
         event = { kind: 'invalid', revision: Number(msg.revision) || 0, error: `invalid watch message: ${(err as Error).message}` };
       }
@@ -251,7 +252,7 @@ export class ControllerClient implements AgentController {
     call.on('end', () =>
       end(cancelled ? null : new ControllerCallError(grpc.status.UNAVAILABLE, 'the controller ended the watch stream'), cancelled ? 0 : retryAfterMsOf(trailers)),
     );
-    write({ start: { nodeName, knownRevision, clusterId } });
+    write({ start: { nodeName, knownRevision, clusterId, acceptPacked: true } });
     const cancel = () => {
       cancelled = true;
       call.cancel();
@@ -314,6 +315,16 @@ export function retryAfterMsOf(metadata: grpc.Metadata | undefined): number {
 
 function toRoute(route: Route__Output): RouteEntry {
   return { nodeName: route.nodeName, subnet: parseCidr(route.subnet), underlayIp: parseIpv4(route.underlayIp) };
+}
+
+let decodeWatchResponse: ((bytes: Buffer) => WatchResponse__Output) | undefined;
+
+/** `msg` with the routes or changes of its `packed` field (common/packed-watch.ts) in place. */
+export function unpacked(msg: WatchResponse__Output): WatchResponse__Output {
+  if (!msg.packed || msg.packed.length === 0) return msg;
+  decodeWatchResponse ??= loadTunctlProto().proto.tunctl.v1.AgentService.service['Watch']!.responseDeserialize as (bytes: Buffer) => WatchResponse__Output;
+  const inner = decodeWatchResponse(unpackWatchBody(msg.packed));
+  return { ...msg, routes: inner.routes, changes: inner.changes, packed: Buffer.alloc(0) };
 }
 
 function toWatchEvent(msg: WatchResponse__Output): WatchEvent {

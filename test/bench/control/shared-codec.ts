@@ -10,6 +10,8 @@ import { hash } from 'node:crypto';
 import { loadTunctlProto } from '../../../common/proto.js';
 import type { AgentServiceClient } from '../../../proto/gen/tunctl/v1/AgentService.js';
 import type { WatchRequest } from '../../../proto/gen/tunctl/v1/WatchRequest.js';
+import type { WatchResponse__Output } from '../../../proto/gen/tunctl/v1/WatchResponse.js';
+import { unpacked } from '../../../node-agent/controller-client.js';
 
 /** Distinct messages remembered: agents at different revisions receive different bytes. */
 const DECODED_KEPT = 256;
@@ -62,7 +64,8 @@ export function sharedAgentServiceClient(): AgentServiceConstructor {
       ...service,
       Watch: {
         ...watch,
-        responseDeserialize: sharedDecoder(watch.responseDeserialize),
+        // Packed messages are unpacked as the agent does (node-agent/controller-client.ts), once per process.
+        responseDeserialize: sharedDecoder((bytes) => unpacked(watch.responseDeserialize(bytes) as WatchResponse__Output)),
         requestSerialize: sharedAckEncoder(watch.requestSerialize as Encode),
       },
     };

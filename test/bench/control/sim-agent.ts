@@ -219,7 +219,7 @@ export class SimAgent {
       const resume = this.mirror.isSynced && !this.forceSnapshot;
       if (this.forceSnapshot) this.mirror.reset();
       this.forceSnapshot = false;
-      call.write({ start: { nodeName: this.nodeName, knownRevision: resume ? this.mirror.revision : 0, clusterId: resume ? this.mirror.clusterId : '' } });
+      call.write({ start: { nodeName: this.nodeName, knownRevision: resume ? this.mirror.revision : 0, clusterId: resume ? this.mirror.clusterId : '', acceptPacked: true } });
     });
   }
 

@@ -32,6 +32,7 @@ export interface WatchResponse {
   'routes'?: (_tunctl_v1_Route)[];
   'changes'?: (_tunctl_v1_RouteChange)[];
   'clusterId'?: (string);
+  'packed'?: (Buffer | Uint8Array | string);
 }
 
 export interface WatchResponse__Output {
@@ -41,4 +42,5 @@ export interface WatchResponse__Output {
   'routes': (_tunctl_v1_Route__Output)[];
   'changes': (_tunctl_v1_RouteChange__Output)[];
   'clusterId': (string);
+  'packed': (Buffer);
 }

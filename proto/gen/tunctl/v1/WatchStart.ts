@@ -6,10 +6,12 @@ export interface WatchStart {
   'nodeName'?: (string);
   'knownRevision'?: (number | string | Long);
   'clusterId'?: (string);
+  'acceptPacked'?: (boolean);
 }
 
 export interface WatchStart__Output {
   'nodeName': (string);
   'knownRevision': (number);
   'clusterId': (string);
+  'acceptPacked': (boolean);
 }
