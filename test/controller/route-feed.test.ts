@@ -342,9 +342,13 @@ test('fan-outs spread out while the controller is saturated and come back togeth
   };
   for (let i = 0; i < 10; i++) await fanOut();
   assert.equal(feed.fanoutSpacing, MAX_FANOUT_SPACING, 'saturated: the spacing grew to its bound');
-  load = 0.2;
+  load = 0.8;
+  await fanOut();
+  assert.equal(feed.fanoutSpacing, MAX_FANOUT_SPACING, 'between the thresholds: the spacing holds');
+  // Busy with the steady work of many agents (heartbeats, acks) but not saturated: it comes down.
+  load = 0.7;
   for (let i = 0; i < 10; i++) await fanOut();
-  assert.equal(feed.fanoutSpacing, MIN_FANOUT_SPACING, 'idle again: back to the tightest spacing');
+  assert.equal(feed.fanoutSpacing, MIN_FANOUT_SPACING, 'not saturated any more: back to the tightest spacing');
   assert.equal(sink.messages.at(-1)!.revision, feed.latestRevision, 'every change still arrived');
 });
 
