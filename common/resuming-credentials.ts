@@ -6,6 +6,8 @@
 // controller/auth/ticket-keys.ts). Verification is unchanged: a session is only remembered
 // from a connection that passed it (our CA, the controller's name), and a server that cannot
 // resume it gets a full, fully verified handshake.
+// The hook is ChannelCredentials._createSecureConnector, abstract in grpc-js's public typings
+// (1.10 and later), which its own TLS credentials implement the same way.
 import * as grpc from '@grpc/grpc-js';
 import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
