@@ -30,11 +30,6 @@ export class ResumingChannelCredentials extends grpc.ChannelCredentials {
     this.secureContext = tls.createSecureContext({ ca: options.caPem, key: options.keyPem, cert: options.certificatePem });
   }
 
-  /** How many sessions are remembered (for tests). */
-  get rememberedSessions(): number {
-    return this.sessions.size;
-  }
-
   _isSecure(): boolean {
     return true;
   }

@@ -17,7 +17,7 @@ import { DenialLog } from './auth/denial-log.js';
 import { controllerServerTls, type ServerTls } from './auth/server-credentials.js';
 import { DEFAULT_NODE_CERT_LIFETIME_MS } from './join-service.js';
 import { bindUnixSocket } from './unix-socket.js';
-import { listenForServer, type NetworkListener } from './network-listener.js';
+import { listenForServer, type NetworkListener, type TlsStats } from './network-listener.js';
 import { NodeLeaseLoop } from './node-lease.js';
 import { NodePresence } from './node-presence.js';
 import { WriteBatcher } from './write-batcher.js';
@@ -94,7 +94,7 @@ export class Controller {
   }
 
   /** TLS handshakes on the network port since the start: all, resumed sessions, failed. */
-  get tlsStats(): { readonly handshakes: number; readonly resumed: number; readonly handshakeFailures: number } {
+  get tlsStats(): TlsStats {
     return { ...this.servers.listener.stats };
   }
 

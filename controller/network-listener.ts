@@ -26,8 +26,8 @@ const HANDSHAKE_TIMEOUT_MS = 20_000;
 
 export interface NetworkListener {
   readonly port: number;
-  /** Connections accepted so far, and how many of them resumed a TLS session. */
-  readonly stats: { readonly handshakes: number; readonly resumed: number; readonly handshakeFailures: number };
+  /** TLS handshakes since the start: all, resumed sessions, failed. */
+  readonly stats: TlsStats;
   /**
    * Stops accepting at once, asks every connection's HTTP/2 session to close (calls in flight
    * may finish), and destroys whatever is still open after `graceMs`: a half-open connection,
@@ -35,6 +35,12 @@ export interface NetworkListener {
    * connection is gone, so nothing of ours keeps the process alive after a stop.
    */
   close(graceMs: number): Promise<ListenerClosed>;
+}
+
+export interface TlsStats {
+  readonly handshakes: number;
+  readonly resumed: number;
+  readonly handshakeFailures: number;
 }
 
 /** How the connections ended when the listener closed. */

@@ -28,6 +28,8 @@ export interface ServerTls {
   options(): ControllerTlsOptions;
   /** Calls `listener` with new options after a certificate renewal or a ticket key rotation. */
   onChange(listener: (options: ControllerTlsOptions) => void): void;
+  /** Renews the certificate and replaces the ticket key when due (hourly on its own); true if either changed. */
+  refresh(): boolean;
   /** Stops the renewal checks. */
   close(): void;
 }
@@ -51,7 +53,7 @@ export function controllerServerTls(ca: CertificateAuthority, dataDir: string, e
     ticketKeys: ticketKey.key,
     sessionTimeout: SESSION_TIMEOUT_S,
   });
-  const timer = setInterval(() => {
+  const refresh = () => {
     let changed = false;
     if (certificate.notAfter.getTime() - now().getTime() <= RENEW_WHEN_LEFT_MS) {
       certificate = issue();
@@ -64,11 +66,14 @@ export function controllerServerTls(ca: CertificateAuthority, dataDir: string, e
       logger.info('replaced the TLS session ticket key; agents resume with a full handshake once');
     }
     if (changed) for (const listener of listeners) listener(options());
-  }, CHECK_INTERVAL_MS);
+    return changed;
+  };
+  const timer = setInterval(refresh, CHECK_INTERVAL_MS);
   timer.unref();
   return {
     options,
     onChange: (listener) => listeners.push(listener),
+    refresh,
     close: () => clearInterval(timer),
   };
 }

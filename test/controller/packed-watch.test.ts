@@ -59,7 +59,8 @@ test('large snapshots and deltas reach an accepting agent packed and unpack to w
   const table = await admin.call<object, ListRoutesResponse__Output>('ListRoutes', {});
   assert.deepEqual(unpacked(packedSnapshot).routes.map(routeKey).sort(), table.routes.map(routeKey).sort(), 'unpacked, the same table');
   assert.deepEqual(unpacked(packedSnapshot).routes, plainSnapshot.routes);
-  assert.ok(packedSnapshot.packed.length * 3 < plainSnapshot.routes.length * 30, `packed ${packedSnapshot.packed.length} bytes for ${NODES} routes`);
+  // Plain, a route takes about 40 bytes.
+  assert.ok(packedSnapshot.packed.length < NODES * 10, `packed ${packedSnapshot.packed.length} bytes for ${NODES} routes`);
 
   // A small delta stays plain, even for the accepting agent.
   await admin.call('AddNode', { name: 'small', underlayIp: '192.168.71.1' });

@@ -7,21 +7,29 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { ControllerCallError } from '../../common/controller-call-error.js';
 import { MemoryLogger } from '../../common/logger.js';
 import { loadOrCreateTicketKey, TICKET_KEY_BYTES, TICKET_KEY_FILE } from '../../controller/auth/ticket-keys.js';
+import { CertificateAuthority, SERVER_CERT_LIFETIME_MS } from '../../controller/auth/certificate-authority.js';
+import { controllerServerTls, type ControllerTlsOptions } from '../../controller/auth/server-credentials.js';
 import { startController } from './controller-fixture.js';
 
-test('an agent reconnecting to a restarted controller resumes its TLS session; a revoked certificate is still refused on it', async (t) => {
+/** A controller, its admin client, and an agent client for node `name` that joined it. */
+async function controllerWithAgent(t: TestContext, name: string, underlayIp: string) {
   const fx = await startController();
   t.after(() => fx.dispose());
   const admin = await fx.admin();
   t.after(() => admin.close());
-  await admin.call('AddNode', { name: 'r1', underlayIp: '192.168.50.1' });
-  const client = fx.agentClient(await fx.join(admin, 'r1'));
+  await admin.call('AddNode', { name, underlayIp });
+  const client = fx.agentClient(await fx.join(admin, name));
   t.after(() => client.close());
+  return { fx, admin, client };
+}
+
+test('an agent reconnecting to a restarted controller resumes its TLS session; a revoked certificate is still refused on it', async (t) => {
+  const { fx, admin, client } = await controllerWithAgent(t, 'r1', '192.168.50.1');
 
   await client.register('r1', '', 1500, 'test');
   assert.equal(fx.controller.tlsStats.resumed, 0, 'the first connection is a full handshake');
@@ -51,13 +59,7 @@ test('an agent reconnecting to a restarted controller resumes its TLS session; a
 });
 
 test('without its ticket key file, a restarted controller makes agents do a full handshake, and they carry on', async (t) => {
-  const fx = await startController();
-  t.after(() => fx.dispose());
-  const admin = await fx.admin();
-  t.after(() => admin.close());
-  await admin.call('AddNode', { name: 'f1', underlayIp: '192.168.50.2' });
-  const client = fx.agentClient(await fx.join(admin, 'f1'));
-  t.after(() => client.close());
+  const { fx, client } = await controllerWithAgent(t, 'f1', '192.168.50.2');
   await client.register('f1', '', 1500, 'test');
   const oldKey = readFileSync(join(fx.dataDir, TICKET_KEY_FILE));
   rmSync(join(fx.dataDir, TICKET_KEY_FILE));
@@ -96,4 +98,34 @@ test('the ticket key file is 48 private bytes, reused while younger than a day, 
   const repaired = loadOrCreateTicketKey(dir, logger, now);
   assert.equal(repaired.key.length, TICKET_KEY_BYTES);
   assert.ok(logger.lines.some((l) => /holds 10 bytes, not 48/.test(l)));
+});
+
+test('a running controller replaces a day-old ticket key and renews its certificate 30 days before it expires, and tells its listener', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tunctl-tls-refresh-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const logger = new MemoryLogger();
+  const start = Date.now();
+  let now = start;
+  const serverTls = controllerServerTls(CertificateAuthority.loadOrCreate(dir, logger, new Date(now)), dir, [], logger, () => new Date(now));
+  t.after(() => serverTls.close());
+  const told: ControllerTlsOptions[] = [];
+  serverTls.onChange((options) => told.push(options));
+  const first = serverTls.options();
+
+  now = start + 3600_000;
+  assert.equal(serverTls.refresh(), false, 'an hour later nothing is due');
+  assert.equal(told.length, 0);
+
+  now = start + 25 * 3600_000;
+  assert.equal(serverTls.refresh(), true);
+  assert.equal(told.length, 1);
+  assert.notDeepEqual(told[0]!.ticketKeys, first.ticketKeys, 'a new ticket key');
+  assert.deepEqual(readFileSync(join(dir, TICKET_KEY_FILE)), told[0]!.ticketKeys, 'stored before it is used');
+  assert.equal(told[0]!.cert, first.cert, 'the certificate is not due yet');
+
+  now = start + SERVER_CERT_LIFETIME_MS - 29 * 24 * 3600_000;
+  assert.equal(serverTls.refresh(), true);
+  assert.notEqual(told.at(-1)!.cert, first.cert, 'a renewed certificate');
+  assert.ok(logger.lines.some((l) => /renewed the controller TLS certificate/.test(l)));
+  assert.ok(logger.lines.some((l) => /replaced the TLS session ticket key/.test(l)));
 });
