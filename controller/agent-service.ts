@@ -14,6 +14,8 @@ import {
   UnauthenticatedError,
 } from '../common/errors.js';
 import type { AgentServiceHandlers } from '../proto/gen/tunctl/v1/AgentService.js';
+import type { RegisterRequest__Output } from '../proto/gen/tunctl/v1/RegisterRequest.js';
+import type { RegisterResponse } from '../proto/gen/tunctl/v1/RegisterResponse.js';
 import type { WatchAck__Output } from '../proto/gen/tunctl/v1/WatchAck.js';
 import type { WatchRequest__Output } from '../proto/gen/tunctl/v1/WatchRequest.js';
 import type { WatchStart__Output } from '../proto/gen/tunctl/v1/WatchStart.js';
@@ -50,56 +52,66 @@ export interface AgentServiceDeps extends JoinServiceDeps {
 }
 
 export function agentServiceHandlers(deps: AgentServiceDeps): AgentServiceHandlers {
-  const { store, feed, presence, logger, now, heartbeatIntervalMs } = deps;
+  const { store, logger, now } = deps;
   return {
     ...joinServiceHandlers(deps),
 
     Register: unary('Register', logger, async (req, call) => {
-      const at = now();
-      const identity = callerNode(call, req.nodeName, 'Register', store, deps.denials, at);
-      const name = identity.nodeName;
-      const agentVersion = requireAgentVersion(req.agentVersion);
-      if (req.underlayMtu > MAX_UNDERLAY_MTU) {
-        throw new InvalidArgumentError(`underlay_mtu ${req.underlayMtu} is too large: an IPv4 interface's MTU is at most ${MAX_UNDERLAY_MTU} (send 0 if unknown)`);
-      }
-      const node = findNodeForAgent(store, name);
-      if (req.underlayIp) {
-        const reported = parseIpv4(req.underlayIp, 'underlay_ip');
-        if (reported !== node.underlayIp) {
-          throw new FailedPreconditionError(
-            `node "${name}" was added with underlay address ${formatIpv4(node.underlayIp)} but this agent uses ${req.underlayIp}; ` +
-              `start the agent with --underlay-ip ${formatIpv4(node.underlayIp)}, or re-add the node: ` +
-              `tunctl remove-node ${name} && tunctl add-node ${name} --underlay-ip ${req.underlayIp}`,
-          );
-        }
-      }
-      const underlayMtu = req.underlayMtu > 0 ? req.underlayMtu : DEFAULT_UNDERLAY_MTU;
-      const tunMtu = Math.min(underlayMtu - ENCAP_OVERHEAD, MAX_TUN_MTU);
-      if (tunMtu < MIN_TUN_MTU) {
-        throw new FailedPreconditionError(
-          `the underlay MTU ${underlayMtu} leaves only ${tunMtu} bytes for packets after the ${ENCAP_OVERHEAD}-byte encapsulation; ` +
-            `raise the underlay interface's MTU to at least ${MIN_TUN_MTU + ENCAP_OVERHEAD}`,
-        );
-      }
-      // The certificate in use now retires the node's older ones (a renewal, or a new join
-      // elsewhere): rare, durable, and a plain read when there is nothing to retire.
-      const superseded = store.supersedeCertificates(name, identity.serial, at, { actor: `node:${name}`, peer: call.getPeer() });
-      if (superseded > 0) logger.info('older node certificates revoked', { node: name, superseded, in_use: identity.serial });
-      // Bookkeeping (last registered, version): group-committed without an fsync of its own, so
-      // a fleet re-registering after a controller restart does not wait on the disk per agent.
-      const registered = await deps.writes.run(() => store.recordRegistration(name, agentVersion, at), { durable: false });
-      presence.heard(name);
-      logger.info('agent registered', { node: name, underlay_ip: formatIpv4(node.underlayIp), version: agentVersion || undefined, tun_mtu: tunMtu });
-      return {
-        node: nodeToProto(registered, presence.status(registered), feed.latestRevision),
-        network: networkToProto(store.network()),
-        tunMtu,
-        heartbeatIntervalMs,
-        clusterId: store.clusterId(),
-      };
+      const identity = callerNode(call, req.nodeName, 'Register', store, deps.denials, now());
+      return registerAgent(identity, req, call, deps);
     }),
 
     Watch: (call) => startWatch(call, deps),
+  };
+}
+
+/**
+ * Checks and records an agent's registration (the Register call, or a WatchStart that asks for
+ * it): the node exists, the agent's address and MTU fit, and its certificate retires the
+ * node's older ones. Returns Register's answer.
+ */
+async function registerAgent(identity: NodeIdentity, req: RegisterRequest__Output, call: IncomingCall, deps: AgentServiceDeps): Promise<RegisterResponse> {
+  const { store, feed, presence, logger, heartbeatIntervalMs } = deps;
+  const at = deps.now();
+  const name = identity.nodeName;
+  const agentVersion = requireAgentVersion(req.agentVersion);
+  if (req.underlayMtu > MAX_UNDERLAY_MTU) {
+    throw new InvalidArgumentError(`underlay_mtu ${req.underlayMtu} is too large: an IPv4 interface's MTU is at most ${MAX_UNDERLAY_MTU} (send 0 if unknown)`);
+  }
+  const node = findNodeForAgent(store, name);
+  if (req.underlayIp) {
+    const reported = parseIpv4(req.underlayIp, 'underlay_ip');
+    if (reported !== node.underlayIp) {
+      throw new FailedPreconditionError(
+        `node "${name}" was added with underlay address ${formatIpv4(node.underlayIp)} but this agent uses ${req.underlayIp}; ` +
+          `start the agent with --underlay-ip ${formatIpv4(node.underlayIp)}, or re-add the node: ` +
+          `tunctl remove-node ${name} && tunctl add-node ${name} --underlay-ip ${req.underlayIp}`,
+      );
+    }
+  }
+  const underlayMtu = req.underlayMtu > 0 ? req.underlayMtu : DEFAULT_UNDERLAY_MTU;
+  const tunMtu = Math.min(underlayMtu - ENCAP_OVERHEAD, MAX_TUN_MTU);
+  if (tunMtu < MIN_TUN_MTU) {
+    throw new FailedPreconditionError(
+      `the underlay MTU ${underlayMtu} leaves only ${tunMtu} bytes for packets after the ${ENCAP_OVERHEAD}-byte encapsulation; ` +
+        `raise the underlay interface's MTU to at least ${MIN_TUN_MTU + ENCAP_OVERHEAD}`,
+    );
+  }
+  // The certificate in use now retires the node's older ones (a renewal, or a new join
+  // elsewhere): rare, durable, and a plain read when there is nothing to retire.
+  const superseded = store.supersedeCertificates(name, identity.serial, at, { actor: `node:${name}`, peer: call.getPeer() });
+  if (superseded > 0) logger.info('older node certificates revoked', { node: name, superseded, in_use: identity.serial });
+  // Bookkeeping (last registered, version): group-committed without an fsync of its own, so
+  // a fleet re-registering after a controller restart does not wait on the disk per agent.
+  const registered = await deps.writes.run(() => store.recordRegistration(name, agentVersion, at), { durable: false });
+  presence.heard(name);
+  logger.info('agent registered', { node: name, underlay_ip: formatIpv4(node.underlayIp), version: agentVersion || undefined, tun_mtu: tunMtu });
+  return {
+    node: nodeToProto(registered, presence.status(registered), feed.latestRevision),
+    network: networkToProto(store.network()),
+    tunMtu,
+    heartbeatIntervalMs,
+    clusterId: store.clusterId(),
   };
 }
 
@@ -210,13 +222,22 @@ function startWatch(call: WatchCall, deps: AgentServiceDeps): void {
     startTimeoutMs,
   );
 
-  const onStart = (start: WatchStart__Output) => {
+  // Set when the WatchStart came: later messages must be acks, even while it is being handled.
+  let started = false;
+  const onStart = async (start: WatchStart__Output) => {
     clearTimeout(startTimer);
     // Authenticated when the stream opened: only the name it claims is left to check.
     requireActingAs(identity, start.nodeName, call, 'Watch', deps.denials, now());
     const nodeName = identity.nodeName;
     // Removal revokes the certificate and closes the node's watch; one removed since the stream opened has none to close.
     findNodeForAgent(store, nodeName);
+    if (start.register) {
+      requireActingAs(identity, start.register.nodeName, call, 'Watch', deps.denials, now());
+      const registration = await registerAgent(identity, start.register, call, deps);
+      if (ended) return;
+      // Per agent, so not one of the feed's shared messages; written before any of them.
+      call.write({ kind: 'KIND_REGISTERED', revision: feed.latestRevision, clusterId: registration.clusterId, registration });
+    }
     name = nodeName;
     // A revision from another cluster (a rebuilt database) means nothing here: snapshot.
     const clusterId = store.clusterId();
@@ -250,9 +271,12 @@ function startWatch(call: WatchCall, deps: AgentServiceDeps): void {
   call.on('data', (message: WatchRequest__Output) => {
     if (ended) return;
     try {
-      if (name === undefined) {
+      if (!started) {
         if (message.request !== 'start' || !message.start) throw new InvalidArgumentError('the first message on a Watch stream must be a WatchStart');
-        onStart(message.start);
+        started = true;
+        onStart(message.start).catch((err: unknown) => finish(toServiceError(err, 'Watch', logger)));
+      } else if (name === undefined) {
+        throw new InvalidArgumentError('the agent sent a message before the controller answered its WatchStart');
       } else {
         if (message.request !== 'ack' || !message.ack) throw new InvalidArgumentError('after the WatchStart, an agent sends only WatchAck messages');
         onAck(message.ack);

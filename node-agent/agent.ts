@@ -236,6 +236,33 @@ async function runRegistered(options: AgentOptions, deps: AgentDeps, start: Agen
         }
       }
       if (!fromStore) writer.schedule(currentState);
+      /** The controller's answer to a re-registration: still ours, or the agent must restart with it. */
+      const registrationAccepted = (again: Registration) => {
+        const stale = mismatch(registration, again);
+        if (stale) {
+          // Forwarding on with a subnet or port that is no longer ours would be silently wrong. The
+          // controller's answer goes into the state file, so the restart starts from it.
+          storedRegistration = again;
+          const sameCluster = !again.clusterId || !table.clusterId || again.clusterId === table.clusterId;
+          writer.schedule(() => ({ ...currentState(), table: sameCluster ? currentState().table : null }));
+          writer.flush();
+          fail(new Error(`the controller's registration differs from the one this agent runs with (${stale}); exiting so that a restart uses the controller's`));
+          return;
+        }
+        if (fromStore) {
+          logger.info('the controller answers again: leaving the stored state, resuming the route stream', { controller: client.target, revision: table.revision });
+          fromStore = false;
+        }
+        heartbeatIntervalMs = again.heartbeatIntervalMs;
+        clusterId = again.clusterId;
+        storedRegistration = again;
+        writer.schedule(currentState);
+      };
+      /** Removed, or re-added with another address: retrying cannot help, and our routes are stale. */
+      const registrationRefused = (err: ControllerCallError) => {
+        if (isUnknownNode(err)) discardAgentState(options.stateDir, logger);
+        fail(new Error(`the controller refused this agent: ${err.message}`));
+      };
       const watchLoop = runWatchLoop({
         source: client,
         nodeName: options.nodeName,
@@ -246,40 +273,23 @@ async function runRegistered(options: AgentOptions, deps: AgentDeps, start: Agen
         // Started from the stored state: register (and check it still holds) before watching.
         beforeFirstStream: fromStore,
         onSilentStream: () => client.resetConnection(),
+        // Registration sends the address as the operator gave it ('' = the node's): a node re-added with
+        // another address then shows up as a difference, with the state file updated for the restart.
         beforeReconnect: async () => {
           let again: Registration;
           try {
-            // The address as the operator gave it ('' = the node's): a node re-added with another
-            // address then shows up as a difference below, with the state file updated for the restart.
             again = await client.register(options.nodeName, options.underlayIp, start.underlayMtu, VERSION, { signal: stop.signal });
           } catch (err) {
-            // Removed, or re-added with another address: retrying cannot help, and our routes are stale.
-            if (err instanceof ControllerCallError && err.isPermanent) {
-              if (isUnknownNode(err)) discardAgentState(options.stateDir, logger);
-              fail(new Error(`the controller refused this agent: ${err.message}`));
-              return;
-            }
+            if (err instanceof ControllerCallError && err.isPermanent) return registrationRefused(err);
             throw err;
           }
-          const stale = mismatch(registration, again);
-          if (stale) {
-            // Forwarding on with a subnet or port that is no longer ours would be silently wrong. The
-            // controller's answer goes into the state file, so the restart starts from it.
-            storedRegistration = again;
-            const sameCluster = !again.clusterId || !table.clusterId || again.clusterId === table.clusterId;
-            writer.schedule(() => ({ ...currentState(), table: sameCluster ? currentState().table : null }));
-            writer.flush();
-            fail(new Error(`the controller's registration differs from the one this agent runs with (${stale}); exiting so that a restart uses the controller's`));
-            return;
-          }
-          if (fromStore) {
-            logger.info('the controller answers again: leaving the stored state, resuming the route stream', { controller: client.target, revision: table.revision });
-            fromStore = false;
-          }
-          heartbeatIntervalMs = again.heartbeatIntervalMs;
-          clusterId = again.clusterId;
-          storedRegistration = again;
-          writer.schedule(currentState);
+          registrationAccepted(again);
+        },
+        // Each reconnect registers on the stream itself: one call instead of two.
+        registerOnStream: {
+          request: () => ({ underlayIp: options.underlayIp, underlayMtu: start.underlayMtu, agentVersion: VERSION }),
+          accepted: registrationAccepted,
+          refused: registrationRefused,
         },
         logger,
         signal: stop.signal,

@@ -39,7 +39,17 @@ export type WatchEvent =
   | { readonly kind: 'snapshot'; readonly revision: number; readonly routes: RouteEntry[]; readonly clusterId: string }
   | { readonly kind: 'delta'; readonly baseRevision: number; readonly revision: number; readonly changes: RouteChangeEntry[]; readonly clusterId: string }
   | { readonly kind: 'heartbeat'; readonly revision: number; readonly clusterId: string }
+  /** The answer to the registration the stream was opened with (always its first message then); not acknowledged. */
+  | { readonly kind: 'registered'; readonly revision: number; readonly registration: Registration }
   | { readonly kind: 'invalid'; readonly revision: number; readonly error: string };
+
+/** What an agent registers with (Register's fields besides the node name). */
+export interface RegistrationRequest {
+  /** '' = the address the node was added with. */
+  readonly underlayIp: string;
+  readonly underlayMtu: number;
+  readonly agentVersion: string;
+}
 
 /** What the agent answers to each message (see WatchAck in the proto). */
 export interface WatchAckMessage {
@@ -98,9 +108,11 @@ export interface AgentController {
   /**
    * Opens the route stream and sends WatchStart with `knownRevision` (0: none) and the
    * `clusterId` it came from. `onEvent` gets each message, which the caller acknowledges
-   * through the handle; `onEnd` is called exactly once (see WatchEndListener).
+   * through the handle; `onEnd` is called exactly once (see WatchEndListener). With
+   * `register`, the stream also registers (one call instead of Register and Watch): its first
+   * event is then 'registered', or it ends with Register's error.
    */
-  watch(nodeName: string, knownRevision: number, onEvent: (event: WatchEvent) => void, onEnd: WatchEndListener, clusterId?: string): WatchHandle;
+  watch(nodeName: string, knownRevision: number, onEvent: (event: WatchEvent) => void, onEnd: WatchEndListener, clusterId?: string, register?: RegistrationRequest): WatchHandle;
   /** Replaces a connection that may be dead (a silent stream) with a fresh one. */
   resetConnection(): void;
   close(): void;
@@ -216,7 +228,7 @@ export class ControllerClient implements AgentController {
     });
   }
 
-  watch(nodeName: string, knownRevision: number, onEvent: (event: WatchEvent) => void, onEnd: WatchEndListener, clusterId = ''): WatchHandle {
+  watch(nodeName: string, knownRevision: number, onEvent: (event: WatchEvent) => void, onEnd: WatchEndListener, clusterId = '', register?: RegistrationRequest): WatchHandle {
     const call = this.client.Watch();
     let cancelled = false;
     let ended = false;
@@ -252,7 +264,7 @@ export class ControllerClient implements AgentController {
     call.on('end', () =>
       end(cancelled ? null : new ControllerCallError(grpc.status.UNAVAILABLE, 'the controller ended the watch stream'), cancelled ? 0 : retryAfterMsOf(trailers)),
     );
-    write({ start: { nodeName, knownRevision, clusterId, acceptPacked: true } });
+    write({ start: { nodeName, knownRevision, clusterId, acceptPacked: true, register: register ? { nodeName, ...register } : null } });
     const cancel = () => {
       cancelled = true;
       call.cancel();
@@ -345,6 +357,9 @@ function toWatchEvent(msg: WatchResponse__Output): WatchEvent {
       };
     case 'KIND_HEARTBEAT':
       return { kind: 'heartbeat', revision: msg.revision, clusterId: msg.clusterId };
+    case 'KIND_REGISTERED':
+      if (!msg.registration?.node || !msg.registration.network) throw new Error('registration answer without node or network');
+      return { kind: 'registered', revision: msg.revision, registration: toRegistration(msg.registration) };
     default:
       throw new Error(`unknown watch message kind ${String(msg.kind)}`);
   }

@@ -8,11 +8,23 @@
 //   the revision its table is at once the message is handled;
 // - a message it cannot apply is answered with failed_revision and the reason, the table stays
 //   as it was (and forwarding with it), and the next stream asks for a snapshot;
-// - a "tunctl-retry-after-ms" trailer on the stream's end is a least wait before reconnecting.
+// - a "tunctl-retry-after-ms" trailer on the stream's end is a least wait before reconnecting;
+// - with registerOnStream, every stream also registers (WatchStart.register): one call per
+//   reconnect instead of Register then Watch. The answer comes first, before any route
+//   message; a permanent error before it is a refused registration. A controller that does
+//   not answer it (an older version) gets a separate Register call before later streams.
 import { Backoff, sleep } from '../common/backoff.js';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { MAX_ACK_ERROR_CHARS, type AgentController, type ControllerCallError, type WatchEvent, type WatchHandle } from './controller-client.js';
+import {
+  MAX_ACK_ERROR_CHARS,
+  type AgentController,
+  type ControllerCallError,
+  type Registration,
+  type RegistrationRequest,
+  type WatchEvent,
+  type WatchHandle,
+} from './controller-client.js';
 import type { AgentRouteTable, RouteTableState } from './route-table.js';
 
 export type WatchSource = Pick<AgentController, 'watch'>;
@@ -28,8 +40,13 @@ export interface WatchLoopOptions {
    * stream starts from a snapshot.
    */
   readonly onTableChanged: () => void;
-  /** Runs before every reconnect (e.g. register again); a throw counts as a failed attempt. */
+  /**
+   * Runs before every reconnect (e.g. register again); a throw counts as a failed attempt.
+   * With registerOnStream, only while the controller does not register on the stream.
+   */
   readonly beforeReconnect?: () => Promise<void>;
+  /** Register on every stream instead (see the top of this file). */
+  readonly registerOnStream?: RegisterOnStream;
   /**
    * Called when the stream went silent (no message for three heartbeat intervals): the
    * connection under it is likely dead (cut without FIN), and a call on it would hang until
@@ -47,6 +64,14 @@ export interface WatchLoopOptions {
   readonly random?: () => number;
 }
 
+export interface RegisterOnStream {
+  readonly request: () => RegistrationRequest;
+  /** The controller's answer, before any route message of that stream. */
+  readonly accepted: (registration: Registration) => void;
+  /** The stream ended with a permanent error before the answer: the controller refused the registration. */
+  readonly refused: (err: ControllerCallError) => void;
+}
+
 /** Heartbeats missed before the stream counts as dead. */
 export const MISSED_HEARTBEATS = 3;
 
@@ -59,8 +84,12 @@ export async function runWatchLoop(options: WatchLoopOptions): Promise<void> {
   let forceSnapshot = false;
   let first = true;
   let previousEnd: WatchOutcome['end'] | undefined;
+  // Cleared for good when the controller ignores the registration on a stream (an older version).
+  let registerOnStream = options.registerOnStream;
   while (!signal.aborted) {
-    if ((!first || options.beforeFirstStream) && options.beforeReconnect) {
+    // Not before the first stream of an agent that has just registered.
+    const registerFirst = !first || options.beforeFirstStream === true;
+    if (registerFirst && options.beforeReconnect && !registerOnStream) {
       try {
         await options.beforeReconnect();
       } catch (err) {
@@ -75,7 +104,8 @@ export async function runWatchLoop(options: WatchLoopOptions): Promise<void> {
     first = false;
     const resume = table.isSynced && !forceSnapshot;
     forceSnapshot = false;
-    const outcome = await watchOnce(options, resume ? table.revision : 0, resume ? table.clusterId : '');
+    const outcome = await watchOnce(options, resume ? table.revision : 0, resume ? table.clusterId : '', registerFirst ? registerOnStream : undefined);
+    if (outcome.registrationIgnored) registerOnStream = undefined;
     if (signal.aborted) break;
     if (outcome.silent) options.onSilentStream?.();
     if (outcome.end !== 'closed') forceSnapshot = true;
@@ -107,9 +137,11 @@ interface WatchOutcome {
   readonly retryAfterMs: number;
   /** The stream ended because nothing came for three heartbeat intervals. */
   readonly silent: boolean;
+  /** We asked to register on the stream, and its first message was not the answer. */
+  readonly registrationIgnored?: boolean;
 }
 
-function watchOnce(options: WatchLoopOptions, knownRevision: number, knownClusterId: string): Promise<WatchOutcome> {
+function watchOnce(options: WatchLoopOptions, knownRevision: number, knownClusterId: string, register: RegisterOnStream | undefined): Promise<WatchOutcome> {
   const { source, nodeName, table, logger, signal } = options;
   return new Promise((resolve) => {
     // An abort that came before us fires no event: without this the stream would stay open until the idle timer.
@@ -120,6 +152,9 @@ function watchOnce(options: WatchLoopOptions, knownRevision: number, knownCluste
     let received = false;
     let silent = false;
     let settled = false;
+    // While we wait for the answer to the registration this stream asked for.
+    let awaitingRegistration = register !== undefined;
+    let registrationIgnored = false;
     let idleTimer: NodeJS.Timeout | undefined;
     let handle: WatchHandle | undefined;
     /** `politely`: half-close, so the failure report we just wrote reaches the controller. */
@@ -130,7 +165,7 @@ function watchOnce(options: WatchLoopOptions, knownRevision: number, knownCluste
       signal.removeEventListener('abort', onAbort);
       if (politely) handle?.close();
       else handle?.cancel();
-      resolve({ received, end, reason, retryAfterMs, silent });
+      resolve({ received, end, reason, retryAfterMs, silent, registrationIgnored });
     };
     const armIdleTimer = () => {
       clearTimeout(idleTimer);
@@ -174,6 +209,16 @@ function watchOnce(options: WatchLoopOptions, knownRevision: number, knownCluste
       }
     };
     const handleEvent = (event: WatchEvent) => {
+      if (awaitingRegistration) {
+        awaitingRegistration = false;
+        if (event.kind === 'registered') return register!.accepted(event.registration);
+        registrationIgnored = true;
+        logger.info('the controller does not register on the route stream (an older version); registering with a separate call before each later stream');
+      }
+      if (event.kind === 'registered') {
+        logger.warn('ignoring a registration answer the agent did not ask for', { revision: event.revision });
+        return;
+      }
       if (event.kind === 'invalid') return refuse(event.revision, event.error);
       const heldCluster = table.isSynced ? table.clusterId : '';
       if (event.kind !== 'snapshot' && heldCluster && event.clusterId && event.clusterId !== heldCluster) {
@@ -218,11 +263,16 @@ function watchOnce(options: WatchLoopOptions, knownRevision: number, knownCluste
     };
     armIdleTimer();
     const onEnd = (err: ControllerCallError | null, retryAfterMs: number) => {
+      if (err?.isPermanent && awaitingRegistration && !settled) {
+        // Removed, re-added with another address, ...: retrying cannot help.
+        register!.refused(err);
+        return finish('refused', `the controller refused the registration: ${err.message}`, retryAfterMs);
+      }
       // E.g. INVALID_ARGUMENT for an ack ahead of the controller (its database went back in time).
       if (err?.isPermanent) finish('refused', `the controller refused the stream: ${err.message}; will ask for a snapshot`, retryAfterMs);
       else finish('closed', err ? err.message : 'stream closed', retryAfterMs);
     };
-    handle = source.watch(nodeName, knownRevision, onEvent, onEnd, knownClusterId);
+    handle = source.watch(nodeName, knownRevision, onEvent, onEnd, knownClusterId, register?.request());
     if (settled) handle.cancel();
   });
 }

@@ -87,7 +87,7 @@ test('watch: the start message goes first, acks follow each message, and an UNAV
     received.map((r) => r.request),
     ['start', 'ack', 'ack', 'ack'],
   );
-  assert.deepEqual(received[0]!.start, { nodeName: 'n1', knownRevision: 3, clusterId: 'c0', acceptPacked: true }); // The agent reads packed messages (common/packed-watch.ts).
+  assert.deepEqual(received[0]!.start, { nodeName: 'n1', knownRevision: 3, clusterId: 'c0', acceptPacked: true, register: null }); // Packed messages readable (common/packed-watch.ts); no registration asked for.
   assert.deepEqual(
     received.slice(1).map((r) => r.ack),
     [

@@ -6,9 +6,9 @@ import { test, type TestContext } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { Backoff } from '../../common/backoff.js';
 import { MemoryLogger } from '../../common/logger.js';
-import { ControllerCallError } from '../../node-agent/controller-client.js';
+import { ControllerCallError, type Registration } from '../../node-agent/controller-client.js';
 import { AgentRouteTable, type RouteEntry } from '../../node-agent/route-table.js';
-import { runWatchLoop, type WatchLoopOptions } from '../../node-agent/watch-loop.js';
+import { runWatchLoop, type RegisterOnStream, type WatchLoopOptions } from '../../node-agent/watch-loop.js';
 import { FakeController, unavailable } from './fixtures/fake-controller.js';
 
 const route = (i: number): RouteEntry => ({ nodeName: `n${i}`, subnet: { base: (0x0af40000 + i * 256) >>> 0, prefixLen: 24 }, underlayIp: (0xc0a80000 + i) >>> 0 });
@@ -24,8 +24,7 @@ interface Loop {
 }
 
 /** A loop over a FakeController, stopped when the test ends. */
-function startLoop(t: TestContext, overrides: Partial<WatchLoopOptions> = {}, table = new AgentRouteTable()): Loop {
-  const controller = new FakeController();
+function startLoop(t: TestContext, overrides: Partial<WatchLoopOptions> = {}, table = new AgentRouteTable(), controller = new FakeController()): Loop {
   const logger = new MemoryLogger();
   const abort = new AbortController();
   const done = runWatchLoop({
@@ -260,4 +259,112 @@ test('the loop runs beforeReconnect before the first stream when asked, and back
   });
   await controller.stream(0);
   assert.equal(attempts, 3, 'two failed registrations, then the stream');
+});
+
+const registration: Registration = {
+  nodeName: 'n0',
+  underlayIp: 0xc0a80000,
+  subnet: route(0).subnet,
+  network: { base: 0x0af40000, prefixLen: 16 },
+  udpPort: 7000,
+  encapOverhead: 28,
+  tunMtu: 1472,
+  heartbeatIntervalMs: 60_000,
+  clusterId: 'cluster-a',
+};
+const request = { underlayIp: '', underlayMtu: 1500, agentVersion: '0.1.0' };
+
+/** registerOnStream options that record what the loop reports. */
+function recordingRegistration(order: string[] = []): RegisterOnStream & { readonly accepted_: Registration[]; readonly refused_: ControllerCallError[] } {
+  const accepted_: Registration[] = [];
+  const refused_: ControllerCallError[] = [];
+  return {
+    accepted_,
+    refused_,
+    request: () => request,
+    accepted: (r) => {
+      order.push('accepted');
+      accepted_.push(r);
+    },
+    refused: (err) => {
+      order.push('refused');
+      refused_.push(err);
+    },
+  };
+}
+
+test('registering on the stream: every reconnect asks on the stream, the answer comes before any route message and is not acknowledged, and no separate call is made', { timeout: 10_000 }, async (t) => {
+  const order: string[] = [];
+  let separateCalls = 0;
+  const register = recordingRegistration(order);
+  const { controller } = startLoop(
+    t,
+    { registerOnStream: register, beforeReconnect: async () => void separateCalls++, onTableChanged: () => void order.push('table') },
+    new AgentRouteTable(),
+    new FakeController(registration),
+  );
+  const first = await controller.stream(0);
+  assert.equal(first.register, undefined, 'the first stream of an agent that has just registered does not register again');
+  first.end(unavailable());
+  const second = await controller.stream(1);
+  assert.deepEqual(second.register, request);
+  assert.ok(second.registered);
+  assert.deepEqual(register.accepted_, [registration]);
+  second.send({ kind: 'snapshot', revision: 3, routes: [route(1)], clusterId: 'cluster-a' });
+  assert.deepEqual(order, ['accepted', 'table'], 'the registration is handled before the table');
+  assert.deepEqual(second.acks, [{ appliedRevision: 3 }], 'only the route message is acknowledged');
+  second.end(unavailable());
+  assert.deepEqual((await controller.stream(2)).register, request);
+  assert.equal(separateCalls, 0);
+  assert.equal(controller.registerCalls, 0);
+});
+
+test('beforeFirstStream: the first stream registers on the stream too', { timeout: 10_000 }, async (t) => {
+  const register = recordingRegistration();
+  const { controller } = startLoop(t, { registerOnStream: register, beforeFirstStream: true, beforeReconnect: async () => assert.fail('no separate call') }, new AgentRouteTable(), new FakeController(registration));
+  const first = await controller.stream(0);
+  assert.deepEqual(first.register, request);
+  assert.deepEqual(register.accepted_, [registration]);
+});
+
+test('a permanent error before the answer is a refused registration; the same error after it is not', { timeout: 10_000 }, async (t) => {
+  const notFound = new ControllerCallError(grpc.status.NOT_FOUND, 'node "n0" is not known to the controller');
+  const refusedLoop = recordingRegistration();
+  const refused = startLoop(t, { registerOnStream: refusedLoop, beforeFirstStream: true }, new AgentRouteTable(), new FakeController(notFound));
+  await refused.controller.stream(0);
+  assert.deepEqual(refusedLoop.refused_, [notFound]);
+  assert.deepEqual(refusedLoop.accepted_, []);
+
+  const laterLoop = recordingRegistration();
+  const held = new AgentRouteTable();
+  held.applySnapshot(5, [route(1)], 'cluster-a');
+  const later = startLoop(t, { registerOnStream: laterLoop, beforeFirstStream: true }, held, new FakeController(registration));
+  const stream = await later.controller.stream(0);
+  stream.end(new ControllerCallError(grpc.status.INVALID_ARGUMENT, 'acknowledged revision 9 is ahead of the controller\'s latest (5)'));
+  const next = await later.controller.stream(1);
+  assert.deepEqual(laterLoop.refused_, [], 'a refusal of what we sent, not of the registration');
+  assert.equal(next.knownRevision, 0, 'and it is answered with a snapshot request');
+});
+
+test('a controller that ignores the registration on the stream (an older version) gets a separate Register before later streams', { timeout: 10_000 }, async (t) => {
+  let separateCalls = 0;
+  const register = recordingRegistration();
+  // 'hang': the stream never answers the registration, as a controller that does not know the field.
+  const { controller, table, logger } = startLoop(
+    t,
+    { registerOnStream: register, beforeFirstStream: true, beforeReconnect: async () => void separateCalls++ },
+    new AgentRouteTable(),
+    new FakeController('hang'),
+  );
+  const first = await controller.stream(0);
+  assert.deepEqual(first.register, request);
+  first.send({ kind: 'snapshot', revision: 4, routes: [route(1), route(2)], clusterId: 'cluster-a' });
+  assert.deepEqual(names(table), ['n1', 'n2'], 'the stream goes on');
+  assert.deepEqual(first.acks, [{ appliedRevision: 4 }]);
+  assert.ok(logger.lines.some((l) => /does not register on the route stream/.test(l)), logger.lines.join('\n'));
+  first.end(unavailable());
+  const second = await controller.stream(1);
+  assert.equal(second.register, undefined);
+  assert.equal(separateCalls, 1);
+  assert.deepEqual(register.accepted_, []);
 });

@@ -70,7 +70,10 @@ export interface AgentCounters {
   /** Deltas that did not follow the table held, or heartbeats ahead of it: each forces a resync. */
   gaps: number;
   streams: number;
+  /** Register calls (one per agent start). */
   registers: number;
+  /** Registrations on a Watch stream (WatchStart.register: every reconnect). */
+  streamRegisters: number;
   /** Stream ends that carried a tunctl-retry-after-ms trailer. */
   retryAfters: number;
 }

@@ -330,7 +330,11 @@ function table(all: FleetFigures[], fleetNice: number): string {
     ['bench runner CPU (s), same order', (f) => [f.setup?.cpu, f.propagation?.cpu, f.throughput?.cpu, f.resync?.cpu].map((c) => (c ? f1(c.runnerS) : '-')).join(' / '), ''],
     ['controller RSS now / peak (MiB)', (f) => (f.controller ? `${f0(f.controller.rssMiB)} / ${f0(f.controller.peakRssMiB)}` : '-'), ''],
     ['fleet workers RSS now / peak, all together (MiB)', (f) => (f.fleet ? `${f0(f.fleet.rssMiB)} / ${f0(f.fleet.peakRssMiB)}` : '-'), ''],
-    ['agent counters: snapshots / deltas / heartbeats / gaps / streams / retry-after', (f) => (f.counters ? [f.counters.snapshots, f.counters.deltas, f.counters.heartbeats, f.counters.gaps, f.counters.streams, f.counters.retryAfters].join(' / ') : '-'), 'gaps 0'],
+    [
+      'agent counters: snapshots / deltas / heartbeats / gaps / streams / registers (call, on stream) / retry-after',
+      (f) => (f.counters ? [f.counters.snapshots, f.counters.deltas, f.counters.heartbeats, f.counters.gaps, f.counters.streams, `${f.counters.registers}, ${f.counters.streamRegisters}`, f.counters.retryAfters].join(' / ') : '-'),
+      'gaps 0',
+    ],
   ];
   const lines = [head, `|---|${all.map(() => '---').join('|')}|---|`];
   for (const [label, cell, target] of rows) lines.push(`| ${label} | ${all.map(cell).join(' | ')} | ${target} |`);

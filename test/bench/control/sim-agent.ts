@@ -71,7 +71,7 @@ function mirrorChanges(changes: readonly RouteChange__Output[]): readonly Mirror
 
 /** A fresh counters object (all zero). */
 export function zeroCounters(): AgentCounters {
-  return { snapshots: 0, deltas: 0, heartbeats: 0, gaps: 0, streams: 0, registers: 0, retryAfters: 0 };
+  return { snapshots: 0, deltas: 0, heartbeats: 0, gaps: 0, streams: 0, registers: 0, streamRegisters: 0, retryAfters: 0 };
 }
 
 export class SimAgent {
@@ -116,9 +116,18 @@ export class SimAgent {
   async run(initialDelayMs = 0): Promise<void> {
     const { signal } = this.abort;
     if (initialDelayMs > 0) await sleep(initialDelayMs, signal);
+    let registered = false;
     while (!signal.aborted && !this.failed) {
+      // As the real agent: Register once at start, then each reconnect registers on its stream.
+      if (registered) {
+        const end = await this.watchOnce(true);
+        if (signal.aborted) break;
+        if (await this.handleEnd(end)) break;
+        continue;
+      }
       try {
         await this.register();
+        registered = true;
       } catch (err) {
         const { code, details } = err as grpc.ServiceError;
         this.lastError = `register: ${grpc.status[code] ?? code}: ${details}`;
@@ -127,24 +136,30 @@ export class SimAgent {
         continue;
       }
       if (signal.aborted) break;
-      const end = await this.watchOnce();
+      const end = await this.watchOnce(false);
       if (signal.aborted) break;
-      if (PERMANENT_CODES.has(end.code)) {
-        this.failed = `watch: ${grpc.status[end.code]}: ${end.details}`;
-        break;
-      }
-      if (end.code !== grpc.status.OK) this.lastError = `watch: ${grpc.status[end.code] ?? end.code}: ${end.details}`;
-      if (end.received) this.backoff.reset();
-      let delay: number;
-      if (end.retryAfterMs !== undefined) {
-        this.counters.retryAfters++;
-        // At least what the controller asked, plus jitter so equal answers still spread.
-        delay = end.retryAfterMs + Math.random() * Math.min(1000, Math.max(100, end.retryAfterMs * 0.2));
-      } else {
-        delay = end.gap ? 0 : this.backoff.next();
-      }
-      if (delay > 0) await sleep(delay, signal);
+      if (await this.handleEnd(end)) break;
     }
+  }
+
+  /** After a stream ended: true if this agent must stop (a permanent refusal), else waits before the next. */
+  private async handleEnd(end: StreamEnd): Promise<boolean> {
+    if (PERMANENT_CODES.has(end.code)) {
+      this.failed = `watch: ${grpc.status[end.code]}: ${end.details}`;
+      return true;
+    }
+    if (end.code !== grpc.status.OK) this.lastError = `watch: ${grpc.status[end.code] ?? end.code}: ${end.details}`;
+    if (end.received) this.backoff.reset();
+    let delay: number;
+    if (end.retryAfterMs !== undefined) {
+      this.counters.retryAfters++;
+      // At least what the controller asked, plus jitter so equal answers still spread.
+      delay = end.retryAfterMs + Math.random() * Math.min(1000, Math.max(100, end.retryAfterMs * 0.2));
+    } else {
+      delay = end.gap ? 0 : this.backoff.next();
+    }
+    if (delay > 0) await sleep(delay, this.abort.signal);
+    return false;
   }
 
   stop(): void {
@@ -174,7 +189,8 @@ export class SimAgent {
     });
   }
 
-  private watchOnce(): Promise<StreamEnd> {
+  /** One stream; `register`: registers on it (WatchStart.register), as the real agent does on a reconnect. */
+  private watchOnce(register: boolean): Promise<StreamEnd> {
     return new Promise((resolve) => {
       const record: StreamRecord = { startedAt: wallClockMs(), firstKind: '', syncedAt: 0 };
       this.streams.push(record);
@@ -182,7 +198,9 @@ export class SimAgent {
       this.counters.streams++;
       let received = false;
       let gap = false;
-      const call = this.client.Watch();
+      // A stream that registers is also the reconnect attempt: it waits for the connection like
+      // Register does (see register()), instead of failing fast between connect attempts.
+      const call = this.client.Watch(new grpc.Metadata({ waitForReady: register }));
       this.call = call;
       const silenceMs = MISSED_HEARTBEATS * this.heartbeatIntervalMs;
       const idleTimer = setTimeout(() => {
@@ -192,6 +210,12 @@ export class SimAgent {
       call.on('data', (msg: WatchResponse__Output) => {
         if (gap) return;
         received = true;
+        if (msg.kind === 'KIND_REGISTERED') {
+          this.counters.streamRegisters++;
+          if (msg.registration && msg.registration.heartbeatIntervalMs > 0) this.heartbeatIntervalMs = msg.registration.heartbeatIntervalMs;
+          idleTimer.refresh();
+          return;
+        }
         this.watching = true;
         idleTimer.refresh();
         if (!record.firstKind) record.firstKind = msg.kind;
@@ -219,7 +243,15 @@ export class SimAgent {
       const resume = this.mirror.isSynced && !this.forceSnapshot;
       if (this.forceSnapshot) this.mirror.reset();
       this.forceSnapshot = false;
-      call.write({ start: { nodeName: this.nodeName, knownRevision: resume ? this.mirror.revision : 0, clusterId: resume ? this.mirror.clusterId : '', acceptPacked: true } });
+      call.write({
+        start: {
+          nodeName: this.nodeName,
+          knownRevision: resume ? this.mirror.revision : 0,
+          clusterId: resume ? this.mirror.clusterId : '',
+          acceptPacked: true,
+          register: register ? { nodeName: this.nodeName, underlayIp: '', underlayMtu: 1500, agentVersion: SIM_AGENT_VERSION } : null,
+        },
+      });
     });
   }
 

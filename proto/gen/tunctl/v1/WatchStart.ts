@@ -1,5 +1,6 @@
 // Original file: proto/tunctl/v1/tunctl.proto
 
+import type { RegisterRequest as _tunctl_v1_RegisterRequest, RegisterRequest__Output as _tunctl_v1_RegisterRequest__Output } from '../../tunctl/v1/RegisterRequest';
 import type { Long } from '@grpc/proto-loader';
 
 export interface WatchStart {
@@ -7,6 +8,7 @@ export interface WatchStart {
   'knownRevision'?: (number | string | Long);
   'clusterId'?: (string);
   'acceptPacked'?: (boolean);
+  'register'?: (_tunctl_v1_RegisterRequest | null);
 }
 
 export interface WatchStart__Output {
@@ -14,4 +16,5 @@ export interface WatchStart__Output {
   'knownRevision': (number);
   'clusterId': (string);
   'acceptPacked': (boolean);
+  'register': (_tunctl_v1_RegisterRequest__Output | null);
 }
