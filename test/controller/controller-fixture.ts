@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AdminClient } from '../../cli/admin-client.js';
 import { parseCidr } from '../../common/cidr.js';
-import { controllerChannelCredentials } from '../../common/controller-tls.js';
+import { CONTROLLER_CHANNEL_OPTIONS, controllerChannelCredentials } from '../../common/controller-tls.js';
+import { loadTunctlProto } from '../../common/proto.js';
+import type { AgentServiceClient } from '../../proto/gen/tunctl/v1/AgentService.js';
 import { MemoryLogger } from '../../common/logger.js';
 import { Controller, type ControllerOptions } from '../../controller/controller.js';
 import type { NetworkConfigInput } from '../../controller/store/store.js';
@@ -120,4 +122,13 @@ export async function expectStatus(promise: Promise<unknown>, code: grpc.status,
     assert.match(err.message, pattern);
     return true;
   });
+}
+
+/** A raw AgentService client (generated stubs, no agent logic) on a connection of its own. */
+export function rawAgentClient(fx: ControllerFixture, credentials: NodeCredentials): AgentServiceClient {
+  const { proto } = loadTunctlProto();
+  return new proto.tunctl.v1.AgentService(fx.address, controllerChannelCredentials(credentials.caPem, credentials), {
+    ...CONTROLLER_CHANNEL_OPTIONS,
+    'grpc.use_local_subchannel_pool': 1,
+  }) as unknown as AgentServiceClient;
 }

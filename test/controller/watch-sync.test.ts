@@ -7,10 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { controllerChannelCredentials, CONTROLLER_CHANNEL_OPTIONS } from '../../common/controller-tls.js';
-import { loadTunctlProto } from '../../common/proto.js';
 import type { AdminClient } from '../../cli/admin-client.js';
-import type { NodeCredentials } from '../../node-agent/identity/credential-files.js';
 import type { AddNodeResponse__Output } from '../../proto/gen/tunctl/v1/AddNodeResponse.js';
 import type { AgentServiceClient } from '../../proto/gen/tunctl/v1/AgentService.js';
 import type { ListNodesResponse__Output } from '../../proto/gen/tunctl/v1/ListNodesResponse.js';
@@ -18,7 +15,7 @@ import type { ListRoutesResponse__Output } from '../../proto/gen/tunctl/v1/ListR
 import type { Node__Output } from '../../proto/gen/tunctl/v1/Node.js';
 import type { WatchRequest } from '../../proto/gen/tunctl/v1/WatchRequest.js';
 import type { WatchResponse__Output } from '../../proto/gen/tunctl/v1/WatchResponse.js';
-import { controllerForSuite, expectStatus, type ControllerFixture } from './controller-fixture.js';
+import { controllerForSuite, rawAgentClient, expectStatus, type ControllerFixture } from './controller-fixture.js';
 import { waitFor } from '../netns/netns.js';
 
 const HEARTBEAT_MS = 200;
@@ -27,14 +24,6 @@ interface RawWatch {
   readonly messages: WatchResponse__Output[];
   readonly call: grpc.ClientDuplexStream<WatchRequest, WatchResponse__Output>;
   ended(): grpc.ServiceError | 'ok' | undefined;
-}
-
-function rawAgentClient(fx: ControllerFixture, credentials: NodeCredentials): AgentServiceClient {
-  const { proto } = loadTunctlProto();
-  return new proto.tunctl.v1.AgentService(fx.address, controllerChannelCredentials(credentials.caPem, credentials), {
-    ...CONTROLLER_CHANNEL_OPTIONS,
-    'grpc.use_local_subchannel_pool': 1,
-  }) as unknown as AgentServiceClient;
 }
 
 /** Opens a Watch, sends `first`, and acks each message when `autoAck` says so. */
