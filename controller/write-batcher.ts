@@ -8,7 +8,13 @@ import type { WriteOutcome } from './store/store.js';
 export interface WriteBatcherOptions {
   /** The store's batchWrites: each write in a savepoint, all in one transaction (fsynced if `durable`). */
   readonly commit: (writes: readonly (() => unknown)[], durable: boolean) => WriteOutcome[];
-  /** Most writes per transaction: bounds how long one commit holds the event loop. */
+  /**
+   * Most writes per transaction (default 64): bounds how long one commit holds the event loop,
+   * and answers a burst in several commits, so that a client with many calls in flight sends
+   * its next ones while the rest commit. With 256, a client keeping 256 add-nodes in flight and
+   * the controller took turns, each idle while the other worked: 850-980 adds/s with 5,000
+   * agents watching, against 1,155 with 64. An fsync per 64 writes costs little next to them.
+   */
   readonly maxBatch?: number;
 }
 
@@ -25,7 +31,7 @@ export class WriteBatcher {
   private scheduled = false;
 
   constructor(options: WriteBatcherOptions) {
-    this.options = { maxBatch: 256, ...options };
+    this.options = { maxBatch: 64, ...options };
   }
 
   /**

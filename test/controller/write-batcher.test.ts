@@ -65,6 +65,18 @@ test('more writes than maxBatch go out in several transactions, in order', async
   assert.deepEqual(added.map((a) => a.revision), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 });
 
+test('a burst larger than a batch is answered batch by batch: the first callers hear back before the next batch commits', async (t) => {
+  const store = openStore(t);
+  const events: string[] = [];
+  const batcher = new WriteBatcher({ commit: (writes) => (events.push(`commit ${writes.length}`), store.batchWrites(writes)) });
+  await Promise.all(
+    Array.from({ length: 256 }, (_, i) => batcher.run(() => store.addNode({ name: `b${i}`, underlayIp: 0xc0a80300 + i }, new Date())).then(() => void events.push('answer'))),
+  );
+  // A client with 256 calls in flight sends its next ones while the rest commit (see write-batcher.ts).
+  const answers = (n: number) => Array<string>(n).fill('answer');
+  assert.deepEqual(events, [...['commit 64', ...answers(64)], ...['commit 64', ...answers(64)], ...['commit 64', ...answers(64)], ...['commit 64', ...answers(64)]]);
+});
+
 test('a write made of several store calls is undone whole when a later call throws', async (t) => {
   const store = openStore(t);
   const batcher = new WriteBatcher({ commit: (writes) => store.batchWrites(writes) });

@@ -96,15 +96,17 @@ export class Fleet {
   }
 
   /**
-   * Agents back in sync since `since`: a stream opened at or after it has confirmed the table,
-   * and the table holds `revision` or later. Each is back at the later of the two moments.
+   * Agents back in sync since `since` (the new controller's spawn): a stream confirmed the
+   * table at or after it (so a stream of the new controller: the old one had exited), and the
+   * table holds `revision` or later. Each is back at the later of the two moments. A stream
+   * may have been opened before `since`: one that registers waits for the connection.
    */
   resync(since: number, revision: number): ResyncResult {
     const syncedAt: number[] = [];
     const firstKinds: Record<string, number> = {};
     const pending: Record<string, number> = {};
     for (const agent of this.agents) {
-      const stream = agent.streams.find((s) => s.startedAt >= since && s.syncedAt > 0);
+      const stream = agent.streams.find((s) => s.syncedAt >= since);
       const held = agent.heldSince(revision);
       if (stream && held !== null) {
         syncedAt.push(Math.max(stream.syncedAt, held));
