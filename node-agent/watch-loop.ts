@@ -88,8 +88,8 @@ export async function runWatchLoop(options: WatchLoopOptions): Promise<void> {
   let registerOnStream = options.registerOnStream;
   while (!signal.aborted) {
     // Not before the first stream of an agent that has just registered.
-    const registerFirst = !first || options.beforeFirstStream === true;
-    if (registerFirst && options.beforeReconnect && !registerOnStream) {
+    const reRegister = !first || options.beforeFirstStream === true;
+    if (reRegister && options.beforeReconnect && !registerOnStream) {
       try {
         await options.beforeReconnect();
       } catch (err) {
@@ -104,7 +104,7 @@ export async function runWatchLoop(options: WatchLoopOptions): Promise<void> {
     first = false;
     const resume = table.isSynced && !forceSnapshot;
     forceSnapshot = false;
-    const outcome = await watchOnce(options, resume ? table.revision : 0, resume ? table.clusterId : '', registerFirst ? registerOnStream : undefined);
+    const outcome = await watchOnce(options, resume ? table.revision : 0, resume ? table.clusterId : '', reRegister ? registerOnStream : undefined);
     if (outcome.registrationIgnored) registerOnStream = undefined;
     if (signal.aborted) break;
     if (outcome.silent) options.onSilentStream?.();
