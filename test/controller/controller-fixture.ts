@@ -13,6 +13,8 @@ import { parseCidr } from '../../common/cidr.js';
 import { CONTROLLER_CHANNEL_OPTIONS, controllerChannelCredentials } from '../../common/controller-tls.js';
 import { loadTunctlProto } from '../../common/proto.js';
 import type { AgentServiceClient } from '../../proto/gen/tunctl/v1/AgentService.js';
+import type { WatchRequest } from '../../proto/gen/tunctl/v1/WatchRequest.js';
+import type { WatchResponse__Output } from '../../proto/gen/tunctl/v1/WatchResponse.js';
 import { MemoryLogger } from '../../common/logger.js';
 import { Controller, type ControllerOptions } from '../../controller/controller.js';
 import type { NetworkConfigInput } from '../../controller/store/store.js';
@@ -131,4 +133,32 @@ export function rawAgentClient(fx: ControllerFixture, credentials: NodeCredentia
     ...CONTROLLER_CHANNEL_OPTIONS,
     'grpc.use_local_subchannel_pool': 1,
   }) as unknown as AgentServiceClient;
+}
+
+/** A Watch driven by hand: what came, and how it ended. */
+export interface RawWatch {
+  readonly messages: WatchResponse__Output[];
+  readonly call: grpc.ClientDuplexStream<WatchRequest, WatchResponse__Output>;
+  /** How the stream ended: its error status, 'ok', or undefined while it runs. */
+  ended(): grpc.ServiceError | 'ok' | undefined;
+}
+
+/** Opens a Watch, sends `first`, and answers each message with what `autoAck` returns (nothing for null). */
+export function openRawWatch(
+  client: AgentServiceClient,
+  first: WatchRequest,
+  autoAck: (m: WatchResponse__Output) => WatchRequest | null = (m) => ({ ack: { appliedRevision: m.revision } }),
+): RawWatch {
+  const messages: WatchResponse__Output[] = [];
+  let end: grpc.ServiceError | 'ok' | undefined;
+  const call = client.Watch();
+  call.on('data', (m: WatchResponse__Output) => {
+    messages.push(m);
+    const reply = autoAck(m);
+    if (reply) call.write(reply);
+  });
+  call.on('error', (err: grpc.ServiceError) => (end ??= err));
+  call.on('end', () => (end ??= 'ok'));
+  call.write(first);
+  return { messages, call, ended: () => end };
 }

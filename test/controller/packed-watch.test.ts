@@ -5,35 +5,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { deflateRawSync } from 'node:zlib';
-import * as grpc from '@grpc/grpc-js';
-import { CONTROLLER_CHANNEL_OPTIONS, controllerChannelCredentials } from '../../common/controller-tls.js';
 import { MAX_UNPACKED_BYTES, PACK_MIN_ENTRIES, packWatchBody, unpackWatchBody } from '../../common/packed-watch.js';
-import { loadTunctlProto } from '../../common/proto.js';
 import { unpacked, type WatchEvent } from '../../node-agent/controller-client.js';
-import type { AgentServiceClient } from '../../proto/gen/tunctl/v1/AgentService.js';
 import type { ListRoutesResponse__Output } from '../../proto/gen/tunctl/v1/ListRoutesResponse.js';
-import type { WatchRequest } from '../../proto/gen/tunctl/v1/WatchRequest.js';
-import type { WatchResponse__Output } from '../../proto/gen/tunctl/v1/WatchResponse.js';
 import { waitFor } from '../netns/netns.js';
-import { startController, type ControllerFixture } from './controller-fixture.js';
+import { openRawWatch, rawAgentClient, startController, type ControllerFixture } from './controller-fixture.js';
+import type { NodeCredentials } from '../../node-agent/identity/credential-files.js';
 
 const NODES = PACK_MIN_ENTRIES + 36;
 
-function rawWatch(fx: ControllerFixture, credentials: { caPem: string; keyPem: string; certificatePem: string }, nodeName: string, acceptPacked: boolean) {
-  const { proto } = loadTunctlProto();
-  const client = new proto.tunctl.v1.AgentService(fx.address, controllerChannelCredentials(credentials.caPem, credentials), {
-    ...CONTROLLER_CHANNEL_OPTIONS,
-    'grpc.use_local_subchannel_pool': 1,
-  }) as unknown as AgentServiceClient;
-  const messages: WatchResponse__Output[] = [];
-  const call: grpc.ClientDuplexStream<WatchRequest, WatchResponse__Output> = client.Watch();
-  call.on('data', (m: WatchResponse__Output) => {
-    messages.push(m);
-    call.write({ ack: { appliedRevision: m.revision } });
-  });
-  call.on('error', () => undefined);
-  call.write({ start: { nodeName, knownRevision: 0, acceptPacked } });
-  return { messages, close: () => (call.cancel(), client.close()) };
+function rawWatch(fx: ControllerFixture, credentials: NodeCredentials, nodeName: string, acceptPacked: boolean) {
+  const client = rawAgentClient(fx, credentials);
+  const watch = openRawWatch(client, { start: { nodeName, knownRevision: 0, acceptPacked } });
+  return { messages: watch.messages, close: () => (watch.call.cancel(), client.close()) };
 }
 
 const routeKey = (r: { subnet: string; underlayIp: string; nodeName: string }) => `${r.subnet} ${r.underlayIp} ${r.nodeName}`;

@@ -24,35 +24,19 @@ import type { WatchRequest } from '../../proto/gen/tunctl/v1/WatchRequest.js';
 import type { WatchResponse__Output } from '../../proto/gen/tunctl/v1/WatchResponse.js';
 import type { WatchStart } from '../../proto/gen/tunctl/v1/WatchStart.js';
 import { waitFor } from '../netns/netns.js';
-import { controllerForSuite, rawAgentClient, type ControllerFixture } from './controller-fixture.js';
+import { controllerForSuite, openRawWatch, rawAgentClient, type RawWatch, type ControllerFixture } from './controller-fixture.js';
 
 const HEARTBEAT_MS = 1000;
 const UNDERLAY_IP = '192.168.64.1';
-
-interface RawWatch {
-  readonly messages: WatchResponse__Output[];
-  /** How the stream ended: its error status, 'ok', or undefined while it runs. */
-  ended(): grpc.ServiceError | 'ok' | undefined;
-  cancel(): void;
-}
 
 /**
  * Opens a Watch and writes `start`, then `sameTick` in the same turn of the event loop. Route
  * messages are acked as an agent does; KIND_REGISTERED is not (acks are for route tables).
  */
 function rawWatch(client: AgentServiceClient, start: WatchStart, sameTick: WatchRequest[] = []): RawWatch {
-  const messages: WatchResponse__Output[] = [];
-  let end: grpc.ServiceError | 'ok' | undefined;
-  const call: grpc.ClientDuplexStream<WatchRequest, WatchResponse__Output> = client.Watch();
-  call.on('data', (m: WatchResponse__Output) => {
-    messages.push(m);
-    if (m.kind !== 'KIND_REGISTERED') call.write({ ack: { appliedRevision: m.revision } });
-  });
-  call.on('error', (err: grpc.ServiceError) => (end ??= err));
-  call.on('end', () => (end ??= 'ok'));
-  call.write({ start });
-  for (const m of sameTick) call.write(m);
-  return { messages, ended: () => end, cancel: () => call.cancel() };
+  const watch = openRawWatch(client, { start }, (m) => (m.kind === 'KIND_REGISTERED' ? null : { ack: { appliedRevision: m.revision } }));
+  for (const m of sameTick) watch.call.write(m);
+  return watch;
 }
 
 function registerCall(client: AgentServiceClient, request: RegisterRequest): Promise<RegisterResponse__Output> {
@@ -190,7 +174,7 @@ describe('Watch with register: one call registers and opens the route stream', (
     assert.equal(node.connected, true);
     const listed = (await admin.call<object, ListNodesResponse__Output>('ListNodes', {})).nodes.find((n) => n.name === 'r1');
     assert.equal(listed?.agentVersion, 'watch-reg/1');
-    w.cancel();
+    w.call.cancel();
 
     // Resuming from the latest revision: the registration, then "nothing changed".
     const current = rawWatch(client, { nodeName: 'r1', knownRevision: latest, clusterId: fx.controller.store.clusterId(), register: register({ agentVersion: 'watch-reg/2' }) });
@@ -200,7 +184,7 @@ describe('Watch with register: one call registers and opens the route stream', (
       ['KIND_HEARTBEAT', latest],
     ]);
     assert.equal((await nodeNamed(admin, 'r1')).agentVersion, 'watch-reg/2');
-    current.cancel();
+    current.call.cancel();
 
     // One revision behind: the registration, then the one change.
     const behind = rawWatch(client, { nodeName: 'r1', knownRevision: latest - 1, register: register() });
@@ -209,7 +193,7 @@ describe('Watch with register: one call registers and opens the route stream', (
     assert.equal(first.kind, 'KIND_REGISTERED');
     assert.deepEqual([delta.kind, delta.baseRevision, delta.revision], ['KIND_DELTA', latest - 1, latest]);
     assert.deepEqual(delta.changes.map((c) => [c.op, c.route?.nodeName]), [['OP_ADD', 'r2']]);
-    behind.cancel();
+    behind.call.cancel();
   });
 
   test("a registration Register would refuse ends the stream with Register's status and reason, before any message", async () => {
@@ -268,7 +252,7 @@ describe('Watch with register: one call registers and opens the route stream', (
     assert.equal(w.ended(), undefined);
     const after = await nodeNamed(admin, 'r1');
     assert.deepEqual([after.agentVersion, after.lastRegisteredAt], [before.agentVersion, before.lastRegisteredAt], 'no registration recorded');
-    w.cancel();
+    w.call.cancel();
   });
 
   test("the agent client's watch with a registration yields 'registered' with what register() returns, then 'snapshot'", async () => {

@@ -14,33 +14,10 @@ import type { ListNodesResponse__Output } from '../../proto/gen/tunctl/v1/ListNo
 import type { ListRoutesResponse__Output } from '../../proto/gen/tunctl/v1/ListRoutesResponse.js';
 import type { Node__Output } from '../../proto/gen/tunctl/v1/Node.js';
 import type { WatchRequest } from '../../proto/gen/tunctl/v1/WatchRequest.js';
-import type { WatchResponse__Output } from '../../proto/gen/tunctl/v1/WatchResponse.js';
-import { controllerForSuite, rawAgentClient, expectStatus, type ControllerFixture } from './controller-fixture.js';
+import { controllerForSuite, openRawWatch, rawAgentClient, type RawWatch, expectStatus, type ControllerFixture } from './controller-fixture.js';
 import { waitFor } from '../netns/netns.js';
 
 const HEARTBEAT_MS = 200;
-
-interface RawWatch {
-  readonly messages: WatchResponse__Output[];
-  readonly call: grpc.ClientDuplexStream<WatchRequest, WatchResponse__Output>;
-  ended(): grpc.ServiceError | 'ok' | undefined;
-}
-
-/** Opens a Watch, sends `first`, and acks each message when `autoAck` says so. */
-function openWatch(client: AgentServiceClient, first: WatchRequest, autoAck: (m: WatchResponse__Output) => WatchRequest | null = (m) => ({ ack: { appliedRevision: m.revision } })): RawWatch {
-  const messages: WatchResponse__Output[] = [];
-  let end: grpc.ServiceError | 'ok' | undefined;
-  const call = client.Watch();
-  call.on('data', (m: WatchResponse__Output) => {
-    messages.push(m);
-    const reply = autoAck(m);
-    if (reply) call.write(reply);
-  });
-  call.on('error', (err: grpc.ServiceError) => (end ??= err));
-  call.on('end', () => (end ??= 'ok'));
-  call.write(first);
-  return { messages, call, ended: () => end };
-}
 
 async function nodeNamed(admin: AdminClient, name: string): Promise<Node__Output & { latest: number }> {
   const list = await admin.call<object, ListNodesResponse__Output>('ListNodes', {});
@@ -64,7 +41,7 @@ describe('Watch: acks, liveness and coalescing over mTLS', () => {
     assert.equal(pending.state, 'NODE_STATE_PENDING');
     assert.equal(pending.appliedRevision, 0);
 
-    const w = openWatch(client, { start: { nodeName: 'w1', knownRevision: 0 } });
+    const w = openRawWatch(client, { start: { nodeName: 'w1', knownRevision: 0 } });
     await waitFor('the snapshot', () => w.messages.length > 0, 15_000);
     assert.equal(w.messages[0]!.kind, 'KIND_SNAPSHOT');
     assert.equal(w.messages[0]!.clusterId, fx.controller.store.clusterId());
@@ -80,7 +57,7 @@ describe('Watch: acks, liveness and coalescing over mTLS', () => {
 
     // A change the agent does not ack shows as lag 1.
     // Like a real agent that keeps its table: heartbeats are acked with the revision it holds.
-    const unacked = openWatch(client, { start: { nodeName: 'w1', knownRevision: synced.latest } }, (m) => (m.kind === 'KIND_DELTA' ? null : { ack: { appliedRevision: synced.latest } }));
+    const unacked = openRawWatch(client, { start: { nodeName: 'w1', knownRevision: synced.latest } }, (m) => (m.kind === 'KIND_DELTA' ? null : { ack: { appliedRevision: synced.latest } }));
     await waitFor('the first watch to be superseded', () => w.ended() !== undefined, 15_000);
     await add('w3', 3);
     await waitFor('the delta', () => unacked.messages.some((m) => m.kind === 'KIND_DELTA'), 15_000);
@@ -106,7 +83,7 @@ describe('Watch: acks, liveness and coalescing over mTLS', () => {
   });
 
   test('an agent that stops answering is dropped within three heartbeat intervals', async () => {
-    const silent = openWatch(client, { start: { nodeName: 'w1', knownRevision: 0 } }, () => null);
+    const silent = openRawWatch(client, { start: { nodeName: 'w1', knownRevision: 0 } }, () => null);
     await waitFor('the snapshot', () => silent.messages.length > 0, 15_000);
     const started = Date.now();
     await waitFor('the silent stream to end', () => silent.ended() !== undefined, 15_000, 20);
@@ -121,10 +98,10 @@ describe('Watch: acks, liveness and coalescing over mTLS', () => {
 
   test('a table from another cluster gets a snapshot; one from this cluster resumes', async () => {
     const latest = (await nodeNamed(admin, 'w1')).latest;
-    const foreign = openWatch(client, { start: { nodeName: 'w1', knownRevision: latest, clusterId: 'f'.repeat(32) } });
+    const foreign = openRawWatch(client, { start: { nodeName: 'w1', knownRevision: latest, clusterId: 'f'.repeat(32) } });
     await waitFor('a message', () => foreign.messages.length > 0, 15_000);
     assert.equal(foreign.messages[0]!.kind, 'KIND_SNAPSHOT');
-    const own = openWatch(client, { start: { nodeName: 'w1', knownRevision: latest, clusterId: fx.controller.store.clusterId() } });
+    const own = openRawWatch(client, { start: { nodeName: 'w1', knownRevision: latest, clusterId: fx.controller.store.clusterId() } });
     await waitFor('a message', () => own.messages.length > 0, 15_000);
     assert.equal(own.messages[0]!.kind, 'KIND_HEARTBEAT', 'already current: told so at once, no snapshot');
     assert.equal(own.messages[0]!.revision, latest);
@@ -138,7 +115,7 @@ describe('Watch: acks, liveness and coalescing over mTLS', () => {
       [[{ start: { nodeName: 'w1' } }, { ack: { appliedRevision: 1_000_000 } }], /ahead of the controller's latest/],
     ];
     for (const [messages, pattern] of cases) {
-      const w = openWatch(client, messages[0]!, () => null);
+      const w = openRawWatch(client, messages[0]!, () => null);
       for (const m of messages.slice(1)) w.call.write(m);
       await waitFor('the stream to end', () => w.ended() !== undefined, 15_000);
       const end = w.ended();
@@ -149,7 +126,7 @@ describe('Watch: acks, liveness and coalescing over mTLS', () => {
   });
 
   test('a storm of adds reaches a watcher as a few coalesced deltas that add up to the table', async () => {
-    const w = openWatch(client, { start: { nodeName: 'w1', knownRevision: 0 } });
+    const w = openRawWatch(client, { start: { nodeName: 'w1', knownRevision: 0 } });
     await waitFor('the snapshot', () => w.messages.length > 0, 15_000);
     const held = new Map(w.messages[0]!.routes.map((r) => [r.subnet, r.nodeName]));
     await Promise.all(Array.from({ length: 200 }, (_, i) => add(`storm-${i}`, 1 + i, 61)));
@@ -194,7 +171,7 @@ describe('Watch: a snapshot storm is spread with a retry hint', () => {
     // Three in a row: one is admitted per second, so even across a second's boundary at
     // least one is told to come back.
     for (let i = 0; i < 3; i++) {
-      const w = openWatch(client, { start: { nodeName: 's1', knownRevision: 0 } });
+      const w = openRawWatch(client, { start: { nodeName: 's1', knownRevision: 0 } });
       w.call.on('status', (status: grpc.StatusObject) => (trailers = status.code === grpc.status.UNAVAILABLE ? status.metadata : trailers));
       results.push(w);
       await waitFor('an answer', () => w.messages.length > 0 || w.ended() !== undefined, 15_000);

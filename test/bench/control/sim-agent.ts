@@ -112,31 +112,29 @@ export class SimAgent {
     });
   }
 
-  /** Runs until stop(): register, watch, wait, again. */
+  /** Runs until stop(): Register, then watch, wait and watch again (registering on the stream), as the agent does. */
   async run(initialDelayMs = 0): Promise<void> {
     const { signal } = this.abort;
     if (initialDelayMs > 0) await sleep(initialDelayMs, signal);
+    // As the real agent: Register once at start; every later stream registers on itself.
     let registered = false;
+    let registerOnStream = false;
     while (!signal.aborted && !this.failed) {
-      // As the real agent: Register once at start, then each reconnect registers on its stream.
-      if (registered) {
-        const end = await this.watchOnce(true);
+      if (!registered) {
+        try {
+          await this.register();
+          registered = true;
+        } catch (err) {
+          const { code, details } = err as grpc.ServiceError;
+          this.lastError = `register: ${grpc.status[code] ?? code}: ${details}`;
+          if (PERMANENT_CODES.has(code)) this.failed = this.lastError;
+          else await sleep(this.backoff.next(), signal);
+          continue;
+        }
         if (signal.aborted) break;
-        if (await this.handleEnd(end)) break;
-        continue;
       }
-      try {
-        await this.register();
-        registered = true;
-      } catch (err) {
-        const { code, details } = err as grpc.ServiceError;
-        this.lastError = `register: ${grpc.status[code] ?? code}: ${details}`;
-        if (PERMANENT_CODES.has(code)) this.failed = this.lastError;
-        else await sleep(this.backoff.next(), signal);
-        continue;
-      }
-      if (signal.aborted) break;
-      const end = await this.watchOnce(false);
+      const end = await this.watchOnce(registerOnStream);
+      registerOnStream = true;
       if (signal.aborted) break;
       if (await this.handleEnd(end)) break;
     }
