@@ -32,10 +32,14 @@ export interface AgentOptions {
   readonly stateDir: string;
   readonly routeCheckIntervalMs: number;
   readonly statsIntervalMs: number;
+  /** Data path worker pairs (default: the core count). */
+  readonly workers?: number;
+  /** false forces the per-packet data path (default: superpackets where the kernel offers them). */
+  readonly offload?: boolean;
 }
 
 /** The part of the data path the agent drives; Dataplane is the real one. */
-export type AgentDataplane = Pick<Dataplane, 'tunName' | 'setPeers' | 'stats' | 'close'>;
+export type AgentDataplane = Pick<Dataplane, 'tunName' | 'setPeers' | 'stats' | 'close'> & Partial<Pick<Dataplane, 'path'>>;
 
 export interface AgentDeps {
   readonly client: AgentController;
@@ -185,6 +189,8 @@ async function runRegistered(options: AgentOptions, deps: AgentDeps, start: Agen
       mtu: registration.tunMtu,
       logger,
       onFailure: fail,
+      ...(options.workers !== undefined && { workers: options.workers }),
+      ...(options.offload !== undefined && { offload: options.offload }),
     });
     await runDataplane(dataplane);
   } finally {
@@ -301,7 +307,7 @@ async function runRegistered(options: AgentOptions, deps: AgentDeps, start: Agen
         // One write at a time: two would race on the same temporary file.
         if (!writing) {
           writing = true;
-          writeJsonAtomic(statsFile, { node: options.nodeName, revision: table.revision, routes: table.size, updatedAt: new Date().toISOString(), ...stats })
+          writeJsonAtomic(statsFile, { node: options.nodeName, revision: table.revision, routes: table.size, path: dataplane.path, updatedAt: new Date().toISOString(), ...stats })
             .catch((err: unknown) => logger.warn('cannot write stats file', { file: statsFile, error: errorMessage(err) }))
             .finally(() => {
               writing = false;

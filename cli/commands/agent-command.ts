@@ -3,6 +3,8 @@ import { ConsoleLogger } from '../../common/logger.js';
 import { validateNodeName } from '../../common/names.js';
 import { parseIpv4 } from '../../common/cidr.js';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { MAX_WORKERS } from '../../node-agent/dataplane/limits.js';
 import { DEFAULT_PORT } from '../admin-client.js';
 import type { Command } from '../command.js';
 import { intFlag } from '../flags.js';
@@ -16,7 +18,7 @@ export const agent: Command = {
   positionals: [],
   help: [
     'usage: tunctl agent [--join-token TOKEN | --join-token-file FILE] [--controller HOST:PORT] [--name NAME]',
-    '                    [--underlay-ip IP] [--tun NAME] [--state-dir DIR]',
+    '                    [--underlay-ip IP] [--tun NAME] [--state-dir DIR] [--workers N] [--offload auto|off]',
     '',
     'Joins the controller with the node\'s one-time join token (printed by `tunctl add-node` or',
     '`tunctl create-join-token NODE`), keeping the certificate it gets in the state directory for',
@@ -32,6 +34,10 @@ export const agent: Command = {
     '  --tun NAME                TUN device name (default tun0)',
     `  --state-dir DIR           identity (credentials.json), subnet.env, stats.json (default ${DEFAULT_STATE_DIR})`,
     '  --route-check-interval MS how often installed routes are re-checked (default 10000)',
+    '  --workers N               data path worker pairs, each with its own TUN queue and UDP socket',
+    `                            (default: the number of cores, here ${Math.min(availableParallelism(), MAX_WORKERS)})`,
+    '  --offload auto|off        auto: 64 KB superpackets (TUN offloads, UDP GSO/GRO) where the kernel',
+    '                            offers them, else packet by packet; off: always packet by packet',
   ].join('\n'),
   options: {
     name: { type: 'string' },
@@ -42,6 +48,8 @@ export const agent: Command = {
     tun: { type: 'string' },
     'state-dir': { type: 'string' },
     'route-check-interval': { type: 'string' },
+    workers: { type: 'string' },
+    offload: { type: 'string' },
   },
   async run(values) {
     const nodeName = typeof values.name === 'string' ? validateNodeName(values.name) : undefined;
@@ -53,6 +61,9 @@ export const agent: Command = {
     }
     const underlayIp = typeof values['underlay-ip'] === 'string' ? values['underlay-ip'] : '';
     if (underlayIp) parseIpv4(underlayIp, '--underlay-ip');
+    const offload = (values.offload as string | undefined) ?? 'auto';
+    if (offload !== 'auto' && offload !== 'off') throw new UsageError(`--offload must be "auto" or "off", not "${offload}"`);
+    const workers = values.workers === undefined ? undefined : intFlag('workers', values.workers, 1, 1, MAX_WORKERS);
     const logger = new ConsoleLogger('agent');
     const stop = new AbortController();
     const onSignal = (sig: NodeJS.Signals) => {
@@ -74,6 +85,8 @@ export const agent: Command = {
         stateDir: (values['state-dir'] as string | undefined) ?? DEFAULT_STATE_DIR,
         routeCheckIntervalMs: intFlag('route-check-interval', values['route-check-interval'], 10_000, 100, 3_600_000),
         statsIntervalMs: 1000,
+        workers,
+        offload: offload === 'auto',
       },
       logger,
       stop.signal,

@@ -1,13 +1,19 @@
-// The data path as the agent sees it: one TUN device, one UDP socket and two worker
-// threads (TUN->UDP and UDP->TUN), each running a blocking batch loop with sync koffi
-// calls. The main thread only hands over route tables, reads counters and stops them.
+// The data path as the agent sees it: one TUN device with a queue per worker pair, a UDP
+// socket per pair sharing the port (SO_REUSEPORT), and two worker threads per pair
+// (TUN->UDP and UDP->TUN), each running a blocking batch loop with sync koffi calls. The
+// kernel spreads flows over the queues and sockets. With offloads, the TUN device hands
+// over 64 KB superpackets and the sockets send with UDP GSO and receive with UDP GRO;
+// without, packets move one by one in recvmmsg/sendmmsg batches. The main thread only
+// hands over route tables, reads counters and stops the workers.
+import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { formatCidr, formatIpv4, type Ipv4Cidr } from '../../common/cidr.js';
 import { InvalidArgumentError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
-import { LinuxTun } from '../tun/linux-tun.js';
+import { MAX_WORKERS } from './limits.js';
+import { LinuxTun, TUN_F_TSO4, TUN_F_USO4 } from '../tun/linux-tun.js';
 import { LinuxUdpTransport } from '../udp/linux-udp.js';
-import { createCounters, snapshotCounters, type DataplaneStats } from './counters.js';
+import { COUNTER_SLOTS, createCounters, snapshotCounters, type DataplaneStats } from './counters.js';
 import { CONTROL_GENERATION, CONTROL_SLOTS, CONTROL_STOP, DEFAULT_BATCH_SIZE, DEFAULT_PACKET_BUFFER } from './forward.js';
 import type { ForwardDirection, ForwardWorkerData, RoutesMessage, WorkerMessage } from './forward-worker.js';
 import { RouteLookup, type PeerRoute } from './route-lookup.js';
@@ -31,6 +37,37 @@ export interface DataplaneOptions {
   batchSize?: number;
   /** How long a worker blocks waiting for packets before checking the stop flag (default 200 ms). */
   pollTimeoutMs?: number;
+  /** Worker pairs, each with its own TUN queue and socket (default: the number of cores). */
+  workers?: number;
+  /** Try superpackets (TUN offloads, UDP GSO/GRO); false forces the per-packet path (default true). */
+  offload?: boolean;
+}
+
+/** Which data path runs, and why: what the agent logs and reports. */
+export interface DataplanePath {
+  /** "superpackets": 64 KB TUN reads and writes, UDP GSO/GRO; "per-packet": one packet per read and write. */
+  readonly mode: 'superpackets' | 'per-packet';
+  readonly workers: number;
+  /** The TUN device passes TCP superpackets (TSO). */
+  readonly tso: boolean;
+  /** The TUN device passes UDP superpackets (USO, Linux 6.2+). */
+  readonly uso: boolean;
+  /** Segments leave in UDP GSO sends. */
+  readonly gso: boolean;
+  /** Datagrams arrive coalesced (UDP GRO). */
+  readonly gro: boolean;
+  /** Why the per-packet path runs, when it does. */
+  readonly reason: string;
+}
+
+/** Superpacket reads are 64 KB each: a smaller batch keeps a burst from delaying the first segments. */
+const OFFLOAD_BATCH_SIZE = 16;
+
+interface Queue {
+  readonly tun: LinuxTun;
+  readonly transport: LinuxUdpTransport;
+  /** One writer per slot: this queue's TUN->UDP worker or its UDP->TUN worker. */
+  readonly counters: Float64Array;
 }
 
 const WORKER_URL = new URL('./forward-worker.js', import.meta.url);
@@ -50,9 +87,8 @@ export class Dataplane {
   readonly mtu: number;
   readonly localUnderlayIp: number;
   readonly udpPort: number;
-  private readonly tun: LinuxTun;
-  private readonly transport: LinuxUdpTransport;
-  private readonly counters: Float64Array;
+  readonly path: DataplanePath;
+  private readonly queues: readonly Queue[];
   private readonly control: Int32Array;
   private readonly logger: Logger;
   private readonly workers: WorkerHandle[] = [];
@@ -62,22 +98,22 @@ export class Dataplane {
   private stopping = false;
   private closing: Promise<void> | undefined;
 
-  private constructor(tun: LinuxTun, transport: LinuxUdpTransport, opts: DataplaneOptions) {
-    this.tun = tun;
-    this.transport = transport;
-    this.tunName = tun.name;
+  private constructor(queues: readonly Queue[], path: DataplanePath, opts: DataplaneOptions) {
+    this.queues = queues;
+    this.path = path;
+    this.tunName = queues[0]!.tun.name;
     this.mtu = opts.mtu;
     this.localUnderlayIp = opts.localUnderlayIp;
-    this.udpPort = transport.localPort;
+    this.udpPort = queues[0]!.transport.localPort;
     this.logger = opts.logger;
     this.onFailure = opts.onFailure;
-    this.counters = createCounters();
     this.control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT));
   }
 
   /**
-   * Creates the TUN device (left unconfigured: the agent sets MTU, address and link state),
-   * binds the UDP socket and starts both workers with an empty peer table.
+   * Creates the TUN device (left unconfigured: the agent sets MTU, address and link state)
+   * with a queue per worker pair, binds a socket per pair, picks the data path the kernel
+   * supports and starts the workers with an empty peer table.
    */
   static async open(opts: DataplaneOptions): Promise<Dataplane> {
     if (!Number.isInteger(opts.mtu) || opts.mtu < 576 || opts.mtu > 65535) {
@@ -86,33 +122,65 @@ export class Dataplane {
     if (!Number.isInteger(opts.udpPort) || opts.udpPort < 0 || opts.udpPort > 65535) {
       throw new InvalidArgumentError(`UDP port ${opts.udpPort} is out of range (0-65535)`);
     }
-    const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+    const workers = opts.workers ?? Math.min(availableParallelism(), MAX_WORKERS);
+    if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+      throw new InvalidArgumentError(`worker count ${workers} is out of range (1-${MAX_WORKERS})`);
+    }
+    const wantOffload = opts.offload ?? true;
     const pollTimeoutMs = opts.pollTimeoutMs ?? 200;
-    const tun = LinuxTun.open(opts.tunName);
-    let transport: LinuxUdpTransport;
+    const queues: Queue[] = [];
+    const closeAll = () => {
+      for (const q of queues) {
+        q.transport.close();
+        q.tun.close();
+      }
+    };
+    let path: DataplanePath;
     try {
-      transport = LinuxUdpTransport.open({ localIp: opts.localUnderlayIp, port: opts.udpPort });
+      const first = LinuxTun.open(opts.tunName, { offload: wantOffload, multiQueue: workers > 1 });
+      let tun = first;
+      for (let i = 0; i < workers; i++) {
+        if (i > 0) tun = first.openQueue();
+        let transport: LinuxUdpTransport;
+        try {
+          transport = LinuxUdpTransport.open({
+            localIp: opts.localUnderlayIp,
+            // Every socket shares the first one's port (the kernel's choice when 0 was asked).
+            port: i === 0 ? opts.udpPort : queues[0]!.transport.localPort,
+            reusePort: workers > 1,
+          });
+        } catch (err) {
+          tun.close();
+          throw err;
+        }
+        queues.push({ tun, transport, counters: createCounters() });
+      }
+      path = choosePath(first, queues, wantOffload, workers);
     } catch (err) {
-      tun.close();
+      closeAll();
       throw err;
     }
-    const dp = new Dataplane(tun, transport, opts);
+    const batchSize = opts.batchSize ?? (path.mode === 'superpackets' ? OFFLOAD_BATCH_SIZE : DEFAULT_BATCH_SIZE);
+    const dp = new Dataplane(queues, path, opts);
     try {
       await dp.startWorkers(opts, batchSize, pollTimeoutMs);
     } catch (err) {
       await dp.close();
       throw err;
     }
-    const buffers = transport.bufferSizes();
+    const buffers = queues[0]!.transport.bufferSizes();
     opts.logger.info('dataplane started', {
-      tun: tun.name,
-      underlay: `${formatIpv4(opts.localUnderlayIp)}:${transport.localPort}`,
+      tun: dp.tunName,
+      underlay: `${formatIpv4(opts.localUnderlayIp)}:${dp.udpPort}`,
       subnet: formatCidr(opts.localSubnet),
       mtu: opts.mtu,
+      path: describePath(path),
+      workers,
       batch: batchSize,
       rcvbuf: buffers.receive,
       sndbuf: buffers.send,
     });
+    if (path.reason !== '') opts.logger.warn('superpackets are off: packets move one by one', { reason: path.reason });
     return dp;
   }
 
@@ -129,7 +197,9 @@ export class Dataplane {
 
   /** Counters snapshot, including drops by reason. */
   stats(): DataplaneStats {
-    return snapshotCounters(this.counters);
+    const sum = new Float64Array(COUNTER_SLOTS);
+    for (const q of this.queues) for (let i = 0; i < COUNTER_SLOTS; i++) sum[i]! += q.counters[i]!;
+    return snapshotCounters(sum);
   }
 
   /** Stops both workers, then closes the socket and the TUN device (the interface disappears). */
@@ -150,37 +220,44 @@ export class Dataplane {
         w.routesPort.close();
       }),
     );
-    this.transport.close();
-    this.tun.close();
+    for (const q of this.queues) {
+      q.transport.close();
+      q.tun.close();
+    }
   }
 
   private async startWorkers(opts: DataplaneOptions, batchSize: number, pollTimeoutMs: number): Promise<void> {
     const empty = RouteLookup.empty().toData();
     const readies: Promise<void>[] = [];
-    for (const direction of ['tun-to-udp', 'udp-to-tun'] as const) {
-      const channel = new MessageChannel();
-      const data: ForwardWorkerData = {
-        direction,
-        tunFd: this.tun.fd,
-        tunName: this.tun.name,
-        udpFd: this.transport.fd,
-        localUnderlayIp: opts.localUnderlayIp,
-        udpPort: this.transport.localPort,
-        localSubnet: { base: opts.localSubnet.base, prefixLen: opts.localSubnet.prefixLen },
-        batchSize,
-        bufferSize: DEFAULT_PACKET_BUFFER,
-        pollTimeoutMs,
-        counters: this.counters.buffer as SharedArrayBuffer,
-        control: this.control.buffer as SharedArrayBuffer,
-        routes: empty,
-        generation: 0,
-        routesPort: channel.port2,
-      };
-      const worker = new Worker(WORKER_URL, { workerData: data, transferList: [channel.port2], name: `tunctl-${direction}` });
-      const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
-      this.workers.push({ direction, worker, routesPort: channel.port1, exited });
-      readies.push(this.watch(direction, worker, exited));
-    }
+    this.queues.forEach((q, queue) => {
+      for (const direction of ['tun-to-udp', 'udp-to-tun'] as const) {
+        const channel = new MessageChannel();
+        const data: ForwardWorkerData = {
+          direction,
+          tunFd: q.tun.fd,
+          tunName: q.tun.name,
+          udpFd: q.transport.fd,
+          localUnderlayIp: opts.localUnderlayIp,
+          udpPort: q.transport.localPort,
+          localSubnet: { base: opts.localSubnet.base, prefixLen: opts.localSubnet.prefixLen },
+          batchSize,
+          bufferSize: DEFAULT_PACKET_BUFFER,
+          pollTimeoutMs,
+          counters: q.counters.buffer as SharedArrayBuffer,
+          control: this.control.buffer as SharedArrayBuffer,
+          routes: empty,
+          generation: 0,
+          routesPort: channel.port2,
+          offload: q.tun.offload,
+          gso: this.path.gso,
+          queue,
+        };
+        const worker = new Worker(WORKER_URL, { workerData: data, transferList: [channel.port2], name: `tunctl-${direction}-${queue}` });
+        const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+        this.workers.push({ direction, worker, routesPort: channel.port1, exited });
+        readies.push(this.watch(direction, worker, exited));
+      }
+    });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`dataplane workers did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
@@ -233,4 +310,31 @@ export class Dataplane {
     this.logger.error('data path failed: packets are no longer forwarded', { error: err.message });
     this.onFailure?.(err);
   }
+}
+
+/** Decides the data path from what the device and sockets accepted, enabling GRO on every socket. */
+function choosePath(tun: LinuxTun, queues: readonly Queue[], wanted: boolean, workers: number): DataplanePath {
+  if (!tun.offload.vnetHeader) {
+    const reason = wanted ? 'the TUN device refused offloads (IFF_VNET_HDR/TUNSETOFFLOAD)' : 'turned off (--offload off)';
+    return { mode: 'per-packet', workers, tso: false, uso: false, gso: false, gro: false, reason };
+  }
+  const gso = queues[0]!.transport.supportsGso();
+  let gro = true;
+  for (const q of queues) gro = q.transport.enableGro() && gro;
+  return {
+    mode: 'superpackets',
+    workers,
+    tso: (tun.offload.flags & TUN_F_TSO4) !== 0,
+    uso: (tun.offload.flags & TUN_F_USO4) !== 0,
+    gso,
+    gro,
+    reason: '',
+  };
+}
+
+/** One line for logs and status: "superpackets (TSO, USO, UDP GSO, UDP GRO)" or "per-packet (reason)". */
+export function describePath(path: DataplanePath): string {
+  if (path.mode === 'per-packet') return `per-packet (${path.reason})`;
+  const parts = [path.tso && 'TSO', path.uso && 'USO', path.gso ? 'UDP GSO' : 'no UDP GSO', path.gro ? 'UDP GRO' : 'no UDP GRO'].filter(Boolean);
+  return `superpackets (${parts.join(', ')})`;
 }

@@ -5,7 +5,7 @@ import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from '
 import type { Ipv4Cidr } from '../../common/cidr.js';
 import { errorMessage } from '../../common/errors.js';
 import type { LogLevel } from '../../common/logger.js';
-import { LinuxTun } from '../tun/linux-tun.js';
+import { LinuxTun, TUN_F_USO4, type TunOffload } from '../tun/linux-tun.js';
 import { LinuxUdpTransport } from '../udp/linux-udp.js';
 import { C_SEND_ERRORS, C_TUN_WRITE_ERRORS, countersFrom } from './counters.js';
 import {
@@ -15,6 +15,14 @@ import {
   runUdpToTunLoop,
   type LoopHooks,
 } from './forward.js';
+import {
+  OFFLOAD_READ_BUFFER,
+  OFFLOAD_RECV_BUFFER,
+  createCoalescer,
+  createOffloadBatch,
+  runOffloadTunToUdpLoop,
+  runOffloadUdpToTunLoop,
+} from './forward-offload.js';
 import { RouteLookup, type RouteTableData } from './route-lookup.js';
 
 export type ForwardDirection = 'tun-to-udp' | 'udp-to-tun';
@@ -35,6 +43,12 @@ export interface ForwardWorkerData {
   readonly routes: RouteTableData;
   readonly generation: number;
   readonly routesPort: MessagePort;
+  /** How the TUN descriptor was opened: with a virtio-net header, the superpacket loops run. */
+  readonly offload: TunOffload;
+  /** The socket sends with UDP GSO (superpacket path only). */
+  readonly gso: boolean;
+  /** Index of this worker's queue and socket, for logs. */
+  readonly queue: number;
 }
 
 export interface RoutesMessage {
@@ -55,14 +69,13 @@ function post(message: WorkerMessage): void {
 function main(data: ForwardWorkerData): void {
   const counters = countersFrom(data.counters);
   const control = new Int32Array(data.control);
-  const tun = LinuxTun.attach(data.tunFd, data.tunName, { batchSize: data.batchSize, pollTimeoutMs: data.pollTimeoutMs });
+  const tun = LinuxTun.attach(data.tunFd, data.tunName, { batchSize: data.batchSize, pollTimeoutMs: data.pollTimeoutMs, offload: data.offload });
   const transport = LinuxUdpTransport.attach(data.udpFd, {
     localIp: data.localUnderlayIp,
     port: data.udpPort,
     batchSize: data.batchSize,
     pollTimeoutMs: data.pollTimeoutMs,
   });
-  const batch = createPacketBatch(data.batchSize, data.bufferSize);
   const port = data.routesPort;
 
   // Rate-limited reporting, so a persistent failure logs once a second, not once a packet.
@@ -75,7 +88,7 @@ function main(data: ForwardWorkerData): void {
       return;
     }
     lastReport = now;
-    post({ type: 'log', level: 'warn', msg, fields: { ...fields, direction: data.direction, suppressed } });
+    post({ type: 'log', level: 'warn', msg, fields: { ...fields, direction: data.direction, queue: data.queue, suppressed } });
     suppressed = 0;
   };
 
@@ -109,9 +122,19 @@ function main(data: ForwardWorkerData): void {
   post({ type: 'ready', direction: data.direction });
   const routes = RouteLookup.fromData(data.routes);
   try {
-    if (data.direction === 'tun-to-udp') {
-      runTunToUdpLoop({ tun, transport, routes, counters, batch }, hooks);
+    if (data.offload.vnetHeader) {
+      if (data.direction === 'tun-to-udp') {
+        const batch = createOffloadBatch(data.batchSize, OFFLOAD_READ_BUFFER);
+        runOffloadTunToUdpLoop({ tun, transport, routes, counters, batch, gso: data.gso }, hooks);
+      } else {
+        const batch = createOffloadBatch(data.batchSize, OFFLOAD_RECV_BUFFER);
+        const coalescer = createCoalescer(batch, (data.offload.flags & TUN_F_USO4) !== 0);
+        runOffloadUdpToTunLoop({ transport, tun, routes, counters, batch, coalescer, ...localSubnetFields(data.localSubnet) }, hooks);
+      }
+    } else if (data.direction === 'tun-to-udp') {
+      runTunToUdpLoop({ tun, transport, routes, counters, batch: createPacketBatch(data.batchSize, data.bufferSize) }, hooks);
     } else {
+      const batch = createPacketBatch(data.batchSize, data.bufferSize);
       runUdpToTunLoop({ transport, tun, routes, counters, batch, ...localSubnetFields(data.localSubnet) }, hooks);
     }
   } finally {

@@ -137,7 +137,7 @@ export function sendTunBatch(ctx: TunToUdpContext, n: number): number {
 }
 
 /** Counter slot for each validateIpv4 verdict other than ok. */
-const VERDICT_SLOT: readonly number[] = (() => {
+export const VERDICT_SLOT: readonly number[] = (() => {
   const slots: number[] = [];
   slots[PACKET_TOO_SHORT] = C_DROP_TOO_SHORT;
   slots[PACKET_NOT_IPV4] = C_DROP_NOT_IPV4;
@@ -242,7 +242,7 @@ export interface LoopHooks {
   afterBatch?(packets: number): void;
 }
 
-function runLoop(
+export function runLoop(
   receive: () => number,
   forward: (n: number) => number,
   routed: { routes: RouteLookup },

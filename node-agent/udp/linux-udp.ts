@@ -4,6 +4,7 @@
 import koffi from 'koffi';
 import { ERRNO, errnoName, syscallError, type SyscallError } from '../../common/syscall-error.js';
 import { formatIpv4 } from '../../common/cidr.js';
+import type { GatherList } from '../dataplane/gather.js';
 import type { Transport } from './transport.js';
 
 const libc = koffi.load('libc.so.6');
@@ -26,6 +27,10 @@ const SO_SNDBUF = 7;
 const SO_RCVBUF = 8;
 const SO_SNDBUFFORCE = 32;
 const SO_RCVBUFFORCE = 33;
+const SO_REUSEPORT = 15;
+const SOL_UDP = 17;
+const UDP_SEGMENT = 103;
+const UDP_GRO = 104;
 const MSG_DONTWAIT = 0x40;
 const POLLIN = 0x1;
 const POLLOUT = 0x4;
@@ -36,10 +41,16 @@ const MSG_NAME = 0;
 const MSG_NAMELEN = 8;
 const MSG_IOV = 16;
 const MSG_IOVLEN = 24;
+const MSG_CONTROL = 32;
+const MSG_CONTROLLEN = 40;
+// One control message per datagram: struct cmsghdr (len, level, type) then an int (GRO) or a u16 (GSO).
+const CMSG_HDR = 16;
+const CMSG_SPACE = 24;
+const CMSG_LEN_U16 = CMSG_HDR + 2;
 const MSG_LEN = 56;
 const IOVEC_SIZE = 16;
 const SOCKADDR_IN_SIZE = 16;
-const SLOT_BYTES = MMSGHDR_SIZE + IOVEC_SIZE + SOCKADDR_IN_SIZE;
+const SLOT_BYTES = MMSGHDR_SIZE + IOVEC_SIZE + SOCKADDR_IN_SIZE + CMSG_SPACE;
 
 const E = ERRNO;
 
@@ -59,6 +70,7 @@ class MessageArray {
   readonly msgsAddr: number;
   readonly iovOffset: number;
   readonly addrOffset: number;
+  readonly controlOffset: number;
 
   constructor(batch: number, port: number) {
     this.memory = Buffer.alloc(batch * SLOT_BYTES);
@@ -66,6 +78,7 @@ class MessageArray {
     this.msgsAddr = Number(koffi.address(this.memory));
     this.iovOffset = batch * MMSGHDR_SIZE;
     this.addrOffset = this.iovOffset + batch * IOVEC_SIZE;
+    this.controlOffset = this.addrOffset + batch * SOCKADDR_IN_SIZE;
     for (let i = 0; i < batch; i++) {
       const m = i * MMSGHDR_SIZE;
       writePointer(this.view, m + MSG_NAME, this.msgsAddr + this.addrOffset + i * SOCKADDR_IN_SIZE);
@@ -75,6 +88,47 @@ class MessageArray {
       const a = this.addrOffset + i * SOCKADDR_IN_SIZE;
       this.view.setUint16(a, AF_INET, true);
       this.view.setUint16(a + 2, port, false);
+      // Control space is wired but its length stays 0 until a caller asks for control messages.
+      writePointer(this.view, m + MSG_CONTROL, this.msgsAddr + this.controlOffset + i * CMSG_SPACE);
+    }
+  }
+}
+
+/**
+ * Native arrays for gathered sends: mmsghdr[messages], iovec[pieces], sockaddr_in[messages]
+ * and one UDP_SEGMENT control message per message, filled per batch from a GatherList.
+ */
+class GatherArray {
+  readonly memory: Buffer;
+  readonly view: DataView;
+  readonly msgsAddr: number;
+  readonly iovOffset: number;
+  readonly addrOffset: number;
+  readonly controlOffset: number;
+  readonly bufferAddrs: Float64Array;
+
+  constructor(list: GatherList, port: number) {
+    const messages = list.maxMessages;
+    const pieces = list.maxPieces;
+    this.iovOffset = messages * MMSGHDR_SIZE;
+    this.addrOffset = this.iovOffset + pieces * IOVEC_SIZE;
+    this.controlOffset = this.addrOffset + messages * SOCKADDR_IN_SIZE;
+    this.memory = Buffer.alloc(this.controlOffset + messages * CMSG_SPACE);
+    this.view = new DataView(this.memory.buffer, this.memory.byteOffset, this.memory.byteLength);
+    this.msgsAddr = Number(koffi.address(this.memory));
+    this.bufferAddrs = Float64Array.from(list.buffers, (b) => Number(koffi.address(b)));
+    for (let i = 0; i < messages; i++) {
+      const m = i * MMSGHDR_SIZE;
+      writePointer(this.view, m + MSG_NAME, this.msgsAddr + this.addrOffset + i * SOCKADDR_IN_SIZE);
+      this.view.setUint32(m + MSG_NAMELEN, SOCKADDR_IN_SIZE, true);
+      writePointer(this.view, m + MSG_CONTROL, this.msgsAddr + this.controlOffset + i * CMSG_SPACE);
+      const a = this.addrOffset + i * SOCKADDR_IN_SIZE;
+      this.view.setUint16(a, AF_INET, true);
+      this.view.setUint16(a + 2, port, false);
+      const c = this.controlOffset + i * CMSG_SPACE;
+      this.view.setUint32(c, CMSG_LEN_U16, true);
+      this.view.setUint32(c + 8, SOL_UDP, true);
+      this.view.setUint32(c + 12, UDP_SEGMENT, true);
     }
   }
 }
@@ -114,6 +168,14 @@ export interface LinuxUdpOptions {
   pollTimeoutMs?: number;
   /** SO_RCVBUF / SO_SNDBUF request in bytes. */
   socketBufferBytes?: number;
+  /** SO_REUSEPORT, so one socket per worker can share the port and the kernel spreads flows over them. */
+  reusePort?: boolean;
+}
+
+function setIntOption(fd: number, level: number, name: number, value: number): boolean {
+  const v = Buffer.alloc(4);
+  v.writeInt32LE(value, 0);
+  return (sysSetsockopt(fd, level, name, v, 4) as number) === 0;
 }
 
 export class LinuxUdpTransport implements Transport {
@@ -139,6 +201,8 @@ export class LinuxUdpTransport implements Transport {
   private readonly txIovBufs: (Uint8Array | undefined)[];
   /** Caller index of each tx message, to mark refused entries. */
   private readonly txIndex: Int32Array;
+  private gather: GatherArray | undefined;
+  private gatherFor: GatherList | undefined;
 
   private constructor(fd: number, owned: boolean, localIp: number, localPort: number, options: LinuxUdpOptions) {
     this.fd = fd;
@@ -169,6 +233,9 @@ export class LinuxUdpTransport implements Transport {
       const bytes = options.socketBufferBytes ?? DEFAULT_SOCKET_BUFFER;
       setBufferSize(fd, SO_RCVBUFFORCE, SO_RCVBUF, bytes);
       setBufferSize(fd, SO_SNDBUFFORCE, SO_SNDBUF, bytes);
+      if (options.reusePort && !setIntOption(fd, SOL_SOCKET, SO_REUSEPORT, 1)) {
+        throw syscallError('setsockopt', koffi.errno(), 'cannot set SO_REUSEPORT on the UDP socket');
+      }
       if ((sysBind(fd, sockaddrIn(options.localIp, options.port), SOCKADDR_IN_SIZE) as number) < 0) {
         const errno = koffi.errno();
         if (errno === E.EADDRINUSE) {
@@ -196,6 +263,16 @@ export class LinuxUdpTransport implements Transport {
   /** Wraps a socket opened elsewhere in this process (a worker's view); close() leaves the fd open. */
   static attach(fd: number, options: LinuxUdpOptions): LinuxUdpTransport {
     return new LinuxUdpTransport(fd, false, options.localIp, options.port, options);
+  }
+
+  /** Whether the kernel segments UDP_SEGMENT sends for us (Linux 4.18+): a probe, changes nothing. */
+  supportsGso(): boolean {
+    return setIntOption(this.fd, SOL_UDP, UDP_SEGMENT, 0);
+  }
+
+  /** Asks for coalesced receives with their segment size (UDP_GRO, Linux 5.0+); false when refused. */
+  enableGro(): boolean {
+    return setIntOption(this.fd, SOL_UDP, UDP_GRO, 1);
   }
 
   /** Effective kernel buffer sizes (the kernel reports double the requested value). */
@@ -242,6 +319,67 @@ export class LinuxUdpTransport implements Transport {
     }
   }
 
+  /**
+   * recv() that also reports, in segSizes[i], the segment size of a datagram the kernel
+   * coalesced (UDP_GRO): sizes[i] bytes made of segments of segSizes[i] bytes, the last one
+   * possibly shorter; 0 for a datagram received as sent.
+   */
+  recvSegments(bufs: readonly Uint8Array[], sizes: Int32Array, srcAddrs: Uint32Array, segSizes: Int32Array, max: number): number {
+    const vlen = Math.min(max, this.batchSize, bufs.length, sizes.length, srcAddrs.length, segSizes.length);
+    const view = this.rx.view;
+    for (let i = 0; i < vlen; i++) view.setUint32(i * MMSGHDR_SIZE + MSG_CONTROLLEN, CMSG_SPACE, true);
+    const n = this.recv(bufs, sizes, srcAddrs, vlen);
+    const control = this.rx.controlOffset;
+    for (let i = 0; i < n; i++) {
+      const length = view.getUint32(i * MMSGHDR_SIZE + MSG_CONTROLLEN, true);
+      const c = control + i * CMSG_SPACE;
+      segSizes[i] =
+        length >= CMSG_HDR + 4 && view.getUint32(c + 8, true) === SOL_UDP && view.getUint32(c + 12, true) === UDP_GRO
+          ? view.getInt32(c + CMSG_HDR, true)
+          : 0;
+    }
+    return n;
+  }
+
+  /**
+   * Sends every message of `list` (sendmmsg, gathering its pieces; a message with a segment
+   * size goes as UDP GSO, the kernel cutting it into datagrams of that size). Sets
+   * messageResult to the bytes sent or -1 when refused, and returns how many messages went out.
+   */
+  sendGather(list: GatherList): number {
+    if (this.closed) throw this.closedError('sendmmsg');
+    let g = this.gather;
+    if (g === undefined || this.gatherFor !== list) {
+      g = new GatherArray(list, this.peerPort);
+      this.gather = g;
+      this.gatherFor = list;
+    }
+    const view = g.view;
+    const addrs = g.bufferAddrs;
+    let iov = 0;
+    for (let m = 0; m < list.messageCount; m++) {
+      const h = m * MMSGHDR_SIZE;
+      const first = list.messageFirstPiece[m]!;
+      const count = list.messagePieces[m]!;
+      writePointer(view, h + MSG_IOV, g.msgsAddr + g.iovOffset + iov * IOVEC_SIZE);
+      view.setUint32(h + MSG_IOVLEN, count, true);
+      for (let p = first; p < first + count; p++, iov++) {
+        const at = g.iovOffset + iov * IOVEC_SIZE;
+        writePointer(view, at, addrs[list.pieceBuffer[p]!]! + list.pieceOffset[p]!);
+        view.setUint32(at + 8, list.pieceLength[p]!, true);
+      }
+      view.setUint32(g.addrOffset + m * SOCKADDR_IN_SIZE + 4, list.messageAddr[m]!, false);
+      const segmentSize = list.messageSegmentSize[m]!;
+      if (segmentSize > 0) {
+        view.setUint16(g.controlOffset + m * CMSG_SPACE + CMSG_HDR, segmentSize, true);
+        view.setUint32(h + MSG_CONTROLLEN, CMSG_SPACE, true);
+      } else {
+        view.setUint32(h + MSG_CONTROLLEN, 0, true);
+      }
+    }
+    return this.sendPrepared(g, list);
+  }
+
   send(bufs: readonly Uint8Array[], sizes: Int32Array, dstAddrs: Uint32Array, count: number): number {
     if (this.closed) throw this.closedError('sendmmsg');
     const tx = this.tx;
@@ -278,6 +416,39 @@ export class LinuxUdpTransport implements Transport {
     if (this.closed) return;
     this.closed = true;
     if (this.owned) sysClose(this.fd);
+  }
+
+  /** sendmmsg over the prepared messages of `list`, skipping any the kernel refuses. */
+  private sendPrepared(g: GatherArray, list: GatherList): number {
+    const m = list.messageCount;
+    let start = 0;
+    let sent = 0;
+    let waited = false;
+    while (start < m) {
+      const r = sysSendmmsg(this.fd, g.msgsAddr + start * MMSGHDR_SIZE, m - start, 0) as number;
+      if (r > 0) {
+        for (let i = start; i < start + r; i++) list.messageResult[i] = g.view.getUint32(i * MMSGHDR_SIZE + MSG_LEN, true);
+        start += r;
+        sent += r;
+        continue;
+      }
+      const errno = r === 0 ? E.EAGAIN : koffi.errno();
+      if (errno === E.EINTR) continue;
+      if (errno === E.EAGAIN || errno === E.ENOBUFS) {
+        if (!waited) {
+          waited = true;
+          if (this.waitFor(POLLOUT)) continue;
+        }
+        this.lastSendError = errnoName(errno);
+        for (; start < m; start++) list.messageResult[start] = -1;
+        return sent;
+      }
+      if (errno === E.EBADF || errno === E.ENOTSOCK) throw syscallError('sendmmsg', errno, `UDP socket ${this.localPort} is gone`);
+      this.lastSendError = errnoName(errno);
+      list.messageResult[start] = -1;
+      start++;
+    }
+    return sent;
   }
 
   /** sendmmsg over messages [0, m) of the tx array, skipping any the kernel refuses; returns how many went out. */
