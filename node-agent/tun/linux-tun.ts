@@ -141,6 +141,8 @@ export class LinuxTun implements TunDevice {
   private readonly owned: boolean;
   private readonly pollTimeoutMs: number;
   private closed = false;
+  /** The last read() ended on EAGAIN: the next one polls first. */
+  private drained = false;
   private readonly pollFd = Buffer.alloc(64);
   private readonly pollFdAddr: number;
   /** Native address of each slot's buffer; recomputed only when the caller swaps a buffer. */
@@ -245,6 +247,12 @@ export class LinuxTun implements TunDevice {
   read(bufs: readonly Uint8Array[], sizes: Int32Array, maxPackets: number): number {
     if (this.closed) throw this.closedError();
     const max = Math.min(maxPackets, this.batchSize, bufs.length, sizes.length);
+    // The last call emptied the queue: wait before reading, which saves a read that would
+    // find nothing on every wake-up (a lone packet's latency is mostly syscalls and wake-ups).
+    if (this.drained) {
+      if (!this.waitReadable()) return 0;
+      this.drained = false;
+    }
     let n = 0;
     let polled = false;
     while (n < max) {
@@ -259,8 +267,12 @@ export class LinuxTun implements TunDevice {
       const errno = koffi.errno();
       if (errno === E.EINTR) continue;
       if (errno === E.EAGAIN) {
-        // Drain without waiting once something arrived; otherwise wait once, then drain.
-        if (n > 0 || polled) break;
+        if (n > 0) {
+          this.drained = true;
+          break;
+        }
+        // Nothing yet: wait once, then drain.
+        if (polled) break;
         polled = true;
         if (!this.waitReadable()) break;
         continue;

@@ -106,8 +106,11 @@ class GatherArray {
   readonly addrOffset: number;
   readonly controlOffset: number;
   readonly bufferAddrs: Float64Array;
+  /** Per message: 1 when the kernel refused it in the last send. */
+  readonly refused: Uint8Array;
 
   constructor(list: GatherList, port: number) {
+    this.refused = new Uint8Array(list.maxMessages);
     const messages = list.maxMessages;
     const pieces = list.maxPieces;
     this.iovOffset = messages * MMSGHDR_SIZE;
@@ -188,6 +191,8 @@ export class LinuxUdpTransport implements Transport {
   private readonly owned: boolean;
   private readonly pollTimeoutMs: number;
   private closed = false;
+  /** The last recv() got fewer datagrams than it asked for: the next one polls first. */
+  private drained = false;
   private readonly rx: MessageArray;
   private readonly tx: MessageArray;
   private readonly pollFd = Buffer.alloc(64);
@@ -201,6 +206,7 @@ export class LinuxUdpTransport implements Transport {
   private readonly txIovBufs: (Uint8Array | undefined)[];
   /** Caller index of each tx message, to mark refused entries. */
   private readonly txIndex: Int32Array;
+  private readonly txRefused: Uint8Array;
   private gather: GatherArray | undefined;
   private gatherFor: GatherList | undefined;
 
@@ -219,6 +225,7 @@ export class LinuxUdpTransport implements Transport {
     this.rxIovBufs = new Array<Uint8Array | undefined>(this.batchSize).fill(undefined);
     this.txIovBufs = new Array<Uint8Array | undefined>(this.batchSize).fill(undefined);
     this.txIndex = new Int32Array(this.batchSize);
+    this.txRefused = new Uint8Array(this.batchSize);
     this.pollFdView = new DataView(this.pollFd.buffer, this.pollFd.byteOffset, 8);
     this.pollFdView.setInt32(0, fd, true);
     this.pollFdAddr = Number(koffi.address(this.pollFd));
@@ -296,10 +303,17 @@ export class LinuxUdpTransport implements Transport {
         view.setUint32(iov + 12, 0, true);
       }
     }
+    // Fewer datagrams than asked for last time: the queue was empty, so wait before asking
+    // again instead of making a recvmmsg that finds nothing on every wake-up.
+    if (this.drained) {
+      if (!this.waitFor(POLLIN)) return 0;
+      this.drained = false;
+    }
     let polled = false;
     for (;;) {
       const n = sysRecvmmsg(this.fd, rx.msgsAddr, vlen, MSG_DONTWAIT, 0) as number;
       if (n >= 0) {
+        this.drained = n < vlen;
         for (let i = 0; i < n; i++) {
           const m = i * MMSGHDR_SIZE;
           sizes[i] = view.getUint32(m + MSG_LEN, true);
@@ -377,7 +391,10 @@ export class LinuxUdpTransport implements Transport {
         view.setUint32(h + MSG_CONTROLLEN, 0, true);
       }
     }
-    return this.sendPrepared(g, list);
+    const m = list.messageCount;
+    const sent = this.sendAll(g.msgsAddr, m, g.refused);
+    for (let i = 0; i < m; i++) list.messageResult[i] = g.refused[i] === 1 ? -1 : g.view.getUint32(i * MMSGHDR_SIZE + MSG_LEN, true);
+    return sent;
   }
 
   send(bufs: readonly Uint8Array[], sizes: Int32Array, dstAddrs: Uint32Array, count: number): number {
@@ -407,7 +424,8 @@ export class LinuxUdpTransport implements Transport {
         }
         i++;
       }
-      sent += this.sendMessages(m, sizes);
+      sent += this.sendAll(this.tx.msgsAddr, m, this.txRefused);
+      for (let k = 0; k < m; k++) if (this.txRefused[k] === 1) sizes[this.txIndex[k]!] = -1;
     }
     return sent;
   }
@@ -418,46 +436,17 @@ export class LinuxUdpTransport implements Transport {
     if (this.owned) sysClose(this.fd);
   }
 
-  /** sendmmsg over the prepared messages of `list`, skipping any the kernel refuses. */
-  private sendPrepared(g: GatherArray, list: GatherList): number {
-    const m = list.messageCount;
+  /**
+   * sendmmsg over messages [0, m) of the native array at msgsAddr, skipping any the kernel
+   * refuses; refused[i] is set to 1 for each refused message. Returns how many went out.
+   */
+  private sendAll(msgsAddr: number, m: number, refused: Uint8Array): number {
     let start = 0;
     let sent = 0;
     let waited = false;
+    refused.fill(0, 0, m);
     while (start < m) {
-      const r = sysSendmmsg(this.fd, g.msgsAddr + start * MMSGHDR_SIZE, m - start, 0) as number;
-      if (r > 0) {
-        for (let i = start; i < start + r; i++) list.messageResult[i] = g.view.getUint32(i * MMSGHDR_SIZE + MSG_LEN, true);
-        start += r;
-        sent += r;
-        continue;
-      }
-      const errno = r === 0 ? E.EAGAIN : koffi.errno();
-      if (errno === E.EINTR) continue;
-      if (errno === E.EAGAIN || errno === E.ENOBUFS) {
-        if (!waited) {
-          waited = true;
-          if (this.waitFor(POLLOUT)) continue;
-        }
-        this.lastSendError = errnoName(errno);
-        for (; start < m; start++) list.messageResult[start] = -1;
-        return sent;
-      }
-      if (errno === E.EBADF || errno === E.ENOTSOCK) throw syscallError('sendmmsg', errno, `UDP socket ${this.localPort} is gone`);
-      this.lastSendError = errnoName(errno);
-      list.messageResult[start] = -1;
-      start++;
-    }
-    return sent;
-  }
-
-  /** sendmmsg over messages [0, m) of the tx array, skipping any the kernel refuses; returns how many went out. */
-  private sendMessages(m: number, sizes: Int32Array): number {
-    let start = 0;
-    let sent = 0;
-    let waited = false;
-    while (start < m) {
-      const r = sysSendmmsg(this.fd, this.tx.msgsAddr + start * MMSGHDR_SIZE, m - start, 0) as number;
+      const r = sysSendmmsg(this.fd, msgsAddr + start * MMSGHDR_SIZE, m - start, 0) as number;
       if (r > 0) {
         start += r;
         sent += r;
@@ -472,13 +461,13 @@ export class LinuxUdpTransport implements Transport {
           if (this.waitFor(POLLOUT)) continue;
         }
         this.lastSendError = errnoName(errno);
-        for (; start < m; start++) sizes[this.txIndex[start]!] = -1;
+        refused.fill(1, start, m);
         return sent;
       }
       if (errno === E.EBADF || errno === E.ENOTSOCK) throw syscallError('sendmmsg', errno, `UDP socket ${this.localPort} is gone`);
-      // This one datagram was refused (e.g. ENETUNREACH, EMSGSIZE, EPERM from a firewall); go on with the rest.
+      // This one message was refused (e.g. ENETUNREACH, EMSGSIZE, EPERM from a firewall); go on with the rest.
       this.lastSendError = errnoName(errno);
-      sizes[this.txIndex[start]!] = -1;
+      refused[start] = 1;
       start++;
     }
     return sent;
