@@ -32,7 +32,7 @@ export interface AgentOptions {
   readonly stateDir: string;
   readonly routeCheckIntervalMs: number;
   readonly statsIntervalMs: number;
-  /** Data path worker pairs (default: the core count). */
+  /** Data path worker threads (default: the core count). */
   readonly workers?: number;
   /** false forces the per-packet data path (default: superpackets where the kernel offers them). */
   readonly offload?: boolean;

@@ -1,7 +1,7 @@
-// The data path as the agent sees it: one TUN device with a queue per worker pair, a UDP
-// socket per pair sharing the port (SO_REUSEPORT), and two worker threads per pair
-// (TUN->UDP and UDP->TUN), each running a blocking batch loop with sync koffi calls. The
-// kernel spreads flows over the queues and sockets. With offloads, the TUN device hands
+// The data path as the agent sees it: one TUN device with a queue per worker, a UDP socket
+// per worker sharing the port (SO_REUSEPORT), and a worker thread per queue forwarding
+// both directions in a batch loop with sync koffi calls, blocking in poll() between
+// bursts. The kernel spreads flows over the queues and sockets. With offloads, the TUN device hands
 // over 64 KB superpackets and the sockets send with UDP GSO and receive with UDP GRO;
 // without, packets move one by one in recvmmsg/sendmmsg batches. The main thread only
 // hands over route tables, reads counters and stops the workers.
@@ -15,7 +15,7 @@ import { LinuxTun, TUN_F_TSO4, TUN_F_USO4 } from '../tun/linux-tun.js';
 import { LinuxUdpTransport } from '../udp/linux-udp.js';
 import { COUNTER_SLOTS, createCounters, snapshotCounters, type DataplaneStats } from './counters.js';
 import { CONTROL_GENERATION, CONTROL_SLOTS, CONTROL_STOP, DEFAULT_BATCH_SIZE, DEFAULT_PACKET_BUFFER } from './forward.js';
-import type { ForwardDirection, ForwardWorkerData, RoutesMessage, WorkerMessage } from './forward-worker.js';
+import type { ForwardWorkerData, RoutesMessage, WorkerMessage } from './forward-worker.js';
 import { RouteLookup, type PeerRoute } from './route-lookup.js';
 
 export type { PeerRoute } from './route-lookup.js';
@@ -37,7 +37,7 @@ export interface DataplaneOptions {
   batchSize?: number;
   /** How long a worker blocks waiting for packets before checking the stop flag (default 200 ms). */
   pollTimeoutMs?: number;
-  /** Worker pairs, each with its own TUN queue and socket (default: the number of cores). */
+  /** Worker threads, each with its own TUN queue and socket (default: the number of cores). */
   workers?: number;
   /** Try superpackets (TUN offloads, UDP GSO/GRO); false forces the per-packet path (default true). */
   offload?: boolean;
@@ -75,7 +75,7 @@ const START_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 interface WorkerHandle {
-  readonly direction: ForwardDirection;
+  readonly queue: number;
   readonly worker: Worker;
   readonly routesPort: MessagePort;
   readonly exited: Promise<number>;
@@ -112,7 +112,7 @@ export class Dataplane {
 
   /**
    * Creates the TUN device (left unconfigured: the agent sets MTU, address and link state)
-   * with a queue per worker pair, binds a socket per pair, picks the data path the kernel
+   * with a queue per worker, binds a socket per worker, picks the data path the kernel
    * supports and starts the workers with an empty peer table.
    */
   static async open(opts: DataplaneOptions): Promise<Dataplane> {
@@ -230,33 +230,30 @@ export class Dataplane {
     const empty = RouteLookup.empty().toData();
     const readies: Promise<void>[] = [];
     this.queues.forEach((q, queue) => {
-      for (const direction of ['tun-to-udp', 'udp-to-tun'] as const) {
-        const channel = new MessageChannel();
-        const data: ForwardWorkerData = {
-          direction,
-          tunFd: q.tun.fd,
-          tunName: q.tun.name,
-          udpFd: q.transport.fd,
-          localUnderlayIp: opts.localUnderlayIp,
-          udpPort: q.transport.localPort,
-          localSubnet: { base: opts.localSubnet.base, prefixLen: opts.localSubnet.prefixLen },
-          batchSize,
-          bufferSize: DEFAULT_PACKET_BUFFER,
-          pollTimeoutMs,
-          counters: q.counters.buffer as SharedArrayBuffer,
-          control: this.control.buffer as SharedArrayBuffer,
-          routes: empty,
-          generation: 0,
-          routesPort: channel.port2,
-          offload: q.tun.offload,
-          gso: this.path.gso,
-          queue,
-        };
-        const worker = new Worker(WORKER_URL, { workerData: data, transferList: [channel.port2], name: `tunctl-${direction}-${queue}` });
-        const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
-        this.workers.push({ direction, worker, routesPort: channel.port1, exited });
-        readies.push(this.watch(direction, worker, exited));
-      }
+      const channel = new MessageChannel();
+      const data: ForwardWorkerData = {
+        tunFd: q.tun.fd,
+        tunName: q.tun.name,
+        udpFd: q.transport.fd,
+        localUnderlayIp: opts.localUnderlayIp,
+        udpPort: q.transport.localPort,
+        localSubnet: { base: opts.localSubnet.base, prefixLen: opts.localSubnet.prefixLen },
+        batchSize,
+        bufferSize: DEFAULT_PACKET_BUFFER,
+        pollTimeoutMs,
+        counters: q.counters.buffer as SharedArrayBuffer,
+        control: this.control.buffer as SharedArrayBuffer,
+        routes: empty,
+        generation: 0,
+        routesPort: channel.port2,
+        offload: q.tun.offload,
+        gso: this.path.gso,
+        queue,
+      };
+      const worker = new Worker(WORKER_URL, { workerData: data, transferList: [channel.port2], name: `tunctl-queue-${queue}` });
+      const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+      this.workers.push({ queue, worker, routesPort: channel.port1, exited });
+      readies.push(this.watch(queue, worker, exited));
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -270,7 +267,7 @@ export class Dataplane {
   }
 
   /** Relays a worker's logs and turns an unexpected exit into a failure; resolves once it is ready. */
-  private watch(direction: ForwardDirection, worker: Worker, exited: Promise<number>): Promise<void> {
+  private watch(queue: number, worker: Worker, exited: Promise<number>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       let lastError: Error | undefined;
@@ -288,7 +285,7 @@ export class Dataplane {
       void exited.then((code) => {
         if (this.stopping && code === 0 && !lastError) return;
         const reason = new Error(
-          `dataplane worker ${direction} stopped${this.stopping ? ' during shutdown' : ' unexpectedly'} (exit code ${code})${lastError ? `: ${errorMessage(lastError)}` : ''}`,
+          `dataplane worker for queue ${queue} stopped${this.stopping ? ' during shutdown' : ' unexpectedly'} (exit code ${code})${lastError ? `: ${errorMessage(lastError)}` : ''}`,
         );
         if (!ready) {
           reject(reason);

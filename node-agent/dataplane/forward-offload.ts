@@ -26,7 +26,7 @@ import {
   C_UDP_TX_BYTES,
   C_UDP_TX_PACKETS,
 } from './counters.js';
-import { runLoop, VERDICT_SLOT, type LoopHooks } from './forward.js';
+import { VERDICT_SLOT, type LoopSide } from './forward.js';
 import { GatherList, MAX_PIECES_PER_MESSAGE } from './gather.js';
 import { PACKET_OK, ipv4Destination, ipv4Source, validateIpv4, validateIpv4Minimal } from './packet.js';
 import type { RouteLookup } from './route-lookup.js';
@@ -251,21 +251,26 @@ export function deliverUdpSegments(ctx: OffloadUdpToTunContext, n: number): numb
   return n;
 }
 
-/** Forwards TUN -> UDP with superpackets until the stop flag is set. */
-export function runOffloadTunToUdpLoop(ctx: OffloadTunToUdpContext, hooks: LoopHooks): void {
+/** The superpacket TUN -> UDP side of a loop. */
+export function offloadTunToUdpSide(ctx: OffloadTunToUdpContext): LoopSide {
   const { bufs, sizes, capacity } = ctx.batch;
-  runLoop(() => ctx.tun.read(bufs, sizes, capacity), (n) => sendTunSuperpackets(ctx, n), ctx, ctx.counters, C_TUN_READ_ERRORS, hooks);
+  return {
+    receive: () => ctx.tun.read(bufs, sizes, capacity),
+    forward: (n) => void sendTunSuperpackets(ctx, n),
+    capacity,
+    errorSlot: C_TUN_READ_ERRORS,
+    routed: ctx,
+  };
 }
 
-/** Forwards UDP -> TUN with superpackets until the stop flag is set. */
-export function runOffloadUdpToTunLoop(ctx: OffloadUdpToTunContext, hooks: LoopHooks): void {
+/** The superpacket UDP -> TUN side of a loop. */
+export function offloadUdpToTunSide(ctx: OffloadUdpToTunContext): LoopSide {
   const { bufs, sizes, addrs, segSizes, capacity } = ctx.batch;
-  runLoop(
-    () => ctx.transport.recvSegments(bufs, sizes, addrs, segSizes, capacity),
-    (n) => deliverUdpSegments(ctx, n),
-    ctx,
-    ctx.counters,
-    C_RECV_ERRORS,
-    hooks,
-  );
+  return {
+    receive: () => ctx.transport.recvSegments(bufs, sizes, addrs, segSizes, capacity),
+    forward: (n) => void deliverUdpSegments(ctx, n),
+    capacity,
+    errorSlot: C_RECV_ERRORS,
+    routed: ctx,
+  };
 }

@@ -1,6 +1,7 @@
-// Worker-thread entry point for one forwarding direction. It attaches its own koffi
-// bindings to the descriptors the main thread opened and runs a blocking packet loop;
-// route tables arrive on a MessagePort and are picked up synchronously between batches.
+// Worker-thread entry point for one queue: it forwards both directions between the queue's
+// TUN descriptor and its socket, attaching its own koffi bindings to the descriptors the
+// main thread opened and blocking in poll() between bursts; route tables arrive on a
+// MessagePort and are picked up synchronously between batches.
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Ipv4Cidr } from '../../common/cidr.js';
 import { errorMessage } from '../../common/errors.js';
@@ -11,24 +12,24 @@ import { C_SEND_ERRORS, C_TUN_WRITE_ERRORS, countersFrom } from './counters.js';
 import {
   createPacketBatch,
   localSubnetFields,
-  runTunToUdpLoop,
-  runUdpToTunLoop,
+  runDuplexLoop,
+  tunToUdpSide,
+  udpToTunSide,
   type LoopHooks,
+  type LoopSide,
 } from './forward.js';
 import {
   OFFLOAD_READ_BUFFER,
   OFFLOAD_RECV_BUFFER,
   createCoalescer,
   createOffloadBatch,
-  runOffloadTunToUdpLoop,
-  runOffloadUdpToTunLoop,
+  offloadTunToUdpSide,
+  offloadUdpToTunSide,
 } from './forward-offload.js';
+import { ReadinessPoller } from './readiness.js';
 import { RouteLookup, type RouteTableData } from './route-lookup.js';
 
-export type ForwardDirection = 'tun-to-udp' | 'udp-to-tun';
-
 export interface ForwardWorkerData {
-  readonly direction: ForwardDirection;
   readonly tunFd: number;
   readonly tunName: string;
   readonly udpFd: number;
@@ -57,7 +58,7 @@ export interface RoutesMessage {
 }
 
 export type WorkerMessage =
-  | { readonly type: 'ready'; readonly direction: ForwardDirection }
+  | { readonly type: 'ready'; readonly queue: number }
   | { readonly type: 'log'; readonly level: LogLevel; readonly msg: string; readonly fields: Record<string, string | number> };
 
 const REPORT_INTERVAL_MS = 1000;
@@ -69,13 +70,15 @@ function post(message: WorkerMessage): void {
 function main(data: ForwardWorkerData): void {
   const counters = countersFrom(data.counters);
   const control = new Int32Array(data.control);
-  const tun = LinuxTun.attach(data.tunFd, data.tunName, { batchSize: data.batchSize, pollTimeoutMs: data.pollTimeoutMs, offload: data.offload });
+  // Reads never wait: the loop polls both descriptors at once.
+  const tun = LinuxTun.attach(data.tunFd, data.tunName, { batchSize: data.batchSize, waitForPackets: false, offload: data.offload });
   const transport = LinuxUdpTransport.attach(data.udpFd, {
     localIp: data.localUnderlayIp,
     port: data.udpPort,
     batchSize: data.batchSize,
-    pollTimeoutMs: data.pollTimeoutMs,
+    waitForPackets: false,
   });
+  const poller = new ReadinessPoller(data.tunFd, data.udpFd, data.pollTimeoutMs);
   const port = data.routesPort;
 
   // Rate-limited reporting, so a persistent failure logs once a second, not once a packet.
@@ -88,13 +91,13 @@ function main(data: ForwardWorkerData): void {
       return;
     }
     lastReport = now;
-    post({ type: 'log', level: 'warn', msg, fields: { ...fields, direction: data.direction, queue: data.queue, suppressed } });
+    post({ type: 'log', level: 'warn', msg, fields: { ...fields, queue: data.queue, suppressed } });
     suppressed = 0;
   };
 
   // Refused packets are counted by the forwarder; notice a changed counter and say why.
-  const refusedSlot = data.direction === 'tun-to-udp' ? C_SEND_ERRORS : C_TUN_WRITE_ERRORS;
-  let refusedSeen = counters[refusedSlot]!;
+  let sendRefusedSeen = counters[C_SEND_ERRORS]!;
+  let writeRefusedSeen = counters[C_TUN_WRITE_ERRORS]!;
 
   const hooks: LoopHooks = {
     control,
@@ -110,33 +113,35 @@ function main(data: ForwardWorkerData): void {
       report('data path I/O error; continuing', { error: errorMessage(err) });
     },
     afterBatch() {
-      const refused = counters[refusedSlot]!;
-      if (refused !== refusedSeen) {
-        refusedSeen = refused;
-        const reason = data.direction === 'tun-to-udp' ? transport.lastSendError : tun.lastWriteError;
-        report(data.direction === 'tun-to-udp' ? 'UDP send refused by the kernel' : 'TUN write refused by the kernel', { error: reason, total: refused });
+      const sendRefused = counters[C_SEND_ERRORS]!;
+      if (sendRefused !== sendRefusedSeen) {
+        sendRefusedSeen = sendRefused;
+        report('UDP send refused by the kernel', { error: transport.lastSendError, total: sendRefused });
+      }
+      const writeRefused = counters[C_TUN_WRITE_ERRORS]!;
+      if (writeRefused !== writeRefusedSeen) {
+        writeRefusedSeen = writeRefused;
+        report('TUN write refused by the kernel', { error: tun.lastWriteError, total: writeRefused });
       }
     },
   };
 
-  post({ type: 'ready', direction: data.direction });
+  post({ type: 'ready', queue: data.queue });
   const routes = RouteLookup.fromData(data.routes);
+  const local = localSubnetFields(data.localSubnet);
+  let out: LoopSide;
+  let into: LoopSide;
+  if (data.offload.vnetHeader) {
+    out = offloadTunToUdpSide({ tun, transport, routes, counters, batch: createOffloadBatch(data.batchSize, OFFLOAD_READ_BUFFER), gso: data.gso });
+    const batch = createOffloadBatch(data.batchSize, OFFLOAD_RECV_BUFFER);
+    const coalescer = createCoalescer(batch, (data.offload.flags & TUN_F_USO4) !== 0);
+    into = offloadUdpToTunSide({ transport, tun, routes, counters, batch, coalescer, ...local });
+  } else {
+    out = tunToUdpSide({ tun, transport, routes, counters, batch: createPacketBatch(data.batchSize, data.bufferSize) });
+    into = udpToTunSide({ transport, tun, routes, counters, batch: createPacketBatch(data.batchSize, data.bufferSize), ...local });
+  }
   try {
-    if (data.offload.vnetHeader) {
-      if (data.direction === 'tun-to-udp') {
-        const batch = createOffloadBatch(data.batchSize, OFFLOAD_READ_BUFFER);
-        runOffloadTunToUdpLoop({ tun, transport, routes, counters, batch, gso: data.gso }, hooks);
-      } else {
-        const batch = createOffloadBatch(data.batchSize, OFFLOAD_RECV_BUFFER);
-        const coalescer = createCoalescer(batch, (data.offload.flags & TUN_F_USO4) !== 0);
-        runOffloadUdpToTunLoop({ transport, tun, routes, counters, batch, coalescer, ...localSubnetFields(data.localSubnet) }, hooks);
-      }
-    } else if (data.direction === 'tun-to-udp') {
-      runTunToUdpLoop({ tun, transport, routes, counters, batch: createPacketBatch(data.batchSize, data.bufferSize) }, hooks);
-    } else {
-      const batch = createPacketBatch(data.batchSize, data.bufferSize);
-      runUdpToTunLoop({ transport, tun, routes, counters, batch, ...localSubnetFields(data.localSubnet) }, hooks);
-    }
+    runDuplexLoop(out, into, () => poller.wait(), counters, hooks);
   } finally {
     port.close();
   }

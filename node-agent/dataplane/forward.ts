@@ -242,49 +242,96 @@ export interface LoopHooks {
   afterBatch?(packets: number): void;
 }
 
-export function runLoop(
-  receive: () => number,
-  forward: (n: number) => number,
-  routed: { routes: RouteLookup },
-  counters: Float64Array,
-  errorSlot: number,
-  hooks: LoopHooks,
-): void {
+/** One direction of a worker's loop: reading what is queued, without waiting, and forwarding it. */
+export interface LoopSide {
+  /** Reads up to `capacity` packets that are already queued; returns how many (0: none). */
+  receive(): number;
+  /** Forwards the `n` packets receive() read. */
+  forward(n: number): void;
+  /** A batch this full means more may be queued: read again before waiting. */
+  readonly capacity: number;
+  /** Counter slot for a non-fatal error while receiving or forwarding. */
+  readonly errorSlot: number;
+  /** The context whose table the loop replaces when a new one arrives. */
+  readonly routed: { routes: RouteLookup };
+}
+
+/** Readiness bits waitReady() returns. */
+export const READY_TUN = 1;
+export const READY_UDP = 2;
+
+/**
+ * Forwards both directions in one thread until the stop flag is set, as socat does: a lone
+ * packet and its reply are handled by the thread that is already awake, and a worker needs
+ * one wake-up per burst, not one per direction. `waitReady(timeoutMs)` blocks until the TUN
+ * device or the socket has input (READY_* bits; 0 on timeout). Throws only when a
+ * descriptor is gone.
+ */
+export function runDuplexLoop(tunSide: LoopSide, udpSide: LoopSide, waitReady: () => number, counters: Float64Array, hooks: LoopHooks): void {
   const control = hooks.control;
   let generation = hooks.generation;
-  while (Atomics.load(control, CONTROL_STOP) === 0) {
-    let packets = 0;
+  let ready = READY_TUN | READY_UDP;
+  const step = (side: LoopSide): number => {
+    let n = 0;
     try {
-      packets = receive();
-      // Checked after the (possibly long) wait for packets, so a batch never uses a table
-      // older than the last generation published before it arrived; one atomic load per batch.
+      n = side.receive();
+      // Checked after packets arrived, so a batch never uses a table older than the last
+      // generation published before it came in; one atomic load per batch.
       const current = Atomics.load(control, CONTROL_GENERATION);
       if (current !== generation) {
         const next = hooks.takeRoutes();
         if (next !== undefined) {
-          routed.routes = next.routes;
+          tunSide.routed.routes = next.routes;
+          udpSide.routed.routes = next.routes;
           generation = next.generation;
         }
       }
-      forward(packets);
+      if (n > 0) side.forward(n);
     } catch (err) {
       if (isFatalIoError(err)) throw err;
-      counters[errorSlot]++;
+      counters[side.errorSlot]++;
       hooks.reportError(err);
       Atomics.wait(control, CONTROL_IDLE, 0, ERROR_BACKOFF_MS);
     }
+    return n;
+  };
+  while (Atomics.load(control, CONTROL_STOP) === 0) {
+    let packets = 0;
+    if ((ready & READY_TUN) !== 0) {
+      const n = step(tunSide);
+      packets += n;
+      if (n < tunSide.capacity) ready &= ~READY_TUN;
+    }
+    if ((ready & READY_UDP) !== 0) {
+      const n = step(udpSide);
+      packets += n;
+      if (n < udpSide.capacity) ready &= ~READY_UDP;
+    }
+    if (ready === 0) ready = waitReady();
     hooks.afterBatch?.(packets);
   }
 }
 
-/** Forwards TUN -> UDP until the stop flag is set; throws only when the TUN device or socket is gone. */
-export function runTunToUdpLoop(ctx: TunToUdpContext, hooks: LoopHooks): void {
+/** The per-packet TUN -> UDP side of a loop. */
+export function tunToUdpSide(ctx: TunToUdpContext): LoopSide {
   const { bufs, sizes, capacity } = ctx.batch;
-  runLoop(() => ctx.tun.read(bufs, sizes, capacity), (n) => sendTunBatch(ctx, n), ctx, ctx.counters, C_TUN_READ_ERRORS, hooks);
+  return {
+    receive: () => ctx.tun.read(bufs, sizes, capacity),
+    forward: (n) => void sendTunBatch(ctx, n),
+    capacity,
+    errorSlot: C_TUN_READ_ERRORS,
+    routed: ctx,
+  };
 }
 
-/** Forwards UDP -> TUN until the stop flag is set; throws only when the TUN device or socket is gone. */
-export function runUdpToTunLoop(ctx: UdpToTunContext, hooks: LoopHooks): void {
+/** The per-packet UDP -> TUN side of a loop. */
+export function udpToTunSide(ctx: UdpToTunContext): LoopSide {
   const { bufs, sizes, addrs, capacity } = ctx.batch;
-  runLoop(() => ctx.transport.recv(bufs, sizes, addrs, capacity), (n) => deliverUdpBatch(ctx, n), ctx, ctx.counters, C_RECV_ERRORS, hooks);
+  return {
+    receive: () => ctx.transport.recv(bufs, sizes, addrs, capacity),
+    forward: (n) => void deliverUdpBatch(ctx, n),
+    capacity,
+    errorSlot: C_RECV_ERRORS,
+    routed: ctx,
+  };
 }

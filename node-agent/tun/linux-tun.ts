@@ -88,6 +88,8 @@ export interface TunOpenOptions extends LinuxTunOptions {
 export interface LinuxTunOptions {
   /** How long read() waits for a first packet; bounds how quickly a loop sees a stop flag. */
   pollTimeoutMs?: number;
+  /** false: read() returns at once with what is queued (the caller polls); default true. */
+  waitForPackets?: boolean;
   batchSize?: number;
 }
 
@@ -140,9 +142,8 @@ export class LinuxTun implements TunDevice {
   private readonly flags: number;
   private readonly owned: boolean;
   private readonly pollTimeoutMs: number;
+  private readonly waitForPackets: boolean;
   private closed = false;
-  /** The last read() ended on EAGAIN: the next one polls first. */
-  private drained = false;
   private readonly pollFd = Buffer.alloc(64);
   private readonly pollFdAddr: number;
   /** Native address of each slot's buffer; recomputed only when the caller swaps a buffer. */
@@ -164,6 +165,7 @@ export class LinuxTun implements TunDevice {
     this.offload = offload;
     this.batchSize = options.batchSize ?? DEFAULT_TUN_BATCH;
     this.pollTimeoutMs = options.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS;
+    this.waitForPackets = options.waitForPackets ?? true;
     this.cachedBufs = new Array<Uint8Array | undefined>(this.batchSize).fill(undefined);
     this.cachedAddrs = new Float64Array(this.batchSize);
     this.pollFd.writeInt32LE(fd, 0);
@@ -247,12 +249,6 @@ export class LinuxTun implements TunDevice {
   read(bufs: readonly Uint8Array[], sizes: Int32Array, maxPackets: number): number {
     if (this.closed) throw this.closedError();
     const max = Math.min(maxPackets, this.batchSize, bufs.length, sizes.length);
-    // The last call emptied the queue: wait before reading, which saves a read that would
-    // find nothing on every wake-up (a lone packet's latency is mostly syscalls and wake-ups).
-    if (this.drained) {
-      if (!this.waitReadable()) return 0;
-      this.drained = false;
-    }
     let n = 0;
     let polled = false;
     while (n < max) {
@@ -267,12 +263,8 @@ export class LinuxTun implements TunDevice {
       const errno = koffi.errno();
       if (errno === E.EINTR) continue;
       if (errno === E.EAGAIN) {
-        if (n > 0) {
-          this.drained = true;
-          break;
-        }
-        // Nothing yet: wait once, then drain.
-        if (polled) break;
+        // Drain without waiting once something arrived; otherwise wait once (if asked to), then drain.
+        if (n > 0 || polled || !this.waitForPackets) break;
         polled = true;
         if (!this.waitReadable()) break;
         continue;

@@ -169,6 +169,8 @@ export interface LinuxUdpOptions {
   batchSize?: number;
   /** How long recv() waits for a first datagram; bounds how quickly a loop sees a stop flag. */
   pollTimeoutMs?: number;
+  /** false: recv() returns at once with what is queued (the caller polls); default true. */
+  waitForPackets?: boolean;
   /** SO_RCVBUF / SO_SNDBUF request in bytes. */
   socketBufferBytes?: number;
   /** SO_REUSEPORT, so one socket per worker can share the port and the kernel spreads flows over them. */
@@ -190,9 +192,8 @@ export class LinuxUdpTransport implements Transport {
   lastSendError = '';
   private readonly owned: boolean;
   private readonly pollTimeoutMs: number;
+  private readonly waitForPackets: boolean;
   private closed = false;
-  /** The last recv() got fewer datagrams than it asked for: the next one polls first. */
-  private drained = false;
   private readonly rx: MessageArray;
   private readonly tx: MessageArray;
   private readonly pollFd = Buffer.alloc(64);
@@ -218,6 +219,7 @@ export class LinuxUdpTransport implements Transport {
     this.peerPort = options.peerPort ?? localPort;
     this.batchSize = options.batchSize ?? DEFAULT_UDP_BATCH;
     this.pollTimeoutMs = options.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS;
+    this.waitForPackets = options.waitForPackets ?? true;
     this.rx = new MessageArray(this.batchSize, 0);
     this.tx = new MessageArray(this.batchSize, this.peerPort);
     this.slotBufs = new Array<Uint8Array | undefined>(this.batchSize).fill(undefined);
@@ -303,17 +305,10 @@ export class LinuxUdpTransport implements Transport {
         view.setUint32(iov + 12, 0, true);
       }
     }
-    // Fewer datagrams than asked for last time: the queue was empty, so wait before asking
-    // again instead of making a recvmmsg that finds nothing on every wake-up.
-    if (this.drained) {
-      if (!this.waitFor(POLLIN)) return 0;
-      this.drained = false;
-    }
     let polled = false;
     for (;;) {
       const n = sysRecvmmsg(this.fd, rx.msgsAddr, vlen, MSG_DONTWAIT, 0) as number;
       if (n >= 0) {
-        this.drained = n < vlen;
         for (let i = 0; i < n; i++) {
           const m = i * MMSGHDR_SIZE;
           sizes[i] = view.getUint32(m + MSG_LEN, true);
@@ -325,7 +320,7 @@ export class LinuxUdpTransport implements Transport {
       const errno = koffi.errno();
       if (errno === E.EINTR) continue;
       if (errno === E.EAGAIN) {
-        if (polled || !this.waitFor(POLLIN)) return 0;
+        if (polled || !this.waitForPackets || !this.waitFor(POLLIN)) return 0;
         polled = true;
         continue;
       }

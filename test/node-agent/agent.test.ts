@@ -126,11 +126,11 @@ test('a data path that fails while starting ends the agent with its error, clean
   const client = new FakeController(registration);
   let closed = 0;
   const h = harness(t, client, async (opts) => {
-    opts.onFailure?.(new Error('dataplane worker udp-to-tun stopped unexpectedly (exit code 1)'));
+    opts.onFailure?.(new Error('dataplane worker for queue 0 stopped unexpectedly (exit code 1)'));
     return { tunName: 'tun0', setPeers: () => undefined, stats: () => snapshotCounters(createCounters()), close: async () => void closed++ };
   });
   h.host.addDevice('tun0');
-  await assert.rejects(runAgent(h.options, h.deps, new AbortController().signal), /worker udp-to-tun stopped unexpectedly/);
+  await assert.rejects(runAgent(h.options, h.deps, new AbortController().signal), /worker for queue 0 stopped unexpectedly/);
   assert.equal(closed, 1);
   assert.equal(client.streams.length, 0, 'never watched');
   assert.ok(client.closed);

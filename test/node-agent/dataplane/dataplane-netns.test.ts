@@ -217,7 +217,7 @@ test('a TUN device deleted under a running dataplane is reported as a failure', 
   await lab.exec(h, 'ip', ['link', 'del', ready.tunName!]);
   const failed = await node.next('failed', 10_000).catch((err: Error) => err);
   assert.ok(!(failed instanceof Error), `no failure reported: ${String(failed)}`);
-  assert.match(failed.error ?? '', /worker tun-to-udp stopped unexpectedly/);
+  assert.match(failed.error ?? '', /worker for queue \d+ stopped unexpectedly.*reading TUN device/);
   assert.equal(await exited, 1);
   assert.match(node.stderr, /ERROR .*data path failed/);
 });

@@ -13,8 +13,12 @@ import {
   forwardTunToUdp,
   forwardUdpToTun,
   localSubnetFields,
-  runTunToUdpLoop,
-  runUdpToTunLoop,
+  READY_TUN,
+  READY_UDP,
+  runDuplexLoop,
+  tunToUdpSide,
+  udpToTunSide,
+  type LoopHooks,
   type TunToUdpContext,
   type UdpToTunContext,
 } from '../../../node-agent/dataplane/forward.js';
@@ -228,6 +232,11 @@ test('a datagram the kernel refuses is counted as a send error and the rest stil
   assert.equal(a.udp.lastSendError, 'ENETUNREACH');
 });
 
+/** Runs A's or B's duplex loop over the fakes, which never block: every wait reports both ready. */
+function runLoopOf(out: TunToUdpContext, into: UdpToTunContext, hooks: LoopHooks, ready: () => number = () => READY_TUN | READY_UDP): void {
+  runDuplexLoop(tunToUdpSide(out), udpToTunSide(into), ready, out.counters, hooks);
+}
+
 test('loops: a new table is picked up by generation, the stop flag ends the loop', () => {
   const { net, a, b } = pair();
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
@@ -236,7 +245,7 @@ test('loops: a new table is picked up by generation, the stop flag ends the loop
   a.tun.inject(echoRequest(HOST_A, parseIpv4('10.250.3.3'), 1));
   let batches = 0;
   let posted: RouteLookup | undefined;
-  runTunToUdpLoop(a.out, {
+  runLoopOf(a.out, a.in, {
     control,
     generation: 0,
     takeRoutes: () => (posted ? { routes: posted, generation: 1 } : undefined),
@@ -260,6 +269,7 @@ test('loops: a new table is picked up by generation, the stop flag ends the loop
   assert.equal(a.stats().txDrops.noRoute, 1, 'first packet went out before the table changed');
   assert.equal(third.pending, 1, 'second packet used the new table');
   assert.equal(b.udp.pending, 0);
+  assert.equal(a.in.routes, a.out.routes, 'both directions got the new table');
 });
 
 test('loops: a table published while the loop waits for packets applies to the packets that end the wait', () => {
@@ -267,33 +277,44 @@ test('loops: a table published while the loop waits for packets applies to the p
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
   const third = net.bind(parseIpv4('192.168.200.3'), PORT);
   const table = RouteLookup.build([{ nodeName: 'c', subnet: parseCidr('10.250.3.0/24'), underlayIp: parseIpv4('192.168.200.3') }]);
-  let published = false;
-  // Stands in for a blocking read: the main thread publishes a table, then a packet arrives.
-  const waiting: TunDevice = {
-    name: 'waiting',
-    fd: -1,
-    batchSize: 8,
-    lastWriteError: '',
-    read: (bufs, sizes, max) => {
-      if (!published) {
-        published = true;
-        Atomics.store(control, CONTROL_GENERATION, 1);
-        a.tun.inject(echoRequest(HOST_A, parseIpv4('10.250.3.3'), 1));
-      }
-      return a.tun.read(bufs, sizes, max);
-    },
-    write: () => 0,
-    close: () => undefined,
+  let waits = 0;
+  // Stands in for poll(): while the loop waits, the main thread publishes a table, then a packet arrives.
+  const wait = (): number => {
+    waits++;
+    if (waits === 1) {
+      Atomics.store(control, CONTROL_GENERATION, 1);
+      a.tun.inject(echoRequest(HOST_A, parseIpv4('10.250.3.3'), 1));
+      return READY_TUN;
+    }
+    Atomics.store(control, CONTROL_STOP, 1);
+    return 0;
   };
-  runTunToUdpLoop({ ...a.out, tun: waiting }, {
-    control,
-    generation: 0,
-    takeRoutes: () => ({ routes: table, generation: 1 }),
-    reportError: (err) => assert.fail(String(err)),
-    afterBatch: () => Atomics.store(control, CONTROL_STOP, 1),
-  });
+  runLoopOf(a.out, a.in, { control, generation: 0, takeRoutes: () => ({ routes: table, generation: 1 }), reportError: (err) => assert.fail(String(err)) }, wait);
   assert.equal(a.stats().txDrops.noRoute, 0);
   assert.equal(third.pending, 1);
+});
+
+test('loops: one thread serves both directions, reading a side again without waiting while its batches come back full', () => {
+  const { net, a } = pair(2);
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
+  for (let i = 0; i < 5; i++) a.tun.inject(echoRequest(HOST_A, HOST_B, i));
+  net.deliver(UNDERLAY_B, UNDERLAY_A, PORT, echoRequest(HOST_B, HOST_A, 9));
+  const waits: number[] = [];
+  runLoopOf(a.out, a.in, {
+    control,
+    generation: 0,
+    takeRoutes: () => undefined,
+    reportError: (err) => assert.fail(String(err)),
+    afterBatch: () => {
+      if (a.stats().udpTxPackets === 5) Atomics.store(control, CONTROL_STOP, 1);
+    },
+  }, () => {
+    waits.push(a.stats().udpTxPackets);
+    return READY_TUN | READY_UDP;
+  });
+  assert.equal(a.stats().udpTxPackets, 5, 'five packets out in batches of 2, 2 and 1');
+  assert.equal(a.stats().tunTxPackets, 1, 'the datagram from B was written in the same loop');
+  assert.deepEqual(waits, [5], 'no wait while a side still returned full batches: one wait, after the short third batch');
 });
 
 test('loops: a transient error is counted and reported, a closed device ends the loop with its error', () => {
@@ -316,7 +337,7 @@ test('loops: a transient error is counted and reported, a closed device ends the
   const reported: unknown[] = [];
   net.deliver(UNDERLAY_A, UNDERLAY_B, PORT, valid());
   let batches = 0;
-  runUdpToTunLoop(ctx, {
+  runLoopOf({ ...b.out, tun: flaky }, ctx, {
     control,
     generation: 0,
     takeRoutes: () => undefined,
@@ -335,7 +356,7 @@ test('loops: a transient error is counted and reported, a closed device ends the
   b.tun.close();
   net.deliver(UNDERLAY_A, UNDERLAY_B, PORT, valid());
   assert.throws(
-    () => runUdpToTunLoop(b.in, { control, generation: 0, takeRoutes: () => undefined, reportError: () => undefined }),
+    () => runLoopOf(b.out, b.in, { control, generation: 0, takeRoutes: () => undefined, reportError: () => undefined }),
     (err: unknown) => (err as { code?: string }).code === 'EBADF',
   );
 });
