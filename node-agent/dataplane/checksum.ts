@@ -22,8 +22,9 @@ export function wordBuffer(bytes: Uint8Array): WordBuffer {
 
 /** Folds a non-negative sum (< 2^53) of 16-bit words to 16 bits with end-around carry. */
 export function fold16(sum: number): number {
-  let s = (sum % 0x10000) + Math.floor(sum / 0x10000);
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  let s = sum;
+  // Division, not shifts: shifts would cut a sum above 2^32 to 32 bits.
+  while (s > 0xffff) s = (s % 0x10000) + Math.floor(s / 0x10000);
   return s;
 }
 

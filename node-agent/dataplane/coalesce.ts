@@ -159,7 +159,8 @@ export class Coalescer {
     // Only plain headers of a flow we may merge open a superpacket; anything else goes alone.
     const proto = b[off + 9]!;
     this.closed = true;
-    if (b[off]! !== 0x45 || len <= 20) return;
+    // Fragments never merge (the kernel's GRO leaves them alone too): MF set or an offset.
+    if (b[off]! !== 0x45 || len <= 20 || ((b[off + 6]! & 0x3f) | b[off + 7]!) !== 0) return;
     if (proto === PROTO_TCP) {
       if (len < 40) return;
       const doff = (b[off + 32]! >>> 4) << 2;

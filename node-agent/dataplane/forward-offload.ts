@@ -30,7 +30,7 @@ import { VERDICT_SLOT, type LoopSide } from './forward.js';
 import { GatherList, MAX_PIECES_PER_MESSAGE } from './gather.js';
 import { PACKET_OK, ipv4Destination, ipv4Source, validateIpv4, validateIpv4Minimal } from './packet.js';
 import type { RouteLookup } from './route-lookup.js';
-import { SPLIT_NO_ROOM, SPLIT_OK, splitForWire } from './segment.js';
+import { SPLIT_NO_ROOM, SPLIT_OK, splitForWire, type SplitCursor } from './segment.js';
 import { VNET_HDR_LEN } from './vnet-header.js';
 
 /** A TUN read buffer: the largest IPv4 packet plus its virtio-net header. */
@@ -63,7 +63,8 @@ export interface OffloadBatch {
 export function createOffloadBatch(capacity: number, bufferSize: number): OffloadBatch {
   const bufs: Buffer[] = [];
   for (let i = 0; i < capacity; i++) bufs.push(Buffer.alloc(bufferSize));
-  // Room for every buffer to be a 64 KB superpacket of small segments: 2 pieces and one header per segment.
+  // Room for a batch of full-sized superpackets (64 segments: 2 pieces and a header each);
+  // one of tiny segments goes out in several lists.
   const maxPieces = capacity * MAX_PIECES_PER_MESSAGE;
   return {
     capacity,
@@ -146,10 +147,13 @@ export function sendTunSuperpackets(ctx: OffloadTunToUdpContext, n: number): num
       continue;
     }
     const addr = routes.underlayOf(peer);
-    let r = splitForWire(out, i, words[i]!, size, addr, opts);
-    if (r === SPLIT_NO_ROOM) {
+    cursor.segment = 0;
+    let r = splitForWire(out, i, words[i]!, size, addr, opts, cursor);
+    // A full list goes out and the packet carries on where it stopped; an empty list always
+    // takes a segment, so this ends.
+    while (r === SPLIT_NO_ROOM && out.messageCount > 0) {
       sendOut(ctx);
-      r = splitForWire(out, i, words[i]!, size, addr, opts);
+      r = splitForWire(out, i, words[i]!, size, addr, opts, cursor);
     }
     if (r !== SPLIT_OK) c[C_DROP_TX_INVALID]++;
   }
@@ -160,6 +164,8 @@ export function sendTunSuperpackets(ctx: OffloadTunToUdpContext, n: number): num
 }
 
 const GSO_ON = { gso: true } as const;
+/** Reused by every split (a loop runs in one thread). */
+const cursor: SplitCursor = { segment: 0 };
 const GSO_OFF = { gso: false } as const;
 
 /** Writes what `out` holds to the TUN device and counts it; returns with `out` empty. */

@@ -23,8 +23,13 @@ import {
 export const SPLIT_OK = 0;
 /** Malformed or of a kind we do not carry (IPv6, UFO): drop and count. */
 export const SPLIT_INVALID = 1;
-/** The list is full: send it and call again with the same packet. */
+/** The list is full: send it and call again with the same packet and cursor, which says how far it got. */
 export const SPLIT_NO_ROOM = 2;
+
+/** Where a superpacket's splitting stands: the next segment to append. Reused across calls. */
+export interface SplitCursor {
+  segment: number;
+}
 
 const PROTO_TCP = 6;
 const PROTO_UDP = 17;
@@ -75,10 +80,20 @@ export function setIpv4HeaderChecksum(b: Uint8Array, at: number, headerLen: numb
 
 /**
  * Appends the packet in src.bytes[0, size) (virtio-net header first) to `out` as messages to
- * `addr`. Returns SPLIT_OK, SPLIT_INVALID (nothing appended) or SPLIT_NO_ROOM (nothing
- * appended; flush `out` and retry).
+ * `addr`, from segment cursor.segment on, as many whole messages as fit. Returns SPLIT_OK
+ * (all appended), SPLIT_INVALID (nothing appended) or SPLIT_NO_ROOM (the cursor says how
+ * far it got: flush `out` and call again). A superpacket of tiny segments (a peer's MSS can
+ * be 48 bytes) may take several lists; an empty list always takes at least one segment.
  */
-export function splitForWire(out: GatherList, bufIndex: number, src: WordBuffer, size: number, addr: number, opts: SplitOptions): number {
+export function splitForWire(
+  out: GatherList,
+  bufIndex: number,
+  src: WordBuffer,
+  size: number,
+  addr: number,
+  opts: SplitOptions,
+  cursor: SplitCursor = { segment: 0 },
+): number {
   const b = src.bytes;
   const ip = VNET_HDR_LEN;
   if (size < ip + 20) return SPLIT_INVALID;
@@ -105,8 +120,16 @@ export function splitForWire(out: GatherList, bufIndex: number, src: WordBuffer,
   const segments = payloadLen === 0 ? 1 : Math.ceil(payloadLen / mss);
   const hdrLen = ihl + l4Len;
   const perMessage = opts.gso ? Math.max(1, Math.min(MAX_GSO_SEGMENTS, Math.floor(MAX_GSO_BYTES / (hdrLen + mss)))) : 1;
-  const messages = Math.ceil(segments / perMessage);
-  if (out.messageCount + messages > out.maxMessages || !out.hasRoom(segments * 2, segments * hdrLen)) return SPLIT_NO_ROOM;
+  let seg = cursor.segment;
+  // Each segment takes a header in the arena and two pieces (its header and its payload).
+  const fit = Math.min(
+    segments - seg,
+    Math.floor((out.maxPieces - out.pieceCount) / 2),
+    Math.floor((out.arena.length - out.arenaUsed) / hdrLen),
+    (out.maxMessages - out.messageCount) * perMessage,
+  );
+  if (fit <= 0) return SPLIT_NO_ROOM;
+  const end = seg + fit;
 
   const arena = out.arena;
   const srcAddr = read32(b, ip + 12);
@@ -115,19 +138,19 @@ export function splitForWire(out: GatherList, bufIndex: number, src: WordBuffer,
   const tcp = proto === PROTO_TCP;
   const firstSeq = tcp ? read32(b, l4 + 4) : 0;
   const flags = tcp ? b[l4 + 13]! : 0;
-  // The template: the superpacket's headers, copied once; each segment's header starts as a copy of it.
+  // The template: the superpacket's headers, copied once per call; it becomes the first
+  // segment's header, and every later segment's header starts as a copy of it.
   const template = out.takeArena(hdrLen);
   for (let i = 0; i < hdrLen; i++) arena[template + i] = b[ip + i]!;
   const arenaWords = out.arenaWords;
 
-  let seg = 0;
-  while (seg < segments) {
-    const inMessage = Math.min(perMessage, segments - seg);
+  while (seg < end) {
+    const inMessage = Math.min(perMessage, end - seg);
     out.beginMessage(addr);
     for (let k = 0; k < inMessage; k++, seg++) {
       const offset = seg * mss;
       const segLen = Math.min(mss, payloadLen - offset);
-      const h = seg === 0 ? template : out.takeArena(hdrLen);
+      const h = seg === end - fit ? template : out.takeArena(hdrLen);
       if (h !== template) arena.copyWithin(h, template, template + hdrLen);
       write16(arena, h + 2, hdrLen + segLen);
       write16(arena, h + 4, (firstId + seg) & 0xffff);
@@ -158,7 +181,8 @@ export function splitForWire(out: GatherList, bufIndex: number, src: WordBuffer,
     }
     out.endMessage(inMessage, hdrLen + mss);
   }
-  return SPLIT_OK;
+  cursor.segment = seg;
+  return seg === segments ? SPLIT_OK : SPLIT_NO_ROOM;
 }
 
 /** A packet the kernel did not make a superpacket of: finish its checksum if left partial, send as is. */
