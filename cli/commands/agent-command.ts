@@ -34,7 +34,7 @@ export const agent: Command = {
     '  --tun NAME                TUN device name (default tun0)',
     `  --state-dir DIR           identity (credentials.json), subnet.env, stats.json (default ${DEFAULT_STATE_DIR})`,
     '  --route-check-interval MS how often installed routes are re-checked (default 10000)',
-    '  --workers N               data path worker pairs, each with its own TUN queue and UDP socket',
+    '  --workers N               data path worker threads, each with its own TUN queue and UDP socket',
     `                            (default: the number of cores, here ${Math.min(availableParallelism(), MAX_WORKERS)})`,
     '  --offload auto|off        auto: 64 KB superpackets (TUN offloads, UDP GSO/GRO) where the kernel',
     '                            offers them, else packet by packet; off: always packet by packet',
