@@ -180,7 +180,8 @@ export class Dataplane {
       rcvbuf: buffers.receive,
       sndbuf: buffers.send,
     });
-    if (path.reason !== '') opts.logger.warn('superpackets are off: packets move one by one', { reason: path.reason });
+    // Only a refusal is worth a warning; --offload off is the operator's choice.
+    if (path.mode === 'per-packet' && wantOffload) opts.logger.warn('superpackets are off: packets move one by one', { reason: path.reason });
     return dp;
   }
 
@@ -312,7 +313,7 @@ export class Dataplane {
 /** Decides the data path from what the device and sockets accepted, enabling GRO on every socket. */
 function choosePath(tun: LinuxTun, queues: readonly Queue[], wanted: boolean, workers: number): DataplanePath {
   if (!tun.offload.vnetHeader) {
-    const reason = wanted ? 'the TUN device refused offloads (IFF_VNET_HDR/TUNSETOFFLOAD)' : 'turned off (--offload off)';
+    const reason = wanted ? 'the TUN device refused offloads (IFF_VNET_HDR/TUNSETOFFLOAD)' : 'turned off with --offload off';
     return { mode: 'per-packet', workers, tso: false, uso: false, gso: false, gro: false, reason };
   }
   const gso = queues[0]!.transport.supportsGso();
