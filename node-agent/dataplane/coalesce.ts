@@ -102,6 +102,11 @@ export class Coalescer {
     return COALESCE_OK;
   }
 
+  /** Forgets the open superpacket without writing it (the output is being reset). */
+  reset(): void {
+    this.segments = 0;
+  }
+
   /** Closes the open superpacket, if any, completing its message in the output. */
   flush(): void {
     if (this.segments === 0) return;

@@ -1,8 +1,8 @@
-// Data path counters in one SharedArrayBuffer. Each slot has exactly one writer (the
-// TUN->UDP worker or the UDP->TUN worker), so the hot path adds without atomics; readers
+// Data path counters in a SharedArrayBuffer per worker. Each array has exactly one writer
+// (its worker), so the hot path adds without atomics; readers sum the workers' arrays and
 // may see a value a batch old, which is fine for statistics. Float64 counts exactly to 2^53.
 
-// TUN -> UDP worker slots.
+// TUN -> UDP slots.
 export const C_TUN_RX_PACKETS = 0;
 export const C_TUN_RX_BYTES = 1;
 export const C_UDP_TX_PACKETS = 2;
@@ -11,7 +11,7 @@ export const C_SEND_ERRORS = 4;
 export const C_TUN_READ_ERRORS = 5;
 export const C_DROP_NO_ROUTE = 6;
 export const C_DROP_TX_INVALID = 7;
-// UDP -> TUN worker slots.
+// UDP -> TUN slots.
 export const C_UDP_RX_PACKETS = 8;
 export const C_UDP_RX_BYTES = 9;
 export const C_TUN_TX_PACKETS = 10;

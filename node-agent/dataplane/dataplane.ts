@@ -33,7 +33,7 @@ export interface DataplaneOptions {
   logger: Logger;
   /** Called once if a worker dies: forwarding has stopped and the agent should exit non-zero. */
   onFailure?: (err: Error) => void;
-  /** Packets per batch (default 64). */
+  /** Reads per batch (default 16 superpackets, or 64 packets on the per-packet path). */
   batchSize?: number;
   /** How long a worker blocks waiting for packets before checking the stop flag (default 200 ms). */
   pollTimeoutMs?: number;
@@ -66,7 +66,7 @@ const OFFLOAD_BATCH_SIZE = 16;
 interface Queue {
   readonly tun: LinuxTun;
   readonly transport: LinuxUdpTransport;
-  /** One writer per slot: this queue's TUN->UDP worker or its UDP->TUN worker. */
+  /** Written by this queue's worker only, so the hot path adds without atomics. */
   readonly counters: Float64Array;
 }
 
@@ -75,7 +75,6 @@ const START_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 interface WorkerHandle {
-  readonly queue: number;
   readonly worker: Worker;
   readonly routesPort: MessagePort;
   readonly exited: Promise<number>;
@@ -185,7 +184,7 @@ export class Dataplane {
     return dp;
   }
 
-  /** Replaces the peer table in both workers; throws InvalidArgumentError (and changes nothing) on a bad table. */
+  /** Replaces the peer table in every worker; throws InvalidArgumentError (and changes nothing) on a bad table. */
   setPeers(peers: readonly PeerRoute[]): void {
     if (this.stopping) throw new Error('dataplane is closed');
     const table = RouteLookup.build(peers);
@@ -203,7 +202,7 @@ export class Dataplane {
     return snapshotCounters(sum);
   }
 
-  /** Stops both workers, then closes the socket and the TUN device (the interface disappears). */
+  /** Stops every worker, then closes the sockets and the TUN queues (the interface disappears). */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
@@ -253,7 +252,7 @@ export class Dataplane {
       };
       const worker = new Worker(WORKER_URL, { workerData: data, transferList: [channel.port2], name: `tunctl-queue-${queue}` });
       const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
-      this.workers.push({ queue, worker, routesPort: channel.port1, exited });
+      this.workers.push({ worker, routesPort: channel.port1, exited });
       readies.push(this.watch(queue, worker, exited));
     });
     let timer: NodeJS.Timeout | undefined;

@@ -1,9 +1,10 @@
 // The superpacket data path: TUN reads of up to 64 KB (virtio-net header first) are cut into
 // MTU-sized segments and sent as UDP GSO messages; UDP GRO receives are checked segment by
 // segment, with the same checks as the per-packet path, and coalesced into superpackets for
-// the TUN device. Same loop shape, counters and route handling as forward.ts; only the
-// batch handling differs. Counters count datagrams on the UDP side and packets as the TUN
-// device sees them (a superpacket is one) on the TUN side.
+// the TUN device. These are the two sides of a worker's loop (runDuplexLoop in forward.ts),
+// with the same counters and route handling as the per-packet sides; only the batch
+// handling differs. Counters count datagrams on the UDP side and packets as the TUN device
+// sees them (a superpacket is one) on the TUN side.
 import { wordBuffer, type WordBuffer } from './checksum.js';
 import { COALESCE_BAD_CHECKSUM, COALESCE_NO_ROOM, Coalescer } from './coalesce.js';
 import {
@@ -129,6 +130,8 @@ function sendOut(ctx: OffloadTunToUdpContext): void {
 export function sendTunSuperpackets(ctx: OffloadTunToUdpContext, n: number): number {
   if (n === 0) return 0;
   const { bufs, words, sizes, out } = ctx.batch;
+  // Empty even if an earlier batch ended in an exception between filling and sending.
+  out.reset();
   const routes = ctx.routes;
   const c = ctx.counters;
   const opts = ctx.gso ? GSO_ON : GSO_OFF;
@@ -136,7 +139,7 @@ export function sendTunSuperpackets(ctx: OffloadTunToUdpContext, n: number): num
   for (let i = 0; i < n; i++) {
     const size = sizes[i]!;
     const buf = bufs[i]!;
-    rxBytes += size - VNET_HDR_LEN;
+    if (size >= VNET_HDR_LEN) rxBytes += size - VNET_HDR_LEN;
     if (size < VNET_HDR_LEN || validateIpv4Minimal(buf, VNET_HDR_LEN, size - VNET_HDR_LEN) !== PACKET_OK) {
       c[C_DROP_TX_INVALID]++;
       continue;
@@ -205,6 +208,9 @@ function writeOut(ctx: OffloadUdpToTunContext): void {
 export function deliverUdpSegments(ctx: OffloadUdpToTunContext, n: number): number {
   if (n === 0) return 0;
   const { bufs, sizes, addrs, segSizes } = ctx.batch;
+  // Empty even if an earlier batch ended in an exception between filling and writing.
+  ctx.coalescer.reset();
+  ctx.batch.out.reset();
   const routes = ctx.routes;
   const c = ctx.counters;
   const localBase = ctx.localBase;

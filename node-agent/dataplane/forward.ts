@@ -263,9 +263,9 @@ export const READY_UDP = 2;
 /**
  * Forwards both directions in one thread until the stop flag is set, as socat does: a lone
  * packet and its reply are handled by the thread that is already awake, and a worker needs
- * one wake-up per burst, not one per direction. `waitReady(timeoutMs)` blocks until the TUN
- * device or the socket has input (READY_* bits; 0 on timeout). Throws only when a
- * descriptor is gone.
+ * one wake-up per burst, not one per direction. `waitReady()` blocks until the TUN device
+ * or the socket has input or its timeout passes (READY_* bits; 0 on timeout). Throws only
+ * when a descriptor is gone.
  */
 export function runDuplexLoop(tunSide: LoopSide, udpSide: LoopSide, waitReady: () => number, counters: Float64Array, hooks: LoopHooks): void {
   const control = hooks.control;
@@ -297,17 +297,20 @@ export function runDuplexLoop(tunSide: LoopSide, udpSide: LoopSide, waitReady: (
   };
   while (Atomics.load(control, CONTROL_STOP) === 0) {
     let packets = 0;
+    let full = false;
     if ((ready & READY_TUN) !== 0) {
       const n = step(tunSide);
       packets += n;
-      if (n < tunSide.capacity) ready &= ~READY_TUN;
+      full = n >= tunSide.capacity;
     }
     if ((ready & READY_UDP) !== 0) {
       const n = step(udpSide);
       packets += n;
-      if (n < udpSide.capacity) ready &= ~READY_UDP;
+      full ||= n >= udpSide.capacity;
     }
-    if (ready === 0) ready = waitReady();
+    // A full batch means more may be queued: go round again without waiting, trying both
+    // sides, so a busy direction never starves the other. Both came back short: wait.
+    ready = full ? READY_TUN | READY_UDP : waitReady();
     hooks.afterBatch?.(packets);
   }
 }

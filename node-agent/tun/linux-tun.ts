@@ -117,7 +117,7 @@ function createQueue(name: string, flags: number): { fd: number; actual: string 
 /**
  * Sets the 12-byte header size and the richest set of offloads the kernel takes (UDP
  * segmentation offload arrived in 6.2, TSO long before); returns the TUN_F_* flags set,
- * 0 when even checksum offload is refused.
+ * 0 when not even TSO is taken (a header would then buy nothing).
  */
 function enableOffloads(fd: number): number {
   const size = Buffer.alloc(4);

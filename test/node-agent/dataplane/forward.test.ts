@@ -317,6 +317,35 @@ test('loops: one thread serves both directions, reading a side again without wai
   assert.deepEqual(waits, [5], 'no wait while a side still returned full batches: one wait, after the short third batch');
 });
 
+test('loops: a direction that keeps returning full batches does not starve the other', () => {
+  const { net, a } = pair(2);
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
+  for (let i = 0; i < 100; i++) a.tun.inject(echoRequest(HOST_A, HOST_B, i));
+  let batches = 0;
+  let sentWhenDelivered = -1;
+  runLoopOf(
+    a.out,
+    a.in,
+    {
+      control,
+      generation: 0,
+      takeRoutes: () => undefined,
+      reportError: (err) => assert.fail(String(err)),
+      afterBatch: () => {
+        batches++;
+        // Arrives once the first round found the socket empty.
+        if (batches === 1) net.deliver(UNDERLAY_B, UNDERLAY_A, PORT, echoRequest(HOST_B, HOST_A, 200));
+        if (sentWhenDelivered < 0 && a.stats().tunTxPackets === 1) sentWhenDelivered = a.stats().udpTxPackets;
+        if (batches === 10) Atomics.store(control, CONTROL_STOP, 1);
+      },
+    },
+    // After a wait only the TUN side is reported ready, as poll() would while the UDP queue looked empty.
+    () => READY_TUN,
+  );
+  assert.ok(sentWhenDelivered >= 0, 'the datagram from B was written while the TUN side still had full batches');
+  assert.ok(sentWhenDelivered <= 4, `it went in the next round (after ${sentWhenDelivered} packets out), not after the TUN queue drained`);
+});
+
 test('loops: a transient error is counted and reported, a closed device ends the loop with its error', () => {
   const { net, b } = pair();
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
