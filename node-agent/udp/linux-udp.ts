@@ -63,7 +63,21 @@ function writePointer(view: DataView, offset: number, address: number): void {
   view.setUint32(offset + 4, Math.floor(address / 0x100000000), true);
 }
 
-/** Native arrays for one direction: mmsghdr[batch], then iovec[batch], then sockaddr_in[batch]. */
+/**
+ * Points message i's name at its sockaddr_in (family AF_INET, `port`) and its control
+ * buffer at its CMSG_SPACE slot; the arrays start at the given offsets of the memory at `base`.
+ */
+function wireMessage(view: DataView, base: number, i: number, addrOffset: number, controlOffset: number, port: number): void {
+  const m = i * MMSGHDR_SIZE;
+  writePointer(view, m + MSG_NAME, base + addrOffset + i * SOCKADDR_IN_SIZE);
+  view.setUint32(m + MSG_NAMELEN, SOCKADDR_IN_SIZE, true);
+  writePointer(view, m + MSG_CONTROL, base + controlOffset + i * CMSG_SPACE);
+  const a = addrOffset + i * SOCKADDR_IN_SIZE;
+  view.setUint16(a, AF_INET, true);
+  view.setUint16(a + 2, port, false);
+}
+
+/** Native arrays for one direction: mmsghdr[batch], iovec[batch], sockaddr_in[batch], control space[batch]. */
 class MessageArray {
   readonly memory: Buffer;
   readonly view: DataView;
@@ -80,16 +94,11 @@ class MessageArray {
     this.addrOffset = this.iovOffset + batch * IOVEC_SIZE;
     this.controlOffset = this.addrOffset + batch * SOCKADDR_IN_SIZE;
     for (let i = 0; i < batch; i++) {
+      // Control space is wired but its length stays 0 until a caller asks for control messages.
+      wireMessage(this.view, this.msgsAddr, i, this.addrOffset, this.controlOffset, port);
       const m = i * MMSGHDR_SIZE;
-      writePointer(this.view, m + MSG_NAME, this.msgsAddr + this.addrOffset + i * SOCKADDR_IN_SIZE);
-      this.view.setUint32(m + MSG_NAMELEN, SOCKADDR_IN_SIZE, true);
       writePointer(this.view, m + MSG_IOV, this.msgsAddr + this.iovOffset + i * IOVEC_SIZE);
       this.view.setUint32(m + MSG_IOVLEN, 1, true);
-      const a = this.addrOffset + i * SOCKADDR_IN_SIZE;
-      this.view.setUint16(a, AF_INET, true);
-      this.view.setUint16(a + 2, port, false);
-      // Control space is wired but its length stays 0 until a caller asks for control messages.
-      writePointer(this.view, m + MSG_CONTROL, this.msgsAddr + this.controlOffset + i * CMSG_SPACE);
     }
   }
 }
@@ -121,13 +130,7 @@ class GatherArray {
     this.msgsAddr = Number(koffi.address(this.memory));
     this.bufferAddrs = Float64Array.from(list.buffers, (b) => Number(koffi.address(b)));
     for (let i = 0; i < messages; i++) {
-      const m = i * MMSGHDR_SIZE;
-      writePointer(this.view, m + MSG_NAME, this.msgsAddr + this.addrOffset + i * SOCKADDR_IN_SIZE);
-      this.view.setUint32(m + MSG_NAMELEN, SOCKADDR_IN_SIZE, true);
-      writePointer(this.view, m + MSG_CONTROL, this.msgsAddr + this.controlOffset + i * CMSG_SPACE);
-      const a = this.addrOffset + i * SOCKADDR_IN_SIZE;
-      this.view.setUint16(a, AF_INET, true);
-      this.view.setUint16(a + 2, port, false);
+      wireMessage(this.view, this.msgsAddr, i, this.addrOffset, this.controlOffset, port);
       const c = this.controlOffset + i * CMSG_SPACE;
       this.view.setUint32(c, CMSG_LEN_U16, true);
       this.view.setUint32(c + 8, SOL_UDP, true);

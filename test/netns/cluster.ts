@@ -117,6 +117,18 @@ export class Cluster {
     return host;
   }
 
+  /** The common start of a two-host test: controller, hosts h1 and h2, their agents, each with a route to the other. */
+  async startPair(): Promise<{ h1: Host; h2: Host }> {
+    await this.startController();
+    const h1 = await this.addHost('h1', 1);
+    const h2 = await this.addHost('h2', 2);
+    this.startAgent(h1);
+    this.startAgent(h2);
+    await this.waitForRoutes(h1, [h2.subnet]);
+    await this.waitForRoutes(h2, [h1.subnet]);
+    return { h1, h2 };
+  }
+
   startAgent(host: Host): ChildProcess {
     host.agent = this.spawnLogged(host.ns, `agent-${host.name}`, [
       'agent',

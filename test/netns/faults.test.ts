@@ -169,13 +169,7 @@ test('agents and the controller survive kills, outages and a silent link cut; tr
     }, timeoutMs, 250);
 
   try {
-    await cluster.startController();
-    const h1 = await cluster.addHost('h1', 1);
-    const h2 = await cluster.addHost('h2', 2);
-    cluster.startAgent(h1);
-    cluster.startAgent(h2);
-    await cluster.waitForRoutes(h1, [h2.subnet]);
-    await cluster.waitForRoutes(h2, [h1.subnet]);
+    const { h1, h2 } = await cluster.startPair();
     await cluster.waitForPing(h1, h2, 10_000);
 
     await t.test('an agent killed with -9 and restarted keeps its subnet, gets its routes back, and its container answers within 2 s', track(async () => {

@@ -58,13 +58,8 @@ test('an agent flooded with a million hostile datagrams delivers none, counts al
     rmSync(workDir, { recursive: true, force: true });
   });
   try {
-    await cluster.startController();
-    const h1 = await cluster.addHost('h1', 1);
-    const h2 = await cluster.addHost('h2', 2);
-    const agent = cluster.startAgent(h1);
-    cluster.startAgent(h2);
-    await cluster.waitForRoutes(h1, [h2.subnet]);
-    await cluster.waitForRoutes(h2, [h1.subnet]);
+    const { h1, h2 } = await cluster.startPair();
+    const agent = h1.agent!;
     const warmup = await cluster.ping(h1, h2, 3);
     assert.equal(warmup.received, 3, warmup.output);
     const rogue = await cluster.addRogue('rogue', 99);

@@ -79,13 +79,7 @@ test(`a ${DURATION_S} s iperf3 TCP run through two agents moves data and leaves 
     rmSync(workDir, { recursive: true, force: true });
   });
   try {
-    await cluster.startController();
-    const h1 = await cluster.addHost('h1', 1);
-    const h2 = await cluster.addHost('h2', 2);
-    cluster.startAgent(h1);
-    cluster.startAgent(h2);
-    await cluster.waitForRoutes(h1, [h2.subnet]);
-    await cluster.waitForRoutes(h2, [h1.subnet]);
+    const { h1, h2 } = await cluster.startPair();
     const warm = await cluster.ping(h1, h2, 3);
     assert.equal(warm.received, 3, warm.output);
     const hosts = [h1, h2];

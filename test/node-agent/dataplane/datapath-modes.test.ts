@@ -13,9 +13,9 @@ import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { DataplanePath, DataplaneStats } from '../../../node-agent/dataplane/dataplane.js';
 import { labFor, netnsTestOptions, type NetnsLab } from '../../netns/netns.js';
-import type { ModeNodeConfig } from '../fixtures/dataplane-node-modes.js';
+import type { NodeConfig } from '../fixtures/dataplane-node.js';
 
-const NODE_FIXTURE = fileURLToPath(new URL('../fixtures/dataplane-node-modes.js', import.meta.url));
+const NODE_FIXTURE = fileURLToPath(new URL('../fixtures/dataplane-node.js', import.meta.url));
 const TRAFFIC = fileURLToPath(new URL('../fixtures/overlay-traffic.js', import.meta.url));
 const PORT = 8472;
 /** The TUN MTU the agent sets for a 1500-byte underlay: 1500 - 20 (IP) - 8 (UDP). */
@@ -147,7 +147,7 @@ async function buildSite(lab: NetnsLab, index: number): Promise<Site> {
 }
 
 function startNode(lab: NetnsLab, t: TestContext, site: Site, peer: Site, mode: NodeMode): Node {
-  const config: ModeNodeConfig = {
+  const config: NodeConfig = {
     tunName: 'tun0',
     localUnderlayIp: site.underlay,
     udpPort: PORT,
