@@ -267,7 +267,7 @@ export function deliverUdpSegments(ctx: OffloadUdpToTunContext, n: number): numb
 export function offloadTunToUdpSide(ctx: OffloadTunToUdpContext): LoopSide {
   const { bufs, sizes, capacity } = ctx.batch;
   return {
-    receive: () => ctx.tun.read(bufs, sizes, capacity),
+    receive: (max) => ctx.tun.read(bufs, sizes, max),
     forward: (n) => void sendTunSuperpackets(ctx, n),
     capacity,
     errorSlot: C_TUN_READ_ERRORS,
@@ -279,7 +279,7 @@ export function offloadTunToUdpSide(ctx: OffloadTunToUdpContext): LoopSide {
 export function offloadUdpToTunSide(ctx: OffloadUdpToTunContext): LoopSide {
   const { bufs, sizes, addrs, segSizes, capacity } = ctx.batch;
   return {
-    receive: () => ctx.transport.recvSegments(bufs, sizes, addrs, segSizes, capacity),
+    receive: (max) => ctx.transport.recvSegments(bufs, sizes, addrs, segSizes, max),
     forward: (n) => void deliverUdpSegments(ctx, n),
     capacity,
     errorSlot: C_RECV_ERRORS,

@@ -220,6 +220,12 @@ export const CONTROL_GENERATION = 1;
 export const CONTROL_IDLE = 2;
 export const CONTROL_SLOTS = 4;
 
+/**
+ * A wait at least this long (ms) means the loop was idle: what woke it is likely a lone
+ * packet. Under load a wait returns within a few microseconds.
+ */
+export const IDLE_WAIT_MS = 0.05;
+
 const FATAL_CODES = new Set(['EBADF', 'EBADFD', 'ENODEV', 'ENXIO', 'ENOTSOCK', 'EFAULT']);
 const ERROR_BACKOFF_MS = 10;
 
@@ -244,8 +250,8 @@ export interface LoopHooks {
 
 /** One direction of a worker's loop: reading what is queued, without waiting, and forwarding it. */
 export interface LoopSide {
-  /** Reads up to `capacity` packets that are already queued; returns how many (0: none). */
-  receive(): number;
+  /** Reads up to `max` (at most `capacity`) packets that are already queued; returns how many (0: none). */
+  receive(max: number): number;
   /** Forwards the `n` packets receive() read. */
   forward(n: number): void;
   /** A batch this full means more may be queued: read again before waiting. */
@@ -271,10 +277,10 @@ export function runDuplexLoop(tunSide: LoopSide, udpSide: LoopSide, waitReady: (
   const control = hooks.control;
   let generation = hooks.generation;
   let ready = READY_TUN | READY_UDP;
-  const step = (side: LoopSide): number => {
+  const step = (side: LoopSide, max: number): number => {
     let n = 0;
     try {
-      n = side.receive();
+      n = side.receive(max);
       // Checked after packets arrived, so a batch never uses a table older than the last
       // generation published before it came in; one atomic load per batch.
       const current = Atomics.load(control, CONTROL_GENERATION);
@@ -295,22 +301,36 @@ export function runDuplexLoop(tunSide: LoopSide, udpSide: LoopSide, waitReady: (
     }
     return n;
   };
+  let idle = false;
   while (Atomics.load(control, CONTROL_STOP) === 0) {
     let packets = 0;
     let full = false;
     if ((ready & READY_TUN) !== 0) {
-      const n = step(tunSide);
+      // After an idle wait, one packet is read and sent before anything else: a TUN device
+      // tells it is empty only by a read that fails, and a lone packet (a ping, a request)
+      // should wait neither for that read nor for a batch. If more was queued, the next
+      // wait returns at once, not idle, and the rest is read in batches.
+      const n = step(tunSide, idle ? 1 : tunSide.capacity);
       packets += n;
       full = n >= tunSide.capacity;
     }
     if ((ready & READY_UDP) !== 0) {
-      const n = step(udpSide);
+      // The same for the socket: a batch costs more to set up than one datagram, and a
+      // lone one should not pay for it.
+      const n = step(udpSide, idle ? 1 : udpSide.capacity);
       packets += n;
       full ||= n >= udpSide.capacity;
     }
     // A full batch means more may be queued: go round again without waiting, trying both
     // sides, so a busy direction never starves the other. Both came back short: wait.
-    ready = full ? READY_TUN | READY_UDP : waitReady();
+    if (full) {
+      ready = READY_TUN | READY_UDP;
+      idle = false;
+    } else {
+      const start = performance.now();
+      ready = waitReady();
+      idle = performance.now() - start >= IDLE_WAIT_MS;
+    }
     hooks.afterBatch?.(packets);
   }
 }
@@ -319,7 +339,7 @@ export function runDuplexLoop(tunSide: LoopSide, udpSide: LoopSide, waitReady: (
 export function tunToUdpSide(ctx: TunToUdpContext): LoopSide {
   const { bufs, sizes, capacity } = ctx.batch;
   return {
-    receive: () => ctx.tun.read(bufs, sizes, capacity),
+    receive: (max) => ctx.tun.read(bufs, sizes, max),
     forward: (n) => void sendTunBatch(ctx, n),
     capacity,
     errorSlot: C_TUN_READ_ERRORS,
@@ -331,7 +351,7 @@ export function tunToUdpSide(ctx: TunToUdpContext): LoopSide {
 export function udpToTunSide(ctx: UdpToTunContext): LoopSide {
   const { bufs, sizes, addrs, capacity } = ctx.batch;
   return {
-    receive: () => ctx.transport.recv(bufs, sizes, addrs, capacity),
+    receive: (max) => ctx.transport.recv(bufs, sizes, addrs, max),
     forward: (n) => void deliverUdpBatch(ctx, n),
     capacity,
     errorSlot: C_RECV_ERRORS,

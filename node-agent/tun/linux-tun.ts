@@ -3,6 +3,7 @@
 // which is what keeps a worker-thread packet loop on par with C forwarders.
 import koffi from 'koffi';
 import { ERRNO, errnoName, syscallError, type SyscallError } from '../../common/syscall-error.js';
+import { BufferAddresses } from '../../common/buffer-addresses.js';
 import { MAX_PIECES_PER_MESSAGE, type GatherList } from '../dataplane/gather.js';
 import { VNET_HDR_LEN } from '../dataplane/vnet-header.js';
 import { validateTunName, type TunDevice } from './tun-device.js';
@@ -146,9 +147,9 @@ export class LinuxTun implements TunDevice {
   private closed = false;
   private readonly pollFd = Buffer.alloc(64);
   private readonly pollFdAddr: number;
-  /** Native address of each slot's buffer; recomputed only when the caller swaps a buffer. */
-  private readonly cachedBufs: (Uint8Array | undefined)[];
-  private readonly cachedAddrs: Float64Array;
+  /** Native addresses of the read and the write buffers, each direction its own. */
+  private readonly readAddrs: BufferAddresses;
+  private readonly writeAddrs: BufferAddresses;
 
   /** Native iovec array for writeGather, and the native addresses of its GatherList's buffers. */
   private gatherIov: Buffer | undefined;
@@ -166,8 +167,8 @@ export class LinuxTun implements TunDevice {
     this.batchSize = options.batchSize ?? DEFAULT_TUN_BATCH;
     this.pollTimeoutMs = options.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS;
     this.waitForPackets = options.waitForPackets ?? true;
-    this.cachedBufs = new Array<Uint8Array | undefined>(this.batchSize).fill(undefined);
-    this.cachedAddrs = new Float64Array(this.batchSize);
+    this.readAddrs = new BufferAddresses(this.batchSize);
+    this.writeAddrs = new BufferAddresses(this.batchSize);
     this.pollFd.writeInt32LE(fd, 0);
     this.pollFd.writeInt16LE(POLLIN, 4);
     this.pollFdAddr = Number(koffi.address(this.pollFd));
@@ -253,7 +254,7 @@ export class LinuxTun implements TunDevice {
     let polled = false;
     while (n < max) {
       const buf = bufs[n]!;
-      const r = sysRead(this.fd, this.addressOf(n, buf), buf.length) as number;
+      const r = sysRead(this.fd, this.readAddrs.of(n, buf), buf.length) as number;
       if (r > 0) {
         // Never report more than the buffer holds, or a later send would read past it.
         sizes[n++] = r < buf.length ? r : buf.length;
@@ -284,7 +285,7 @@ export class LinuxTun implements TunDevice {
       const buf = bufs[i]!;
       // The kernel would read past the buffer: never let a caller bug leak memory into the host.
       if (size > buf.length) throw new RangeError(`write: sizes[${i}] = ${size} exceeds its buffer (${buf.length} bytes)`);
-      const r = sysWrite(this.fd, this.addressOf(i, buf), size) as number;
+      const r = sysWrite(this.fd, this.writeAddrs.of(i, buf), size) as number;
       if (r >= 0) {
         written++;
         continue;
@@ -319,14 +320,6 @@ export class LinuxTun implements TunDevice {
     return this.gatherIovView!;
   }
 
-  private addressOf(slot: number, buf: Uint8Array): number {
-    if (slot >= this.batchSize) return Number(koffi.address(buf));
-    if (this.cachedBufs[slot] !== buf) {
-      this.cachedBufs[slot] = buf;
-      this.cachedAddrs[slot] = Number(koffi.address(buf));
-    }
-    return this.cachedAddrs[slot]!;
-  }
 
   /** poll() for input up to the timeout; false when nothing arrived. */
   private waitReadable(): boolean {

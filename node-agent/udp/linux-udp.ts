@@ -3,6 +3,7 @@
 // native memory built once, and JS only patches lengths and addresses between calls.
 import koffi from 'koffi';
 import { ERRNO, errnoName, syscallError, type SyscallError } from '../../common/syscall-error.js';
+import { BufferAddresses } from '../../common/buffer-addresses.js';
 import { formatIpv4 } from '../../common/cidr.js';
 import type { GatherList } from '../dataplane/gather.js';
 import type { Transport } from './transport.js';
@@ -16,6 +17,7 @@ const sysBind = libc.func('int bind(int fd, const void *addr, unsigned int len)'
 const sysGetsockname = libc.func('int getsockname(int fd, void *addr, void *len)');
 const sysRecvmmsg = libc.func('int recvmmsg(int fd, uintptr_t msgs, unsigned int vlen, int flags, uintptr_t timeout)');
 const sysSendmmsg = libc.func('int sendmmsg(int fd, uintptr_t msgs, unsigned int vlen, int flags)');
+const sysSendto = libc.func('long sendto(int fd, uintptr_t buf, size_t len, int flags, uintptr_t addr, unsigned int addrlen)');
 const sysPoll = libc.func('int poll(uintptr_t fds, unsigned long nfds, int timeout)');
 
 const AF_INET = 2;
@@ -203,14 +205,18 @@ export class LinuxUdpTransport implements Transport {
   private readonly pollFdView: DataView;
   private readonly pollFdAddr: number;
   /** Native address of the caller's buffer in each slot; recomputed only when a buffer is swapped. */
-  private readonly slotBufs: (Uint8Array | undefined)[];
-  private readonly slotAddrs: Float64Array;
+  private readonly rxAddrs: BufferAddresses;
+  private readonly txAddrs: BufferAddresses;
   /** Which caller buffer each iovec points at now, per direction. */
   private readonly rxIovBufs: (Uint8Array | undefined)[];
   private readonly txIovBufs: (Uint8Array | undefined)[];
   /** Caller index of each tx message, to mark refused entries. */
   private readonly txIndex: Int32Array;
   private readonly txRefused: Uint8Array;
+  /** The destination of a lone datagram (sendto), its address resolved once. */
+  private readonly singleName = Buffer.alloc(SOCKADDR_IN_SIZE);
+  private readonly singleNameView: DataView;
+  private readonly singleNameAddr: number;
   private gather: GatherArray | undefined;
   private gatherFor: GatherList | undefined;
 
@@ -225,12 +231,16 @@ export class LinuxUdpTransport implements Transport {
     this.waitForPackets = options.waitForPackets ?? true;
     this.rx = new MessageArray(this.batchSize, 0);
     this.tx = new MessageArray(this.batchSize, this.peerPort);
-    this.slotBufs = new Array<Uint8Array | undefined>(this.batchSize).fill(undefined);
-    this.slotAddrs = new Float64Array(this.batchSize);
+    this.rxAddrs = new BufferAddresses(this.batchSize);
+    this.txAddrs = new BufferAddresses(this.batchSize);
     this.rxIovBufs = new Array<Uint8Array | undefined>(this.batchSize).fill(undefined);
     this.txIovBufs = new Array<Uint8Array | undefined>(this.batchSize).fill(undefined);
     this.txIndex = new Int32Array(this.batchSize);
     this.txRefused = new Uint8Array(this.batchSize);
+    this.singleNameView = new DataView(this.singleName.buffer, this.singleName.byteOffset, SOCKADDR_IN_SIZE);
+    this.singleNameView.setUint16(0, AF_INET, true);
+    this.singleNameView.setUint16(2, this.peerPort, false);
+    this.singleNameAddr = Number(koffi.address(this.singleName));
     this.pollFdView = new DataView(this.pollFd.buffer, this.pollFd.byteOffset, 8);
     this.pollFdView.setInt32(0, fd, true);
     this.pollFdAddr = Number(koffi.address(this.pollFd));
@@ -303,7 +313,7 @@ export class LinuxUdpTransport implements Transport {
       if (this.rxIovBufs[i] !== buf) {
         this.rxIovBufs[i] = buf;
         const iov = rx.iovOffset + i * IOVEC_SIZE;
-        writePointer(view, iov, this.addressOf(i, buf));
+        writePointer(view, iov, this.rxAddrs.of(i, buf));
         view.setUint32(iov + 8, buf.length, true);
         view.setUint32(iov + 12, 0, true);
       }
@@ -413,7 +423,7 @@ export class LinuxUdpTransport implements Transport {
           const iov = tx.iovOffset + m * IOVEC_SIZE;
           if (this.txIovBufs[m] !== buf) {
             this.txIovBufs[m] = buf;
-            writePointer(view, iov, this.addressOf(i, buf));
+            writePointer(view, iov, this.txAddrs.of(i, buf));
           }
           view.setUint32(iov + 8, size, true);
           view.setUint32(tx.addrOffset + m * SOCKADDR_IN_SIZE + 4, dstAddrs[i]!, false);
@@ -421,6 +431,14 @@ export class LinuxUdpTransport implements Transport {
           m++;
         }
         i++;
+      }
+      if (m === 1) {
+        // A lone datagram (a ping, a request) goes by sendto: a shorter way through the
+        // kernel than a one-message sendmmsg, and it is what the packet waits for.
+        const k = this.txIndex[0]!;
+        if (this.sendSingle(this.txAddrs.of(k, bufs[k]!), sizes[k]!, dstAddrs[k]!)) sent++;
+        else sizes[k] = -1;
+        continue;
       }
       sent += this.sendAll(this.tx.msgsAddr, m, this.txRefused);
       for (let k = 0; k < m; k++) if (this.txRefused[k] === 1) sizes[this.txIndex[k]!] = -1;
@@ -432,6 +450,25 @@ export class LinuxUdpTransport implements Transport {
     if (this.closed) return;
     this.closed = true;
     if (this.owned) sysClose(this.fd);
+  }
+
+  /** sendto of one datagram, with sendAll's handling of a full buffer and of refusals; false when refused. */
+  private sendSingle(bufAddr: number, size: number, dst: number): boolean {
+    this.singleNameView.setUint32(4, dst, false);
+    let waited = false;
+    for (;;) {
+      const r = sysSendto(this.fd, bufAddr, size, 0, this.singleNameAddr, SOCKADDR_IN_SIZE) as number;
+      if (r >= 0) return true;
+      const errno = koffi.errno();
+      if (errno === E.EINTR) continue;
+      if ((errno === E.EAGAIN || errno === E.ENOBUFS) && !waited) {
+        waited = true;
+        if (this.waitFor(POLLOUT)) continue;
+      }
+      if (errno === E.EBADF || errno === E.ENOTSOCK) throw syscallError('sendto', errno, `UDP socket ${this.localPort} is gone`);
+      this.lastSendError = errnoName(errno);
+      return false;
+    }
   }
 
   /**
@@ -471,14 +508,6 @@ export class LinuxUdpTransport implements Transport {
     return sent;
   }
 
-  private addressOf(slot: number, buf: Uint8Array): number {
-    if (slot >= this.batchSize) return Number(koffi.address(buf));
-    if (this.slotBufs[slot] !== buf) {
-      this.slotBufs[slot] = buf;
-      this.slotAddrs[slot] = Number(koffi.address(buf));
-    }
-    return this.slotAddrs[slot]!;
-  }
 
   /** poll() for `events` up to the timeout; false when the socket did not become ready. */
   private waitFor(events: number): boolean {

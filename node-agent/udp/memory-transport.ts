@@ -54,6 +54,8 @@ export class MemoryNetwork {
   }
 }
 
+const MAX_UDP_PAYLOAD = 65_507;
+
 export class MemoryTransport implements Transport {
   readonly localIp: number;
   readonly localPort: number;
@@ -112,7 +114,8 @@ export class MemoryTransport implements Transport {
       const size = sizes[i]!;
       if (size <= 0) continue;
       if (size > bufs[i]!.length) throw new RangeError(`send: sizes[${i}] = ${size} exceeds its buffer (${bufs[i]!.length} bytes)`);
-      const refusal = this.network.route(dstAddrs[i]!);
+      // As the kernel: an IPv4 UDP payload is at most 65,535 - 20 - 8 bytes.
+      const refusal = size > MAX_UDP_PAYLOAD ? 'EMSGSIZE' : this.network.route(dstAddrs[i]!);
       if (refusal !== '') {
         this.lastSendError = refusal;
         sizes[i] = -1;

@@ -11,7 +11,8 @@
 # Env:
 #   CANDIDATES   (tunctl tunctl-1w tunctl-pp socat wireguard-go vxlan direct); also available:
 #                tinc, openvpn (apt-get install tinc openvpn)
-#   REPS (3), DURATION (10 s per iperf3 test), PING_COUNT (200), PING_INTERVAL (0.01), GAP (1 s)
+#   REPS (3), DURATION (10 s per iperf3 test), PING_COUNT (200), PING_INTERVAL (0.01), GAP (1 s),
+#   WARMUP (1; 0: none), WARMUP_TCP_S (3), WARMUP_PINGS (3000, 2 ms apart): see measure.sh
 #   RESULTS_DIR  (default /tmp/tunctl-bench-datapath/results/<date>): runs.jsonl, meta.txt,
 #                run.log, report.md, raw/<candidate>/rep<r>/ (iperf3 JSON, ping, cpu, logs)
 #   TUNCTL_AGENT_ARGS  extra flags for the agents of the plain `tunctl` candidate
@@ -29,6 +30,9 @@ export DURATION=${DURATION:-10}
 export PING_COUNT=${PING_COUNT:-200}
 export PING_INTERVAL=${PING_INTERVAL:-0.01}
 export GAP=${GAP:-1}
+export WARMUP=${WARMUP:-1}
+export WARMUP_TCP_S=${WARMUP_TCP_S:-3}
+export WARMUP_PINGS=${WARMUP_PINGS:-3000}
 [[ $REPS =~ ^[1-9][0-9]*$ ]] || die "REPS must be a positive integer, got '$REPS'"
 [[ $DURATION =~ ^[1-9][0-9]*$ ]] || die "DURATION must be a positive number of seconds, got '$DURATION'"
 known=$(for f in "$HERE"/forwarders/*.sh; do basename "$f" .sh; done | paste -sd ' ')
@@ -68,7 +72,7 @@ flock -n 9 || die "another data-path benchmark holds $BN_STATE/lock"
 
 # --- estimate ----------------------------------------------------------------------------------
 # Per run: 7 iperf3 tests of DURATION plus GAP and ~0.2 s of connection set-up/results, the
-# pings, ~2 s for the topology and the iperf3 server, and start/stop of the candidate
+# pings, the warm-up, ~2 s for the topology and the iperf3 server, and start/stop of the candidate
 # (tunctl's controller, add-node and join are the slowest). Measured on a 2-core VM.
 estimate_s() {
   local c total=0 setup
@@ -79,7 +83,8 @@ estimate_s() {
       *) setup=2 ;;
     esac
     total=$(awk -v t="$total" -v s="$setup" -v d="$DURATION" -v g="$GAP" -v n="$PING_COUNT" -v i="$PING_INTERVAL" \
-      'BEGIN { print t + s + 7 * (d + g + 0.2) + n * i * 1.2 + g + 2 }')
+      -v w="$WARMUP" -v wt="$WARMUP_TCP_S" -v wp="$WARMUP_PINGS" \
+      'BEGIN { print t + s + 7 * (d + g + 0.2) + n * i * 1.2 + g + 2 + w * (wt + 0.5 + wp * 0.0025 + g) }')
   done
   awk -v t="$total" -v r="$REPS" 'BEGIN { printf "%d", t * r }'
 }
@@ -106,6 +111,7 @@ commit=$(git -C "$TUNCTL_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknow
   echo "reps: $REPS"
   echo "duration: ${DURATION} s per iperf3 test (tcp1 tcp2 tcp4 tcp1r tcp2r tcp4r udp64)"
   echo "ping: $PING_COUNT x ${PING_INTERVAL} s"
+  if [ "$WARMUP" = 1 ]; then echo "warm-up: ${WARMUP_TCP_S} s TCP + $WARMUP_PINGS pings 2 ms apart, not recorded"; else echo "warm-up: none"; fi
   echo "iperf3: $(iperf3 --version | head -1)"
   command -v socat >/dev/null && echo "socat: $(socat -V 2>/dev/null | grep -m1 'socat version' | awk '{print $3}')"
   command -v wireguard-go >/dev/null && echo "wireguard-go: $(wireguard-go --version 2>/dev/null | head -1 | awk '{print $2}')"

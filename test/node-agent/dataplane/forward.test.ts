@@ -15,6 +15,7 @@ import {
   localSubnetFields,
   READY_TUN,
   READY_UDP,
+  IDLE_WAIT_MS,
   runDuplexLoop,
   tunToUdpSide,
   udpToTunSide,
@@ -315,6 +316,50 @@ test('loops: one thread serves both directions, reading a side again without wai
   assert.equal(a.stats().udpTxPackets, 5, 'five packets out in batches of 2, 2 and 1');
   assert.equal(a.stats().tunTxPackets, 1, 'the datagram from B was written in the same loop');
   assert.deepEqual(waits, [5], 'no wait while a side still returned full batches: one wait, after the short third batch');
+});
+
+test('loops: woken from an idle wait, the first TUN packet is sent before anything else is read; what followed is read in batches', () => {
+  const { a } = pair(8);
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
+  const events: string[] = [];
+  const read = a.tun.read.bind(a.tun);
+  a.tun.read = (bufs, sizes, max) => {
+    const n = read(bufs, sizes, max);
+    events.push(`read ${max}: ${n}`);
+    return n;
+  };
+  const send = a.udp.send.bind(a.udp);
+  a.udp.send = (bufs, sizes, addrs, count) => {
+    events.push(`send ${count}`);
+    const sent = send(bufs, sizes, addrs, count);
+    // Three more packets arrive while the first one is being sent.
+    if (count === 1) for (let i = 2; i <= 4; i++) a.tun.inject(echoRequest(HOST_A, HOST_B, i));
+    return sent;
+  };
+  let waits = 0;
+  const wait = (): number => {
+    waits++;
+    if (waits === 1) {
+      // The loop sleeps, then a lone packet wakes it.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5 * IDLE_WAIT_MS + 1);
+      a.tun.inject(echoRequest(HOST_A, HOST_B, 1));
+      return READY_TUN;
+    }
+    // More was queued: the wait returns at once.
+    if (waits === 2) return READY_TUN;
+    Atomics.store(control, CONTROL_STOP, 1);
+    return 0;
+  };
+  // The loop's first round reads whatever is queued (a full batch's worth) before any wait.
+  runDuplexLoop(tunToUdpSide(a.out), udpToTunSide(a.in), wait, a.out.counters, {
+    control,
+    generation: 0,
+    takeRoutes: () => undefined,
+    reportError: (err) => assert.fail(String(err)),
+  });
+  assert.deepEqual(events, ['read 8: 0', 'read 1: 1', 'send 1', 'read 8: 3', 'send 3']);
+  assert.equal(waits, 3, 'a lone packet read alone goes back to waiting, no read that fails first');
+  assert.equal(a.stats().udpTxPackets, 4);
 });
 
 test('loops: a direction that keeps returning full batches does not starve the other', () => {

@@ -67,6 +67,29 @@ export const transportComplianceCases: ReadonlyArray<ComplianceCase<TransportHar
     },
   },
   {
+    // A lone datagram takes its own way through LinuxUdpTransport (sendto, not sendmmsg).
+    name: 'a lone datagram arrives, and an oversized one is refused with EMSGSIZE, alone or in a batch',
+    async run(h) {
+      const { a, b } = await twoNodes(h);
+      const lone = Buffer.alloc(84, 7);
+      assert.equal(sendAll(a, h.addrB, [lone]), 1);
+      assert.deepEqual(recvAll(b, 1), [{ payload: lone, src: h.addrA }]);
+      for (const payloads of [[Buffer.alloc(65_508)], [Buffer.alloc(10, 1), Buffer.alloc(65_508), Buffer.alloc(20, 2)]]) {
+        const sizes = Int32Array.from(payloads, (p) => p.length);
+        const sent = a.send(payloads, sizes, new Uint32Array(payloads.length).fill(h.addrB), payloads.length);
+        assert.equal(sent, payloads.length - 1);
+        assert.deepEqual([...sizes], payloads.map((p) => (p.length > 65_507 ? -1 : p.length)));
+        assert.equal(a.lastSendError, 'EMSGSIZE');
+        assert.deepEqual(recvAll(b, payloads.length - 1).map((g) => g.payload.length), payloads.filter((p) => p.length <= 65_507).map((p) => p.length));
+      }
+      // The largest payload IPv4 carries still goes, alone.
+      assert.equal(sendAll(a, h.addrB, [Buffer.alloc(65_507, 3)]), 1);
+      assert.deepEqual(recvAll(b, 1).map((g) => g.payload.length), [65_507]);
+      a.close();
+      b.close();
+    },
+  },
+  {
     name: 'recv returns 0 when nothing is waiting',
     async run(h) {
       const { a, b } = await twoNodes(h);
