@@ -320,7 +320,6 @@ export class LinuxTun implements TunDevice {
     return this.gatherIovView!;
   }
 
-
   /** poll() for input up to the timeout; false when nothing arrived. */
   private waitReadable(): boolean {
     for (;;) {
