@@ -21,6 +21,10 @@ const sysSendto = libc.func('long sendto(int fd, uintptr_t buf, size_t len, int 
 const sysPoll = libc.func('int poll(uintptr_t fds, unsigned long nfds, int timeout)');
 
 const AF_INET = 2;
+// sendFailure's verdicts.
+const SEND_RETRY = 0;
+const SEND_FULL = 1;
+const SEND_REFUSED = 2;
 const SOCK_DGRAM = 2;
 const SOCK_NONBLOCK = 0x800;
 const SOCK_CLOEXEC = 0x80000;
@@ -460,12 +464,12 @@ export class LinuxUdpTransport implements Transport {
       const r = sysSendto(this.fd, bufAddr, size, 0, this.singleNameAddr, SOCKADDR_IN_SIZE) as number;
       if (r >= 0) return true;
       const errno = koffi.errno();
-      if (errno === E.EINTR) continue;
-      if ((errno === E.EAGAIN || errno === E.ENOBUFS) && !waited) {
+      const failure = this.sendFailure(errno, 'sendto');
+      if (failure === SEND_RETRY) continue;
+      if (failure === SEND_FULL && !waited) {
         waited = true;
         if (this.waitFor(POLLOUT)) continue;
       }
-      if (errno === E.EBADF || errno === E.ENOTSOCK) throw syscallError('sendto', errno, `UDP socket ${this.localPort} is gone`);
       this.lastSendError = errnoName(errno);
       return false;
     }
@@ -488,8 +492,9 @@ export class LinuxUdpTransport implements Transport {
         continue;
       }
       const errno = r === 0 ? E.EAGAIN : koffi.errno();
-      if (errno === E.EINTR) continue;
-      if (errno === E.EAGAIN || errno === E.ENOBUFS) {
+      const failure = this.sendFailure(errno, 'sendmmsg');
+      if (failure === SEND_RETRY) continue;
+      if (failure === SEND_FULL) {
         // Socket buffer full: wait once for room (back-pressure), then drop what is left.
         if (!waited) {
           waited = true;
@@ -499,7 +504,6 @@ export class LinuxUdpTransport implements Transport {
         refused.fill(1, start, m);
         return sent;
       }
-      if (errno === E.EBADF || errno === E.ENOTSOCK) throw syscallError('sendmmsg', errno, `UDP socket ${this.localPort} is gone`);
       // This one message was refused (e.g. ENETUNREACH, EMSGSIZE, EPERM from a firewall); go on with the rest.
       this.lastSendError = errnoName(errno);
       refused[start] = 1;
@@ -508,6 +512,17 @@ export class LinuxUdpTransport implements Transport {
     return sent;
   }
 
+  /**
+   * What a failed send means: interrupted (SEND_RETRY), the socket buffer full (SEND_FULL:
+   * the caller waits once for room), or this datagram refused (SEND_REFUSED). Throws when
+   * the socket is gone.
+   */
+  private sendFailure(errno: number, syscall: string): number {
+    if (errno === E.EINTR) return SEND_RETRY;
+    if (errno === E.EAGAIN || errno === E.ENOBUFS) return SEND_FULL;
+    if (errno === E.EBADF || errno === E.ENOTSOCK) throw syscallError(syscall, errno, `UDP socket ${this.localPort} is gone`);
+    return SEND_REFUSED;
+  }
 
   /** poll() for `events` up to the timeout; false when the socket did not become ready. */
   private waitFor(events: number): boolean {
