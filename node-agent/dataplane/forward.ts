@@ -220,12 +220,6 @@ export const CONTROL_GENERATION = 1;
 export const CONTROL_IDLE = 2;
 export const CONTROL_SLOTS = 4;
 
-/**
- * A wait at least this long (ms) means the loop was idle: what woke it is likely a lone
- * packet. Under load a wait returns within a few microseconds.
- */
-export const IDLE_WAIT_MS = 0.05;
-
 const FATAL_CODES = new Set(['EBADF', 'EBADFD', 'ENODEV', 'ENXIO', 'ENOTSOCK', 'EFAULT']);
 const ERROR_BACKOFF_MS = 10;
 
@@ -265,13 +259,18 @@ export interface LoopSide {
 /** Readiness bits waitReady() returns. */
 export const READY_TUN = 1;
 export const READY_UDP = 2;
+/**
+ * Nothing was ready when the wait began, so it slept: what woke the loop is likely a lone
+ * packet. Under load a wait finds input at once and leaves this bit clear.
+ */
+export const READY_AFTER_SLEEP = 4;
 
 /**
  * Forwards both directions in one thread until the stop flag is set, as socat does: a lone
  * packet and its reply are handled by the thread that is already awake, and a worker needs
  * one wake-up per burst, not one per direction. `waitReady()` blocks until the TUN device
- * or the socket has input or its timeout passes (READY_* bits; 0 on timeout). Throws only
- * when a descriptor is gone.
+ * or the socket has input or its timeout passes (READY_* bits, READY_AFTER_SLEEP when it
+ * had to sleep; 0 on timeout). Throws only when a descriptor is gone.
  */
 export function runDuplexLoop(tunSide: LoopSide, udpSide: LoopSide, waitReady: () => number, counters: Float64Array, hooks: LoopHooks): void {
   const control = hooks.control;
@@ -301,35 +300,40 @@ export function runDuplexLoop(tunSide: LoopSide, udpSide: LoopSide, waitReady: (
     }
     return n;
   };
-  let idle = false;
+  // Sides whose input was ready in the round before this one.
+  let previous = ready;
+  let slept = false;
   while (Atomics.load(control, CONTROL_STOP) === 0) {
+    // A side reads one packet, sends it, and goes back to waiting when its input is fresh:
+    // the wait slept (the loop was idle), or the side had nothing in the round before (a
+    // reply to what the other side just forwarded). Such a packet is likely alone (a ping,
+    // a request, its answer) and should wait neither for a read that finds the queue empty
+    // (a TUN device tells it only that way) nor for a batch to be set up. If more was
+    // queued, the next wait returns at once with the side ready again, and the rest is read
+    // in batches.
+    const fresh = slept ? ready : ready & ~previous;
     let packets = 0;
     let full = false;
     if ((ready & READY_TUN) !== 0) {
-      // After an idle wait, one packet is read and sent before anything else: a TUN device
-      // tells it is empty only by a read that fails, and a lone packet (a ping, a request)
-      // should wait neither for that read nor for a batch. If more was queued, the next
-      // wait returns at once, not idle, and the rest is read in batches.
-      const n = step(tunSide, idle ? 1 : tunSide.capacity);
+      const n = step(tunSide, (fresh & READY_TUN) !== 0 ? 1 : tunSide.capacity);
       packets += n;
       full = n >= tunSide.capacity;
     }
     if ((ready & READY_UDP) !== 0) {
-      // The same for the socket: a batch costs more to set up than one datagram, and a
-      // lone one should not pay for it.
-      const n = step(udpSide, idle ? 1 : udpSide.capacity);
+      const n = step(udpSide, (fresh & READY_UDP) !== 0 ? 1 : udpSide.capacity);
       packets += n;
       full ||= n >= udpSide.capacity;
     }
+    previous = ready;
     // A full batch means more may be queued: go round again without waiting, trying both
     // sides, so a busy direction never starves the other. Both came back short: wait.
     if (full) {
       ready = READY_TUN | READY_UDP;
-      idle = false;
+      slept = false;
     } else {
-      const start = performance.now();
-      ready = waitReady();
-      idle = performance.now() - start >= IDLE_WAIT_MS;
+      const woke = waitReady();
+      ready = woke & (READY_TUN | READY_UDP);
+      slept = (woke & READY_AFTER_SLEEP) !== 0;
     }
     hooks.afterBatch?.(packets);
   }

@@ -13,9 +13,9 @@ import {
   forwardTunToUdp,
   forwardUdpToTun,
   localSubnetFields,
+  READY_AFTER_SLEEP,
   READY_TUN,
   READY_UDP,
-  IDLE_WAIT_MS,
   runDuplexLoop,
   tunToUdpSide,
   udpToTunSide,
@@ -238,6 +238,11 @@ function runLoopOf(out: TunToUdpContext, into: UdpToTunContext, hooks: LoopHooks
   runDuplexLoop(tunToUdpSide(out), udpToTunSide(into), ready, out.counters, hooks);
 }
 
+/** Runs a side's loop with no table changes until `wait` sets the stop flag; any reported error fails the test. */
+function runPlainLoop(s: Side, control: Int32Array, wait: () => number): void {
+  runLoopOf(s.out, s.in, { control, generation: 0, takeRoutes: () => undefined, reportError: (err) => assert.fail(String(err)) }, wait);
+}
+
 test('loops: a new table is picked up by generation, the stop flag ends the loop', () => {
   const { net, a, b } = pair();
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
@@ -341,9 +346,8 @@ test('loops: woken from an idle wait, the first TUN packet is sent before anythi
     waits++;
     if (waits === 1) {
       // The loop sleeps, then a lone packet wakes it.
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5 * IDLE_WAIT_MS + 1);
       a.tun.inject(echoRequest(HOST_A, HOST_B, 1));
-      return READY_TUN;
+      return READY_TUN | READY_AFTER_SLEEP;
     }
     // More was queued: the wait returns at once.
     if (waits === 2) return READY_TUN;
@@ -351,15 +355,53 @@ test('loops: woken from an idle wait, the first TUN packet is sent before anythi
     return 0;
   };
   // The loop's first round reads whatever is queued (a full batch's worth) before any wait.
-  runDuplexLoop(tunToUdpSide(a.out), udpToTunSide(a.in), wait, a.out.counters, {
-    control,
-    generation: 0,
-    takeRoutes: () => undefined,
-    reportError: (err) => assert.fail(String(err)),
-  });
+  runPlainLoop(a, control, wait);
   assert.deepEqual(events, ['read 8: 0', 'read 1: 1', 'send 1', 'read 8: 3', 'send 3']);
   assert.equal(waits, 3, 'a lone packet read alone goes back to waiting, no read that fails first');
   assert.equal(a.stats().udpTxPackets, 4);
+});
+
+test('loops: a side with nothing in the round before reads one packet first (a reply), a side ready twice in a row reads a batch', () => {
+  const { net, a } = pair(8);
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
+  const events: string[] = [];
+  const read = a.tun.read.bind(a.tun);
+  a.tun.read = (bufs, sizes, max) => {
+    const n = read(bufs, sizes, max);
+    events.push(`tun read ${max}: ${n}`);
+    return n;
+  };
+  const recv = a.udp.recv.bind(a.udp);
+  a.udp.recv = (bufs, sizes, addrs, max) => {
+    const n = recv(bufs, sizes, addrs, max);
+    events.push(`udp recv ${max}: ${n}`);
+    return n;
+  };
+  const write = a.tun.write.bind(a.tun);
+  a.tun.write = (bufs, sizes, count) => {
+    const n = write(bufs, sizes, count);
+    // The request reached its container, whose reply (and a second packet) come back at once.
+    a.tun.inject(echoRequest(HOST_A, HOST_B, 2));
+    a.tun.inject(echoRequest(HOST_A, HOST_B, 3));
+    return n;
+  };
+  let waits = 0;
+  const wait = (): number => {
+    waits++;
+    if (waits === 1) {
+      // A request from B wakes the sleeping loop.
+      net.deliver(UNDERLAY_B, UNDERLAY_A, PORT, echoRequest(HOST_B, HOST_A, 1));
+      return READY_UDP | READY_AFTER_SLEEP;
+    }
+    // The reply was queued while the request was written: found at the first look, no sleep.
+    if (waits === 2 || waits === 3) return READY_TUN;
+    Atomics.store(control, CONTROL_STOP, 1);
+    return 0;
+  };
+  runPlainLoop(a, control, wait);
+  assert.deepEqual(events, ['tun read 8: 0', 'udp recv 8: 0', 'udp recv 1: 1', 'tun read 1: 1', 'tun read 8: 1']);
+  assert.equal(a.stats().udpTxPackets, 2);
+  assert.equal(a.stats().tunTxPackets, 1);
 });
 
 test('loops: a direction that keeps returning full batches does not starve the other', () => {
