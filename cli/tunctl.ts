@@ -11,6 +11,7 @@ import { addNode, getNode, listNodes, removeNode } from './commands/node-command
 import { network, routes } from './commands/read-commands.js';
 import { apikeyCreate, apikeyList, apikeyRevoke, createJoinToken, listJoinTokens, revokeJoinToken } from './commands/credential-commands.js';
 import { audit } from './commands/audit-command.js';
+import { attach, containers, detach } from './commands/container-commands.js';
 import { quarantine, quarantineRelease, reservations, reserve, unreserve } from './commands/subnet-commands.js';
 import { UsageError } from './output.js';
 import { VERSION } from '../common/version.js';
@@ -36,6 +37,9 @@ const COMMANDS: readonly Command[] = [
   audit,
   controller,
   agent,
+  attach,
+  detach,
+  containers,
 ];
 /** Commands with a second word ("apikey create"); "quarantine" alone is also a command (the list). */
 const GROUPS = new Set(['apikey', 'quarantine']);

@@ -1,5 +1,5 @@
 // Domain errors: one class per condition, each with a message a person can act on.
-// The RPC adapters map them to gRPC status codes in one place (controller/rpc-errors.ts).
+// The RPC adapters map them to gRPC status codes in one place (common/rpc-errors.ts).
 
 export class InvalidArgumentError extends Error {
   override name = 'InvalidArgumentError';

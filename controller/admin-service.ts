@@ -22,7 +22,7 @@ import {
 import type { NodePresence } from './node-presence.js';
 import type { WriteBatcher } from './write-batcher.js';
 import type { RouteFeed } from './route-feed.js';
-import { unary } from './rpc-errors.js';
+import { unary } from '../common/rpc-errors.js';
 import type { NewJoinToken, QuarantineRecord, ReservationRecord, Store } from './store/store.js';
 import { optionalSubnet, requireNodeName, requireUnderlayIp } from './validate.js';
 

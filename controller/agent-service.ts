@@ -27,7 +27,7 @@ import { changeToProto, ENCAP_OVERHEAD, networkToProto, nodeToProto, routeToProt
 import type { NodePresence } from './node-presence.js';
 import type { WriteBatcher } from './write-batcher.js';
 import type { FeedCloseReason, FeedMessage, FeedSubscription, RouteFeed } from './route-feed.js';
-import { toServiceError, unary } from './rpc-errors.js';
+import { toServiceError, unary } from '../common/rpc-errors.js';
 import type { Store } from './store/store.js';
 import { requireNodeName } from './validate.js';
 

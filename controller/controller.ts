@@ -16,7 +16,7 @@ import { CertificateAuthority } from './auth/certificate-authority.js';
 import { DenialLog } from './auth/denial-log.js';
 import { controllerServerTls, type ServerTls } from './auth/server-credentials.js';
 import { DEFAULT_NODE_CERT_LIFETIME_MS } from './join-service.js';
-import { bindUnixSocket } from './unix-socket.js';
+import { bindUnixSocket } from '../common/unix-socket.js';
 import { listenForServer, type NetworkListener, type TlsStats } from './network-listener.js';
 import { NodeLeaseLoop } from './node-lease.js';
 import { NodePresence } from './node-presence.js';

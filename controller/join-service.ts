@@ -12,7 +12,7 @@ import type { CertificateAuthority, IssuedCertificate } from './auth/certificate
 import type { DenialLog } from './auth/denial-log.js';
 import { authenticateNode, type IncomingCall } from './auth/node-identity.js';
 import { timestampToProto } from './proto-convert.js';
-import { unary } from './rpc-errors.js';
+import { unary } from '../common/rpc-errors.js';
 import type { Store } from './store/store.js';
 
 export const DEFAULT_NODE_CERT_LIFETIME_MS = 30 * 24 * 3600_000;

@@ -17,7 +17,7 @@ import { splitTarget } from '../common/controller-tls.js';
 import { FailedPreconditionError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { ServerTls } from './auth/server-credentials.js';
-import { listenCause } from './unix-socket.js';
+import { listenCause } from '../common/unix-socket.js';
 
 /** Pending connections the kernel may queue; it clamps this to net.core.somaxconn. */
 export const LISTEN_BACKLOG = 65_535;

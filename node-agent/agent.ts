@@ -17,6 +17,9 @@ import { ControllerTrustError } from '../common/controller-tls.js';
 import { ControllerCallError, isUnknownNode, type AgentController, type Registration } from './controller-client.js';
 import type { Dataplane, DataplaneOptions } from './dataplane/dataplane.js';
 import type { ForwardingCheck, TunCheck } from './host/host-checks.js';
+import type { ContainerLinks } from './containers/container-links.js';
+import { ContainerService } from './containers/container-service.js';
+import { serveLocalApi, type LocalApi } from './local-api.js';
 import { AgentRouteTable } from './route-table.js';
 import { RouteReconciler, runRouteReconcileLoop } from './routes/route-reconciler.js';
 import type { LinkConfigurator, RouteInstaller } from './routes/route-installer.js';
@@ -36,6 +39,8 @@ export interface AgentOptions {
   readonly workers?: number;
   /** false forces the per-packet data path (default: superpackets where the kernel offers them). */
   readonly offload?: boolean;
+  /** Where the local API (attach, detach, containers) listens; '' serves none. */
+  readonly socketPath?: string;
 }
 
 /** The part of the data path the agent drives; Dataplane is the real one. */
@@ -47,6 +52,8 @@ export interface AgentDeps {
   readonly openDataplane: (options: DataplaneOptions) => Promise<AgentDataplane>;
   readonly checkTun: () => Promise<TunCheck>;
   readonly checkForwarding: () => Promise<ForwardingCheck>;
+  /** The host plumbing for attaching containers. */
+  readonly containerLinks: ContainerLinks;
   readonly logger: Logger;
 }
 
@@ -213,6 +220,7 @@ async function runRegistered(options: AgentOptions, deps: AgentDeps, start: Agen
     };
     const statsFile = join(options.stateDir, 'stats.json');
     let statsTimer: NodeJS.Timeout | undefined;
+    let localApi: LocalApi | undefined;
     try {
       await host.configureTun(dataplane.tunName, { mtu: registration.tunMtu, address: registration.subnet.base });
       await writeSubnetEnv(options.stateDir, registration, dataplane.tunName);
@@ -222,6 +230,20 @@ async function runRegistered(options: AgentOptions, deps: AgentDeps, start: Agen
         mtu: registration.tunMtu,
         udp: `${formatIpv4(registration.underlayIp)}:${registration.udpPort}`,
       });
+
+      // Containers stay attached while the agent is down; their leases are read back here.
+      const containers = new ContainerService({
+        leaseFile: join(options.stateDir, 'containers.json'),
+        subnet: registration.subnet,
+        mtu: registration.tunMtu,
+        links: deps.containerLinks,
+        logger,
+      });
+      await containers.reclaim();
+      if (options.socketPath) {
+        localApi = await serveLocalApi(options.socketPath, containers, logger);
+        logger.info('local API listening', { socket: localApi.path, containers: containers.usage().leased });
+      }
 
       const routesLoop = runRouteReconcileLoop(reconciler, { intervalMs: options.routeCheckIntervalMs, signal: stop.signal, logger });
       const onTableChanged = () => {
@@ -324,6 +346,7 @@ async function runRegistered(options: AgentOptions, deps: AgentDeps, start: Agen
     } finally {
       clearInterval(statsTimer);
       stop.abort();
+      await localApi?.close();
       // The last table applied, for the next start.
       writer.flush();
       try {

@@ -1,10 +1,11 @@
 // Wiring only: the node identity (stored, or joined with a token), the real controller
-// client over mTLS, certificate renewal, `ip`, and the koffi data path.
+// client over mTLS, certificate renewal, `ip`, container plumbing, and the koffi data path.
 import { controllerChannelCredentials } from '../common/controller-tls.js';
 import type { Logger } from '../common/logger.js';
 import { runAgent, type AgentOptions } from './agent.js';
 import { ControllerClient } from './controller-client.js';
 import { Dataplane } from './dataplane/dataplane.js';
+import { IpContainerLinks } from './containers/ip-container-links.js';
 import { checkIpForwarding, checkTunAvailable } from './host/host-checks.js';
 import { obtainCredentials } from './identity/join.js';
 import { runCertificateRenewal } from './identity/renewal.js';
@@ -48,6 +49,7 @@ export async function startAgent(options: AgentMainOptions, logger: Logger, sign
         openDataplane: (dataplaneOptions) => Dataplane.open(dataplaneOptions),
         checkTun: () => Promise.resolve(tun),
         checkForwarding: () => checkIpForwarding(),
+        containerLinks: new IpContainerLinks(),
         logger,
       },
       signal,

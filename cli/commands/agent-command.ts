@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { MAX_WORKERS } from '../../node-agent/dataplane/limits.js';
 import { DEFAULT_PORT } from '../admin-client.js';
+import { DEFAULT_AGENT_SOCKET } from '../agent-client.js';
 import type { Command } from '../command.js';
 import { intFlag } from '../flags.js';
 import { UsageError } from '../output.js';
@@ -18,7 +19,7 @@ export const agent: Command = {
   positionals: [],
   help: [
     'usage: tunctl agent [--join-token TOKEN | --join-token-file FILE] [--controller HOST:PORT] [--name NAME]',
-    '                    [--underlay-ip IP] [--tun NAME] [--state-dir DIR] [--workers N] [--offload auto|off]',
+    '                    [--underlay-ip IP] [--tun NAME] [--state-dir DIR] [--socket PATH] [--workers N] [--offload auto|off]',
     '',
     'Joins the controller with the node\'s one-time join token (printed by `tunctl add-node` or',
     '`tunctl create-join-token NODE`), keeping the certificate it gets in the state directory for',
@@ -32,7 +33,10 @@ export const agent: Command = {
     '  --name NAME               check that the identity is this node (default: the token decides)',
     '  --underlay-ip IP          local address to send and receive on (default: the node\'s, from add-node)',
     '  --tun NAME                TUN device name (default tun0)',
-    `  --state-dir DIR           identity (credentials.json), subnet.env, stats.json (default ${DEFAULT_STATE_DIR})`,
+    `  --state-dir DIR           identity (credentials.json), subnet.env, stats.json, container leases`,
+    `                            (containers.json) (default ${DEFAULT_STATE_DIR})`,
+    `  --socket PATH             local API for tunctl attach/detach/containers, root only (default`,
+    `                            ${DEFAULT_AGENT_SOCKET}; "none" serves none)`,
     '  --route-check-interval MS how often installed routes are re-checked (default 10000)',
     '  --workers N               data path worker threads, each with its own TUN queue and UDP socket',
     `                            (default: the number of cores, here ${Math.min(availableParallelism(), MAX_WORKERS)})`,
@@ -47,6 +51,7 @@ export const agent: Command = {
     'underlay-ip': { type: 'string' },
     tun: { type: 'string' },
     'state-dir': { type: 'string' },
+    socket: { type: 'string' },
     'route-check-interval': { type: 'string' },
     workers: { type: 'string' },
     offload: { type: 'string' },
@@ -63,6 +68,7 @@ export const agent: Command = {
     if (underlayIp) parseIpv4(underlayIp, '--underlay-ip');
     const offload = (values.offload as string | undefined) ?? 'auto';
     if (offload !== 'auto' && offload !== 'off') throw new UsageError(`--offload must be "auto" or "off", not "${offload}"`);
+    const socket = (values.socket as string | undefined) || DEFAULT_AGENT_SOCKET;
     const workers = values.workers === undefined ? undefined : intFlag('workers', values.workers, 1, 1, MAX_WORKERS);
     const logger = new ConsoleLogger('agent');
     const stop = new AbortController();
@@ -87,6 +93,7 @@ export const agent: Command = {
         statsIntervalMs: 1000,
         workers,
         offload: offload === 'auto',
+        socketPath: socket === 'none' ? '' : socket,
       },
       logger,
       stop.signal,

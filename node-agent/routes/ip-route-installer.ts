@@ -1,7 +1,7 @@
 // The one file that runs `ip` (iproute2): JSON for reads, one `ip -batch -` process per write.
-import { execFile } from 'node:child_process';
 import { formatCidr, formatIpv4, parseCidr, parseIpv4, type Ipv4Cidr } from '../../common/cidr.js';
-import { FailedPreconditionError, InvalidArgumentError } from '../../common/errors.js';
+import { InvalidArgumentError } from '../../common/errors.js';
+import { runTool, ToolRunError, type ToolResult } from '../host/run-tool.js';
 import {
   TUNCTL_ROUTE_PROTOCOL,
   isSafeInterfaceName,
@@ -34,11 +34,7 @@ export class IpCommandError extends Error {
   }
 }
 
-interface IpResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type IpResult = ToolResult;
 
 interface JsonRoute { dst?: unknown }
 interface JsonAddrInfo { family?: unknown; local?: unknown; prefixlen?: unknown }
@@ -168,36 +164,17 @@ export class IpRouteInstaller implements RouteInstaller, LinkConfigurator {
     return this.netns === undefined ? [] : ['-n', this.netns];
   }
 
-  private run(args: string[], input?: string): Promise<IpResult> {
-    const full = [...this.nsArgs(), ...args];
-    return new Promise((resolve, reject) => {
-      const child = execFile(
-        this.ipPath,
-        full,
-        { encoding: 'utf8', timeout: this.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 256 * 1024 * 1024 },
-        (err, stdout, stderr) => {
-          if (!err) {
-            resolve({ code: 0, stdout, stderr });
-            return;
-          }
-          const e = err as NodeJS.ErrnoException & { code?: string | number; killed?: boolean; signal?: string | null };
-          if (e.code === 'ENOENT') {
-            reject(new FailedPreconditionError(`cannot run "${this.ipPath}": not found; install iproute2 (e.g. apt-get install iproute2)`));
-          } else if (typeof e.code === 'number') {
-            resolve({ code: e.code, stdout, stderr });
-          } else if (e.killed && e.code == null) {
-            reject(new IpCommandError(`${this.describe(args)} did not finish within ${this.timeoutMs} ms and was killed`, stderr));
-          } else {
-            reject(new IpCommandError(`${this.describe(args)} failed: ${e.message}${stderr ? `: ${stderr.trim()}` : ''}`, stderr));
-          }
-        },
-      );
-      if (input !== undefined && child.stdin) {
-        // ip may exit before reading everything (e.g. killed); the exit callback reports that.
-        child.stdin.on('error', () => undefined);
-        child.stdin.end(input);
-      }
-    });
+  private async run(args: string[], input?: string): Promise<IpResult> {
+    try {
+      return await runTool(this.ipPath, [...this.nsArgs(), ...args], {
+        ...(input !== undefined && { input }),
+        timeoutMs: this.timeoutMs,
+        installHint: 'install iproute2 (e.g. apt-get install iproute2)',
+      });
+    } catch (err) {
+      if (err instanceof ToolRunError) throw new IpCommandError(err.message, err.stderr);
+      throw err;
+    }
   }
 }
 

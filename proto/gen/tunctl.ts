@@ -5,15 +5,21 @@ import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _goo
 import type { AddNodeRequest as _tunctl_v1_AddNodeRequest, AddNodeRequest__Output as _tunctl_v1_AddNodeRequest__Output } from './tunctl/v1/AddNodeRequest';
 import type { AddNodeResponse as _tunctl_v1_AddNodeResponse, AddNodeResponse__Output as _tunctl_v1_AddNodeResponse__Output } from './tunctl/v1/AddNodeResponse';
 import type { AdminServiceClient as _tunctl_v1_AdminServiceClient, AdminServiceDefinition as _tunctl_v1_AdminServiceDefinition } from './tunctl/v1/AdminService';
+import type { AgentLocalServiceClient as _tunctl_v1_AgentLocalServiceClient, AgentLocalServiceDefinition as _tunctl_v1_AgentLocalServiceDefinition } from './tunctl/v1/AgentLocalService';
 import type { AgentServiceClient as _tunctl_v1_AgentServiceClient, AgentServiceDefinition as _tunctl_v1_AgentServiceDefinition } from './tunctl/v1/AgentService';
 import type { ApiKey as _tunctl_v1_ApiKey, ApiKey__Output as _tunctl_v1_ApiKey__Output } from './tunctl/v1/ApiKey';
+import type { AttachRequest as _tunctl_v1_AttachRequest, AttachRequest__Output as _tunctl_v1_AttachRequest__Output } from './tunctl/v1/AttachRequest';
+import type { AttachResponse as _tunctl_v1_AttachResponse, AttachResponse__Output as _tunctl_v1_AttachResponse__Output } from './tunctl/v1/AttachResponse';
 import type { AuditEvent as _tunctl_v1_AuditEvent, AuditEvent__Output as _tunctl_v1_AuditEvent__Output } from './tunctl/v1/AuditEvent';
+import type { Container as _tunctl_v1_Container, Container__Output as _tunctl_v1_Container__Output } from './tunctl/v1/Container';
 import type { CreateApiKeyRequest as _tunctl_v1_CreateApiKeyRequest, CreateApiKeyRequest__Output as _tunctl_v1_CreateApiKeyRequest__Output } from './tunctl/v1/CreateApiKeyRequest';
 import type { CreateApiKeyResponse as _tunctl_v1_CreateApiKeyResponse, CreateApiKeyResponse__Output as _tunctl_v1_CreateApiKeyResponse__Output } from './tunctl/v1/CreateApiKeyResponse';
 import type { CreateJoinTokenRequest as _tunctl_v1_CreateJoinTokenRequest, CreateJoinTokenRequest__Output as _tunctl_v1_CreateJoinTokenRequest__Output } from './tunctl/v1/CreateJoinTokenRequest';
 import type { CreateJoinTokenResponse as _tunctl_v1_CreateJoinTokenResponse, CreateJoinTokenResponse__Output as _tunctl_v1_CreateJoinTokenResponse__Output } from './tunctl/v1/CreateJoinTokenResponse';
 import type { DeleteReservationRequest as _tunctl_v1_DeleteReservationRequest, DeleteReservationRequest__Output as _tunctl_v1_DeleteReservationRequest__Output } from './tunctl/v1/DeleteReservationRequest';
 import type { DeleteReservationResponse as _tunctl_v1_DeleteReservationResponse, DeleteReservationResponse__Output as _tunctl_v1_DeleteReservationResponse__Output } from './tunctl/v1/DeleteReservationResponse';
+import type { DetachRequest as _tunctl_v1_DetachRequest, DetachRequest__Output as _tunctl_v1_DetachRequest__Output } from './tunctl/v1/DetachRequest';
+import type { DetachResponse as _tunctl_v1_DetachResponse, DetachResponse__Output as _tunctl_v1_DetachResponse__Output } from './tunctl/v1/DetachResponse';
 import type { GetNetworkRequest as _tunctl_v1_GetNetworkRequest, GetNetworkRequest__Output as _tunctl_v1_GetNetworkRequest__Output } from './tunctl/v1/GetNetworkRequest';
 import type { GetNetworkResponse as _tunctl_v1_GetNetworkResponse, GetNetworkResponse__Output as _tunctl_v1_GetNetworkResponse__Output } from './tunctl/v1/GetNetworkResponse';
 import type { GetNodeRequest as _tunctl_v1_GetNodeRequest, GetNodeRequest__Output as _tunctl_v1_GetNodeRequest__Output } from './tunctl/v1/GetNodeRequest';
@@ -25,6 +31,8 @@ import type { ListApiKeysRequest as _tunctl_v1_ListApiKeysRequest, ListApiKeysRe
 import type { ListApiKeysResponse as _tunctl_v1_ListApiKeysResponse, ListApiKeysResponse__Output as _tunctl_v1_ListApiKeysResponse__Output } from './tunctl/v1/ListApiKeysResponse';
 import type { ListAuditEventsRequest as _tunctl_v1_ListAuditEventsRequest, ListAuditEventsRequest__Output as _tunctl_v1_ListAuditEventsRequest__Output } from './tunctl/v1/ListAuditEventsRequest';
 import type { ListAuditEventsResponse as _tunctl_v1_ListAuditEventsResponse, ListAuditEventsResponse__Output as _tunctl_v1_ListAuditEventsResponse__Output } from './tunctl/v1/ListAuditEventsResponse';
+import type { ListContainersRequest as _tunctl_v1_ListContainersRequest, ListContainersRequest__Output as _tunctl_v1_ListContainersRequest__Output } from './tunctl/v1/ListContainersRequest';
+import type { ListContainersResponse as _tunctl_v1_ListContainersResponse, ListContainersResponse__Output as _tunctl_v1_ListContainersResponse__Output } from './tunctl/v1/ListContainersResponse';
 import type { ListJoinTokensRequest as _tunctl_v1_ListJoinTokensRequest, ListJoinTokensRequest__Output as _tunctl_v1_ListJoinTokensRequest__Output } from './tunctl/v1/ListJoinTokensRequest';
 import type { ListJoinTokensResponse as _tunctl_v1_ListJoinTokensResponse, ListJoinTokensResponse__Output as _tunctl_v1_ListJoinTokensResponse__Output } from './tunctl/v1/ListJoinTokensResponse';
 import type { ListNodesRequest as _tunctl_v1_ListNodesRequest, ListNodesRequest__Output as _tunctl_v1_ListNodesRequest__Output } from './tunctl/v1/ListNodesRequest';
@@ -74,16 +82,22 @@ export interface ProtoGrpcType {
       AddNodeRequest: MessageTypeDefinition<_tunctl_v1_AddNodeRequest, _tunctl_v1_AddNodeRequest__Output>
       AddNodeResponse: MessageTypeDefinition<_tunctl_v1_AddNodeResponse, _tunctl_v1_AddNodeResponse__Output>
       AdminService: SubtypeConstructor<typeof grpc.Client, _tunctl_v1_AdminServiceClient> & { service: _tunctl_v1_AdminServiceDefinition }
+      AgentLocalService: SubtypeConstructor<typeof grpc.Client, _tunctl_v1_AgentLocalServiceClient> & { service: _tunctl_v1_AgentLocalServiceDefinition }
       AgentService: SubtypeConstructor<typeof grpc.Client, _tunctl_v1_AgentServiceClient> & { service: _tunctl_v1_AgentServiceDefinition }
       ApiKey: MessageTypeDefinition<_tunctl_v1_ApiKey, _tunctl_v1_ApiKey__Output>
       ApiKeyScope: EnumTypeDefinition
+      AttachRequest: MessageTypeDefinition<_tunctl_v1_AttachRequest, _tunctl_v1_AttachRequest__Output>
+      AttachResponse: MessageTypeDefinition<_tunctl_v1_AttachResponse, _tunctl_v1_AttachResponse__Output>
       AuditEvent: MessageTypeDefinition<_tunctl_v1_AuditEvent, _tunctl_v1_AuditEvent__Output>
+      Container: MessageTypeDefinition<_tunctl_v1_Container, _tunctl_v1_Container__Output>
       CreateApiKeyRequest: MessageTypeDefinition<_tunctl_v1_CreateApiKeyRequest, _tunctl_v1_CreateApiKeyRequest__Output>
       CreateApiKeyResponse: MessageTypeDefinition<_tunctl_v1_CreateApiKeyResponse, _tunctl_v1_CreateApiKeyResponse__Output>
       CreateJoinTokenRequest: MessageTypeDefinition<_tunctl_v1_CreateJoinTokenRequest, _tunctl_v1_CreateJoinTokenRequest__Output>
       CreateJoinTokenResponse: MessageTypeDefinition<_tunctl_v1_CreateJoinTokenResponse, _tunctl_v1_CreateJoinTokenResponse__Output>
       DeleteReservationRequest: MessageTypeDefinition<_tunctl_v1_DeleteReservationRequest, _tunctl_v1_DeleteReservationRequest__Output>
       DeleteReservationResponse: MessageTypeDefinition<_tunctl_v1_DeleteReservationResponse, _tunctl_v1_DeleteReservationResponse__Output>
+      DetachRequest: MessageTypeDefinition<_tunctl_v1_DetachRequest, _tunctl_v1_DetachRequest__Output>
+      DetachResponse: MessageTypeDefinition<_tunctl_v1_DetachResponse, _tunctl_v1_DetachResponse__Output>
       GetNetworkRequest: MessageTypeDefinition<_tunctl_v1_GetNetworkRequest, _tunctl_v1_GetNetworkRequest__Output>
       GetNetworkResponse: MessageTypeDefinition<_tunctl_v1_GetNetworkResponse, _tunctl_v1_GetNetworkResponse__Output>
       GetNodeRequest: MessageTypeDefinition<_tunctl_v1_GetNodeRequest, _tunctl_v1_GetNodeRequest__Output>
@@ -95,6 +109,8 @@ export interface ProtoGrpcType {
       ListApiKeysResponse: MessageTypeDefinition<_tunctl_v1_ListApiKeysResponse, _tunctl_v1_ListApiKeysResponse__Output>
       ListAuditEventsRequest: MessageTypeDefinition<_tunctl_v1_ListAuditEventsRequest, _tunctl_v1_ListAuditEventsRequest__Output>
       ListAuditEventsResponse: MessageTypeDefinition<_tunctl_v1_ListAuditEventsResponse, _tunctl_v1_ListAuditEventsResponse__Output>
+      ListContainersRequest: MessageTypeDefinition<_tunctl_v1_ListContainersRequest, _tunctl_v1_ListContainersRequest__Output>
+      ListContainersResponse: MessageTypeDefinition<_tunctl_v1_ListContainersResponse, _tunctl_v1_ListContainersResponse__Output>
       ListJoinTokensRequest: MessageTypeDefinition<_tunctl_v1_ListJoinTokensRequest, _tunctl_v1_ListJoinTokensRequest__Output>
       ListJoinTokensResponse: MessageTypeDefinition<_tunctl_v1_ListJoinTokensResponse, _tunctl_v1_ListJoinTokensResponse__Output>
       ListNodesRequest: MessageTypeDefinition<_tunctl_v1_ListNodesRequest, _tunctl_v1_ListNodesRequest__Output>

@@ -21,11 +21,14 @@ const NOWHERE_MAC = '02:00:00:00:de:ad';
 export interface Host {
   readonly name: string;
   readonly ns: string;
-  readonly containerNs: string;
+  /**
+   * The container pings go from and to: the hand-made one (.2 in the node's subnet), or
+   * the last one attachContainer made; '' without one.
+   */
+  containerNs: string;
   readonly underlayIp: string;
   readonly subnet: string;
-  /** The container's address: .2 in the node's subnet. */
-  readonly containerIp: string;
+  containerIp: string;
   readonly stateDir: string;
   /** The one-time join token add-node printed for this node. */
   joinToken: string;
@@ -86,8 +89,11 @@ export class Cluster {
     return this.lab.execStatus(this.switchNs, process.execPath, [TUNCTL, ...args, ...(needsController(args[0]) ? ['--controller', `unix:${this.adminSocket}`] : [])]);
   }
 
-  /** A host on the underlay, its node added with `tunctl add-node`, and one container. */
-  async addHost(name: string, index: number): Promise<Host> {
+  /**
+   * A host on the underlay, its node added with `tunctl add-node`, and one container made by
+   * hand (none with handMadeContainer: false, for tests that attach their own with tunctl).
+   */
+  async addHost(name: string, index: number, options: { handMadeContainer?: boolean } = {}): Promise<Host> {
     const ns = await this.lab.addNamespace(name);
     const underlayIp = `${UNDERLAY_PREFIX}.${index}`;
     await this.lab.veth(ns, 'ul0', this.switchNs, `p-${name}`);
@@ -102,15 +108,18 @@ export class Cluster {
     const [base, len] = subnet.split('/') as [string, string];
     const prefix = base.split('.').slice(0, 3).join('.');
     const gatewayIp = `${prefix}.1`;
-    const containerIp = `${prefix}.2`;
-
-    // The hand-made recipe: container veth, host side in the same subnet, proxy ARP, default route.
-    const containerNs = await this.lab.addNamespace(`c-${name}`);
-    await this.lab.veth(containerNs, 'eth0', ns, 'veth-c');
-    await this.lab.addAddress(containerNs, 'eth0', `${containerIp}/${len}`);
-    await this.lab.addAddress(ns, 'veth-c', `${gatewayIp}/${len}`);
-    await this.lab.exec(containerNs, 'ip', ['route', 'add', 'default', 'via', gatewayIp]);
-    await this.lab.sysctl(ns, 'net.ipv4.conf.veth-c.proxy_arp', '1');
+    let containerIp = '';
+    let containerNs = '';
+    if (options.handMadeContainer !== false) {
+      // The hand-made recipe: container veth, host side in the same subnet, proxy ARP, default route.
+      containerIp = `${prefix}.2`;
+      containerNs = await this.lab.addNamespace(`c-${name}`);
+      await this.lab.veth(containerNs, 'eth0', ns, 'veth-c');
+      await this.lab.addAddress(containerNs, 'eth0', `${containerIp}/${len}`);
+      await this.lab.addAddress(ns, 'veth-c', `${gatewayIp}/${len}`);
+      await this.lab.exec(containerNs, 'ip', ['route', 'add', 'default', 'via', gatewayIp]);
+      await this.lab.sysctl(ns, 'net.ipv4.conf.veth-c.proxy_arp', '1');
+    }
 
     const host: Host = { name, ns, containerNs, underlayIp, subnet, containerIp, stateDir: join(this.workDir, `agent-${name}`), joinToken: response.joinToken.token };
     this.hosts.set(name, host);
@@ -129,6 +138,26 @@ export class Cluster {
     return { h1, h2 };
   }
 
+  /** Runs tunctl on `host` against its agent's local socket (attach, detach, containers). */
+  hostTunctl(host: Host, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return this.lab.execStatus(host.ns, process.execPath, [TUNCTL, ...args, '--agent-socket', agentSocketOf(host)], 30_000);
+  }
+
+  /**
+   * A new namespace attached to `host` with `tunctl attach` (its agent must run); it becomes
+   * the host's container for ping(). Returns what attach printed.
+   */
+  async attachContainer(host: Host, name: string): Promise<string> {
+    const ns = await this.lab.addNamespace(name);
+    const res = await this.hostTunctl(host, ['attach', ns]);
+    if (res.code !== 0) throw new Error(`tunctl attach ${ns} on ${host.name} failed: ${res.stderr}`);
+    const address = /: (\d+\.\d+\.\d+\.\d+)\/\d+ on /.exec(res.stdout)?.[1];
+    if (!address) throw new Error(`tunctl attach printed no address: ${res.stdout}`);
+    host.containerNs = ns;
+    host.containerIp = address;
+    return res.stdout;
+  }
+
   startAgent(host: Host): ChildProcess {
     host.agent = this.spawnLogged(host.ns, `agent-${host.name}`, [
       'agent',
@@ -136,6 +165,7 @@ export class Cluster {
       '--join-token', host.joinToken,
       '--controller', this.controllerAddress,
       '--state-dir', host.stateDir,
+      '--socket', agentSocketOf(host),
       '--route-check-interval', '1000',
     ]);
     return host.agent;
@@ -250,9 +280,9 @@ export class Cluster {
     return { process: child, exited };
   }
 
-  /** The subnets with a tunctl route (proto 147) in a host namespace. */
+  /** The subnets with a tunctl route (proto 147) on the host's TUN device (its containers' /32 routes are on their veths). */
   async routesOn(host: Host): Promise<string[]> {
-    const res = await this.lab.execStatus(host.ns, 'ip', ['-j', 'route', 'show', 'proto', '147']);
+    const res = await this.lab.execStatus(host.ns, 'ip', ['-j', 'route', 'show', 'proto', '147', 'dev', 'tun0']);
     if (res.code !== 0) return [];
     return (JSON.parse(res.stdout || '[]') as { dst: string }[]).map((r) => r.dst).sort();
   }
@@ -373,4 +403,9 @@ async function killNow(child: ChildProcess): Promise<void> {
 
 function needsController(command: string | undefined): boolean {
   return command !== undefined && !['controller', 'agent', 'help', 'version'].includes(command);
+}
+
+/** Each agent of a test serves its local API in its own state dir, never on the host's default socket. */
+export function agentSocketOf(host: Host): string {
+  return join(host.stateDir, 'agent.sock');
 }

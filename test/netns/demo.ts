@@ -1,6 +1,7 @@
 // `npm run demo`: a throwaway three-host cluster in network namespaces on this machine.
-// A controller, three hosts with one container each, tunctl agents joining with the
-// tokens add-node printed; shows `tunctl list-nodes`, `tunctl routes`, pings between
+// A controller, three hosts, tunctl agents joining with the tokens add-node printed, a
+// container attached on each with `tunctl attach`; shows `tunctl list-nodes`, `tunctl
+// routes`, `tunctl containers`, pings between
 // containers, an API key used from another host (read allowed, write refused) and the
 // audit log, then removes every namespace and process it made (also on Ctrl-C or failure).
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,17 +26,24 @@ async function main(): Promise<number> {
   try {
     say('starting a controller (network 10.244.0.0/16, /24 per node) in its own namespace');
     await cluster.startController();
-    say('adding three hosts with `tunctl add-node`, a container on each, and starting their agents with the join tokens');
+    say('adding three hosts with `tunctl add-node` and starting their agents with the join tokens');
     const hosts: Host[] = [];
     for (const [i, name] of ['host-1', 'host-2', 'host-3'].entries()) {
-      const host = await cluster.addHost(name, i + 1);
-      process.stdout.write(`$ tunctl add-node ${name} --underlay-ip ${host.underlayIp}   -> subnet ${host.subnet}, container ${host.containerIp}, token ${host.joinToken.slice(0, 20)}…\n`);
+      const host = await cluster.addHost(name, i + 1, { handMadeContainer: false });
+      process.stdout.write(`$ tunctl add-node ${name} --underlay-ip ${host.underlayIp}   -> subnet ${host.subnet}, token ${host.joinToken.slice(0, 20)}…\n`);
       cluster.startAgent(host);
       hosts.push(host);
     }
     for (const host of hosts) {
       await cluster.waitForRoutes(host, hosts.filter((h) => h !== host).map((h) => h.subnet), 20_000);
     }
+    say('attaching a container (a network namespace) on each host with `tunctl attach`');
+    for (const host of hosts) {
+      process.stdout.write(`${host.name}$ tunctl attach ${lab.prefix}-ctr-${host.name}\n`);
+      process.stdout.write(await cluster.attachContainer(host, `ctr-${host.name}`));
+    }
+    say(`${hosts[0]!.name}$ tunctl containers`);
+    process.stdout.write((await cluster.hostTunctl(hosts[0]!, ['containers'])).stdout);
     await waitFor('agents connected', async () => (await cluster.tunctl(['list-nodes'])).stdout.split('\n').filter((l) => l.includes(' connected')).length === 3, 10_000);
 
     say('$ tunctl list-nodes');

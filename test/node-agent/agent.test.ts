@@ -1,5 +1,6 @@
 // The agent's start-up and shutdown ordering, and its stored state (static stability), over
 // a scripted controller, the in-memory route installer and a fake data path.
+import { FakeContainerLinks } from '../../node-agent/containers/fake-container-links.js';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,6 +75,7 @@ function harness(t: TestContext, client: FakeController, open?: (opts: Dataplane
     openDataplane: open ?? fakeDataplane,
     checkTun: async () => ({ available: true, hint: '' }),
     checkForwarding: async () => ({ enabled: true, hint: '' }),
+    containerLinks: new FakeContainerLinks(),
     logger,
   };
   const options: AgentOptions = { nodeName: 'h1', underlayIp: '192.168.77.1', tunName: 'tun0', stateDir, routeCheckIntervalMs: 60_000, statsIntervalMs: 60_000 };

@@ -41,12 +41,13 @@ fw_up() {
   [[ -n $token1 && -n $token2 ]] || { log "add-node printed no join token"; return 1; }
   # from files: the tokens stay out of ps and of pids.desc (kept with the results)
   (umask 077 && echo "$token1" >"$FW_WORKDIR/token1" && echo "$token2" >"$FW_WORKDIR/token2")
+  # Each agent serves its local API in the run's folder, not on the host's /run/tunctl.
   # shellcheck disable=SC2086
   fw_spawn "$NS_NODE1" agent1 $tunctl agent --join-token-file "$FW_WORKDIR/token1" --controller "$ctl" \
-    --state-dir "$FW_WORKDIR/agent1" "${agent_args[@]}"
+    --state-dir "$FW_WORKDIR/agent1" --socket "$FW_WORKDIR/agent1.sock" "${agent_args[@]}"
   # shellcheck disable=SC2086
   fw_spawn "$NS_NODE2" agent2 $tunctl agent --join-token-file "$FW_WORKDIR/token2" --controller "$ctl" \
-    --state-dir "$FW_WORKDIR/agent2" "${agent_args[@]}"
+    --state-dir "$FW_WORKDIR/agent2" --socket "$FW_WORKDIR/agent2.sock" "${agent_args[@]}"
   # The agents install the routes (protocol 147) from the controller's table; an agent that
   # exits (e.g. an unknown flag) fails the run at once instead of after the timeout.
   for ((i = 0; i < 150; i++)); do

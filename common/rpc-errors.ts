@@ -1,4 +1,4 @@
-// The one place where domain errors become gRPC status codes.
+// The one place where domain errors become gRPC status codes, for the controller's services and the agent's local one.
 import * as grpc from '@grpc/grpc-js';
 import {
   AlreadyExistsError,
@@ -9,8 +9,8 @@ import {
   PoolExhaustedError,
   REASON_METADATA,
   UnauthenticatedError,
-} from '../common/errors.js';
-import type { Logger } from '../common/logger.js';
+} from './errors.js';
+import type { Logger } from './logger.js';
 
 export function statusFor(err: unknown): grpc.status {
   if (err instanceof InvalidArgumentError) return grpc.status.INVALID_ARGUMENT;
@@ -28,7 +28,7 @@ export function toServiceError(err: unknown, method: string, logger: Logger): Pa
   const code = statusFor(err);
   if (code === grpc.status.INTERNAL) {
     logger.error('internal error', { method, error: err instanceof Error ? err.stack ?? err.message : String(err) });
-    return { code, details: `internal error in ${method}; see the controller log` };
+    return { code, details: `internal error in ${method}; see the server's log (tunctl controller or agent)` };
   }
   const status: Partial<grpc.ServiceError> = { code, details: capDetails((err as Error).message) };
   if (err instanceof UnauthenticatedError && err.reason) {
