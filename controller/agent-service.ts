@@ -1,5 +1,6 @@
-// AgentService handlers: Register (an agent claims the node its certificate names) and Watch
-// (the route-table stream, fed by RouteFeed); Join and RenewCertificate are in join-service.ts.
+// AgentService handlers: Register (an agent claims the node its certificate names), Watch
+// (the route-table stream, fed by RouteFeed) and ReportAddressUsage (how full the node's subnet
+// is); Join and RenewCertificate are in join-service.ts.
 import * as grpc from '@grpc/grpc-js';
 import { PACK_MIN_ENTRIES, packWatchBody } from '../common/packed-watch.js';
 import { formatIpv4, parseIpv4 } from '../common/cidr.js';
@@ -23,13 +24,13 @@ import type { WatchResponse } from '../proto/gen/tunctl/v1/WatchResponse.js';
 import type { DenialLog } from './auth/denial-log.js';
 import { authenticateNode, type IncomingCall, type NodeIdentity } from './auth/node-identity.js';
 import { joinServiceHandlers, type JoinServiceDeps } from './join-service.js';
-import { changeToProto, ENCAP_OVERHEAD, networkToProto, nodeToProto, routeToProto } from './proto-convert.js';
+import { changeToProto, ENCAP_OVERHEAD, networkToProto, nodeToProto, routeToProto, timestampToProto } from './proto-convert.js';
 import type { NodePresence } from './node-presence.js';
 import type { WriteBatcher } from './write-batcher.js';
 import type { FeedCloseReason, FeedMessage, FeedSubscription, RouteFeed } from './route-feed.js';
 import { toServiceError, unary } from '../common/rpc-errors.js';
-import type { Store } from './store/store.js';
-import { requireNodeName } from './validate.js';
+import type { AddressUsage, Store } from './store/store.js';
+import { requireAddressUsage, requireNodeName } from './validate.js';
 
 /** Underlay MTU assumed when an agent cannot tell (Ethernet). */
 const DEFAULT_UNDERLAY_MTU = 1500;
@@ -62,6 +63,20 @@ export function agentServiceHandlers(deps: AgentServiceDeps): AgentServiceHandle
     }),
 
     Watch: (call) => startWatch(call, deps),
+
+    ReportAddressUsage: unary('ReportAddressUsage', logger, async (req, call) => {
+      // The request names no node: the report is about the one the certificate names.
+      const { nodeName } = callerNode(call, '', 'ReportAddressUsage', store, deps.denials, now());
+      const node = findNodeForAgent(store, nodeName);
+      const usage = { ...requireAddressUsage(req.leased, req.capacity, node.subnet), reportedAt: now() };
+      // Telemetry like acks, so not audited: the audit log records changes to the address plan
+      // and to credentials, and agents send this as often as their leases change. Stored like
+      // Register's bookkeeping: group-committed without an fsync of its own; no change row, no revision.
+      await deps.writes.run(() => recordUsageForAgent(store, nodeName, usage), { durable: false });
+      deps.presence.heard(nodeName);
+      logger.debug('address usage reported', { node: nodeName, leased: usage.leased, capacity: usage.capacity });
+      return { recordedAt: timestampToProto(usage.reportedAt) };
+    }),
   };
 }
 
@@ -162,13 +177,24 @@ function findNodeForAgent(store: Store, name: string) {
   try {
     return store.getNode(name);
   } catch (err) {
-    if (err instanceof NotFoundError) {
-      throw new NotFoundError(
-        `node "${name}" is not known to the controller; add it first with \`tunctl add-node ${name} --underlay-ip <this host's underlay address>\``,
-      );
-    }
-    throw err;
+    throw err instanceof NotFoundError ? unknownNode(name) : err;
   }
+}
+
+/** Stores the usage; a node removed since findNodeForAgent gets the same NOT_FOUND. */
+function recordUsageForAgent(store: Store, name: string, usage: AddressUsage) {
+  try {
+    return store.recordAddressUsage(name, usage);
+  } catch (err) {
+    throw err instanceof NotFoundError ? unknownNode(name) : err;
+  }
+}
+
+/** What an agent hears about a node the controller does not have, saying how to add it. */
+function unknownNode(name: string): NotFoundError {
+  return new NotFoundError(
+    `node "${name}" is not known to the controller; add it first with \`tunctl add-node ${name} --underlay-ip <this host's underlay address>\``,
+  );
 }
 
 type WatchCall = grpc.ServerDuplexStream<WatchRequest__Output, WatchResponse>;

@@ -52,6 +52,10 @@ export function nodeToProto(node: NodeRecord, status: NodeStatus, latestRevision
     state: NODE_STATE[status.state],
     applyError: status.applyError,
     leaseExpiresAt: status.leaseExpiresAt ? timestampToProto(status.leaseExpiresAt) : null,
+    // Never reported: capacity 0 and no time, as the proto documents.
+    addressesLeased: node.addressUsage?.leased ?? 0,
+    addressCapacity: node.addressUsage?.capacity ?? 0,
+    addressUsageReportedAt: node.addressUsage ? timestampToProto(node.addressUsage.reportedAt) : null,
   };
 }
 

@@ -19,6 +19,7 @@ import type { Dataplane, DataplaneOptions } from './dataplane/dataplane.js';
 import type { ForwardingCheck, TunCheck } from './host/host-checks.js';
 import type { ContainerLinks } from './containers/container-links.js';
 import { ContainerService } from './containers/container-service.js';
+import { UsageReporter } from './containers/usage-reporter.js';
 import { serveLocalApi, type LocalApi } from './local-api.js';
 import { AgentRouteTable } from './route-table.js';
 import { RouteReconciler, runRouteReconcileLoop } from './routes/route-reconciler.js';
@@ -231,6 +232,12 @@ async function runRegistered(options: AgentOptions, deps: AgentDeps, start: Agen
         udp: `${formatIpv4(registration.underlayIp)}:${registration.udpPort}`,
       });
 
+      // How full the subnet is, for `tunctl list-nodes`; a subnet too small for containers
+      // (a /31 or /32) has nothing to report.
+      const usage = new UsageReporter((leased, capacity) => client.reportAddressUsage(leased, capacity, { signal: stop.signal }), logger);
+      const reportUsage = (leased: number, capacity: number) => {
+        if (capacity > 0) usage.update(leased, capacity);
+      };
       // Containers stay attached while the agent is down; their leases are read back here.
       const containers = new ContainerService({
         leaseFile: join(options.stateDir, 'containers.json'),
@@ -238,8 +245,10 @@ async function runRegistered(options: AgentOptions, deps: AgentDeps, start: Agen
         mtu: registration.tunMtu,
         links: deps.containerLinks,
         logger,
+        onLeasesChanged: reportUsage,
       });
       await containers.reclaim();
+      reportUsage(containers.usage().leased, containers.usage().capacity);
       if (options.socketPath) {
         localApi = await serveLocalApi(options.socketPath, containers, logger);
         logger.info('local API listening', { socket: localApi.path, containers: containers.usage().leased });
@@ -285,6 +294,8 @@ async function runRegistered(options: AgentOptions, deps: AgentDeps, start: Agen
         clusterId = again.clusterId;
         storedRegistration = again;
         writer.schedule(currentState);
+        // A report that failed while the controller was away goes now.
+        usage.resend();
       };
       /** Removed, or re-added with another address: retrying cannot help, and our routes are stale. */
       const registrationRefused = (err: ControllerCallError) => {

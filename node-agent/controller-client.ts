@@ -1,5 +1,6 @@
-// The agent's side of the gRPC contract: Join, RenewCertificate, Register and Watch,
-// converted to domain types. The only agent file that imports grpc-js or generated proto types.
+// The agent's side of the gRPC contract: Join, RenewCertificate, Register, Watch and
+// ReportAddressUsage, converted to domain types. The only agent file that imports grpc-js or
+// generated proto types.
 import * as grpc from '@grpc/grpc-js';
 import { parseCidr, parseIpv4, type Ipv4Cidr } from '../common/cidr.js';
 import { ControllerCallError, controllerCallError } from '../common/controller-call-error.js';
@@ -113,6 +114,12 @@ export interface AgentController {
    * event is then 'registered', or it ends with Register's error.
    */
   watch(nodeName: string, knownRevision: number, onEvent: (event: WatchEvent) => void, onEnd: WatchEndListener, clusterId?: string, register?: RegistrationRequest): WatchHandle;
+  /**
+   * Tells the controller how many container addresses this node has leased (`leased`) out of
+   * how many its subnet offers containers (`capacity`, at least 1); the node is the one the
+   * certificate names. Rejects with a ControllerCallError (INVALID_ARGUMENT for counts that cannot be true).
+   */
+  reportAddressUsage(leased: number, capacity: number, options?: CallOptions): Promise<void>;
   /** Replaces a connection that may be dead (a silent stream) with a fresh one. */
   resetConnection(): void;
   close(): void;
@@ -193,6 +200,12 @@ export class ControllerClient implements AgentController {
   register(nodeName: string, underlayIp: string, underlayMtu: number, agentVersion: string, options: RegisterOptions = {}): Promise<Registration> {
     return this.unary('registration', options, toRegistration, (deadline, done) =>
       this.client.Register({ nodeName, underlayIp, underlayMtu, agentVersion }, { deadline }, done),
+    );
+  }
+
+  reportAddressUsage(leased: number, capacity: number, options: CallOptions = {}): Promise<void> {
+    return this.unary('address usage report', options, () => undefined, (deadline, done) =>
+      this.client.ReportAddressUsage({ leased, capacity }, { deadline }, done),
     );
   }
 

@@ -20,11 +20,12 @@ const STATE_TEXT: Record<string, string> = {
 /** The nodes, then one line per node whose agent reported a failed update. */
 function nodeTable(nodes: readonly Node__Output[], latestRevision: number): string {
   const table = formatTable(
-    ['NAME', 'UNDERLAY IP', 'SUBNET', 'STATE', 'AGENT', 'LAST SEEN', 'APPLIED', 'LAG', 'VERSION'],
+    ['NAME', 'UNDERLAY IP', 'SUBNET', 'ADDRESSES', 'STATE', 'AGENT', 'LAST SEEN', 'APPLIED', 'LAG', 'VERSION'],
     nodes.map((n) => [
       n.name,
       n.underlayIp,
       n.subnet,
+      n.addressUsageReportedAt ? `${n.addressesLeased}/${n.addressCapacity}` : '-',
       STATE_TEXT[n.state] ?? '-',
       n.connected ? 'connected' : 'disconnected',
       formatAge(n.lastSeenAt),
@@ -99,14 +100,16 @@ export const getNode: Command = {
 
 export const listNodes: Command = {
   name: 'list-nodes',
-  summary: 'list nodes, their subnets, and whether each agent is connected and up to date',
+  summary: 'list nodes, their subnets and how full they are, and whether each agent is connected and up to date',
   positionals: [],
   help: [
     'usage: tunctl list-nodes [--controller ADDR] [-o table|json]',
     '',
-    'STATE is ready while the agent is connected (or was heard from within the controller\'s',
-    '--node-not-ready-after), not-ready after that, pending before any agent joined. APPLIED is the',
-    'route-table revision the agent last reported applied; LAG is how many revisions it is behind.',
+    'ADDRESSES is how full the subnet is, as the agent last reported it: container addresses leased /',
+    'addresses the subnet offers containers (- if it never reported). STATE is ready while the agent',
+    'is connected (or was heard from within the controller\'s --node-not-ready-after), not-ready after',
+    'that, pending before any agent joined. APPLIED is the route-table revision the agent last reported',
+    'applied; LAG is how many revisions it is behind.',
     '',
     CONTROLLER_HELP,
     OUTPUT_HELP,

@@ -137,4 +137,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    id: 202611260001,
+    name: 'address usage reported by agents',
+    // The last ReportAddressUsage per node: how many container addresses are leased and how many
+    // the subnet offers. address_capacity 0 with a NULL time is "never reported" (a report's
+    // capacity is at least 1), so existing rows start as never reported.
+    sql: `
+      ALTER TABLE nodes ADD COLUMN address_capacity INTEGER NOT NULL DEFAULT 0 CHECK (address_capacity BETWEEN 0 AND 4294967295);
+      ALTER TABLE nodes ADD COLUMN addresses_leased INTEGER NOT NULL DEFAULT 0 CHECK (addresses_leased BETWEEN 0 AND address_capacity);
+      ALTER TABLE nodes ADD COLUMN address_usage_reported_at INTEGER CHECK ((address_usage_reported_at IS NULL) = (address_capacity = 0));
+    `,
+  },
 ];

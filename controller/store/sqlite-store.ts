@@ -31,6 +31,7 @@ import { AuthTables } from './sqlite-auth-tables.js';
 import { LifecycleTables } from './sqlite-lifecycle-tables.js';
 import type {
   AddNodeInput,
+  AddressUsage,
   AgentStatusUpdate,
   WriteOutcome,
   ApiKeyRecord,
@@ -103,6 +104,9 @@ interface NodeRow {
   last_seen_at: number | null;
   applied_revision: number;
   apply_error: string;
+  address_capacity: number;
+  addresses_leased: number;
+  address_usage_reported_at: number | null;
 }
 
 interface ChangeRow {
@@ -127,6 +131,10 @@ function toNodeRecord(row: NodeRow): NodeRecord {
     lastSeenAt: row.last_seen_at === null ? null : new Date(row.last_seen_at),
     appliedRevision: row.applied_revision,
     applyError: row.apply_error,
+    addressUsage:
+      row.address_usage_reported_at === null
+        ? null
+        : { leased: row.addresses_leased, capacity: row.address_capacity, reportedAt: new Date(row.address_usage_reported_at) },
   };
 }
 
@@ -230,6 +238,7 @@ export class SqliteStore implements Store {
     deleteNode: Database.Statement<[string], NodeRow>;
     updateRegistration: Database.Statement<[number, number, string, string], NodeRow>;
     updateAgentStatus: Database.Statement<[number, number, string, string]>;
+    updateAddressUsage: Database.Statement<[number, number, number, string], NodeRow>;
     selectClusterId: Database.Statement<[], string>;
     listNodesByName: Database.Statement<[], NodeRow>;
     listNodesBySubnet: Database.Statement<[], NodeRow>;
@@ -326,6 +335,9 @@ export class SqliteStore implements Store {
       // max(): a batch flushed late never moves last_seen_at backwards.
       updateAgentStatus: db.prepare(
         'UPDATE nodes SET last_seen_at = max(coalesce(last_seen_at, 0), ?), applied_revision = ?, apply_error = ? WHERE name = ?',
+      ),
+      updateAddressUsage: db.prepare(
+        'UPDATE nodes SET address_capacity = ?, addresses_leased = ?, address_usage_reported_at = ? WHERE name = ? RETURNING *',
       ),
       selectClusterId: db.prepare<[], string>('SELECT cluster_id FROM cluster WHERE id = 1').pluck(),
       listNodesByName: db.prepare('SELECT * FROM nodes ORDER BY name'),
@@ -592,6 +604,12 @@ export class SqliteStore implements Store {
   recordRegistration(name: string, agentVersion: string, now: Date): NodeRecord {
     const ms = now.getTime();
     const row = this.stmts.updateRegistration.get(ms, ms, agentVersion, name);
+    if (row === undefined) throw this.notFound(name);
+    return toNodeRecord(row);
+  }
+
+  recordAddressUsage(name: string, usage: AddressUsage): NodeRecord {
+    const row = this.stmts.updateAddressUsage.get(usage.capacity, usage.leased, usage.reportedAt.getTime(), name);
     if (row === undefined) throw this.notFound(name);
     return toNodeRecord(row);
   }

@@ -33,6 +33,17 @@ export interface NodeRecord {
   readonly lastSeenAt: Date | null;
   readonly appliedRevision: number;
   readonly applyError: string;
+  /** The agent's last ReportAddressUsage; null if it never sent one. */
+  readonly addressUsage: AddressUsage | null;
+}
+
+/** How full a node's subnet is, as its agent (which leases out container addresses) reported it. */
+export interface AddressUsage {
+  /** Container addresses leased. */
+  readonly leased: number;
+  /** Addresses the subnet offers containers; at least 1 and at least `leased`. */
+  readonly capacity: number;
+  readonly reportedAt: Date;
 }
 
 export type WriteOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
@@ -200,6 +211,11 @@ export interface Store {
   ): { node: NodeRecord; revision: number; revokedCertificates: number; quarantinedUntil: Date | null };
   /** Records that an agent registered as this node (NotFoundError if absent). */
   recordRegistration(name: string, agentVersion: string, now: Date): NodeRecord;
+  /**
+   * Replaces the node's address usage with `usage` (NotFoundError if absent): agent telemetry,
+   * so no change row, no new revision and no audit row. The caller checks the counts.
+   */
+  recordAddressUsage(name: string, usage: AddressUsage): NodeRecord;
   /**
    * Group commit: runs each write in its own savepoint (a failing one rolls back alone)
    * inside one IMMEDIATE transaction, committed with one fsync; returns what each returned

@@ -53,6 +53,8 @@ import type { ReleaseQuarantinedSubnetResponse as _tunctl_v1_ReleaseQuarantinedS
 import type { RemoveNodeRequest as _tunctl_v1_RemoveNodeRequest, RemoveNodeRequest__Output as _tunctl_v1_RemoveNodeRequest__Output } from './tunctl/v1/RemoveNodeRequest';
 import type { RemoveNodeResponse as _tunctl_v1_RemoveNodeResponse, RemoveNodeResponse__Output as _tunctl_v1_RemoveNodeResponse__Output } from './tunctl/v1/RemoveNodeResponse';
 import type { RenewCertificateRequest as _tunctl_v1_RenewCertificateRequest, RenewCertificateRequest__Output as _tunctl_v1_RenewCertificateRequest__Output } from './tunctl/v1/RenewCertificateRequest';
+import type { ReportAddressUsageRequest as _tunctl_v1_ReportAddressUsageRequest, ReportAddressUsageRequest__Output as _tunctl_v1_ReportAddressUsageRequest__Output } from './tunctl/v1/ReportAddressUsageRequest';
+import type { ReportAddressUsageResponse as _tunctl_v1_ReportAddressUsageResponse, ReportAddressUsageResponse__Output as _tunctl_v1_ReportAddressUsageResponse__Output } from './tunctl/v1/ReportAddressUsageResponse';
 import type { Reservation as _tunctl_v1_Reservation, Reservation__Output as _tunctl_v1_Reservation__Output } from './tunctl/v1/Reservation';
 import type { ReserveSubnetRequest as _tunctl_v1_ReserveSubnetRequest, ReserveSubnetRequest__Output as _tunctl_v1_ReserveSubnetRequest__Output } from './tunctl/v1/ReserveSubnetRequest';
 import type { ReserveSubnetResponse as _tunctl_v1_ReserveSubnetResponse, ReserveSubnetResponse__Output as _tunctl_v1_ReserveSubnetResponse__Output } from './tunctl/v1/ReserveSubnetResponse';
@@ -132,6 +134,8 @@ export interface ProtoGrpcType {
       RemoveNodeRequest: MessageTypeDefinition<_tunctl_v1_RemoveNodeRequest, _tunctl_v1_RemoveNodeRequest__Output>
       RemoveNodeResponse: MessageTypeDefinition<_tunctl_v1_RemoveNodeResponse, _tunctl_v1_RemoveNodeResponse__Output>
       RenewCertificateRequest: MessageTypeDefinition<_tunctl_v1_RenewCertificateRequest, _tunctl_v1_RenewCertificateRequest__Output>
+      ReportAddressUsageRequest: MessageTypeDefinition<_tunctl_v1_ReportAddressUsageRequest, _tunctl_v1_ReportAddressUsageRequest__Output>
+      ReportAddressUsageResponse: MessageTypeDefinition<_tunctl_v1_ReportAddressUsageResponse, _tunctl_v1_ReportAddressUsageResponse__Output>
       Reservation: MessageTypeDefinition<_tunctl_v1_Reservation, _tunctl_v1_Reservation__Output>
       ReserveSubnetRequest: MessageTypeDefinition<_tunctl_v1_ReserveSubnetRequest, _tunctl_v1_ReserveSubnetRequest__Output>
       ReserveSubnetResponse: MessageTypeDefinition<_tunctl_v1_ReserveSubnetResponse, _tunctl_v1_ReserveSubnetResponse__Output>

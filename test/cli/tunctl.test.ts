@@ -12,7 +12,7 @@ import { startController, type ControllerFixture } from '../controller/controlle
 import { waitFor } from '../netns/netns.js';
 import { tunctl } from './run-tunctl.js';
 
-const NODE_COLUMNS = ['NAME', 'UNDERLAY IP', 'SUBNET', 'STATE', 'AGENT', 'LAST SEEN', 'APPLIED', 'LAG', 'VERSION'];
+const NODE_COLUMNS = ['NAME', 'UNDERLAY IP', 'SUBNET', 'ADDRESSES', 'STATE', 'AGENT', 'LAST SEEN', 'APPLIED', 'LAG', 'VERSION'];
 
 /**
  * The rows of the table at the start of `stdout`, by column: formatTable pads every cell to
@@ -57,11 +57,11 @@ describe('tunctl CLI against a real controller', () => {
     const table = await tunctl(['list-nodes'], env);
     assert.equal(table.code, 0);
     const lines = table.stdout.trim().split('\n');
-    assert.match(lines[0]!, /^NAME\s+UNDERLAY IP\s+SUBNET\s+STATE\s+AGENT\s+LAST SEEN\s+APPLIED\s+LAG\s+VERSION$/);
-    // No agent has joined yet: pending, never seen, nothing applied.
+    assert.match(lines[0]!, /^NAME\s+UNDERLAY IP\s+SUBNET\s+ADDRESSES\s+STATE\s+AGENT\s+LAST SEEN\s+APPLIED\s+LAG\s+VERSION$/);
+    // No agent has joined yet: pending, never seen, nothing applied, no address usage reported.
     const row = parseTable(table.stdout, NODE_COLUMNS).find((r) => r.NAME === 'web-1');
     assert.deepEqual(row, {
-      NAME: 'web-1', 'UNDERLAY IP': '192.168.10.1', SUBNET: '10.244.0.0/24', STATE: 'pending', AGENT: 'disconnected', 'LAST SEEN': '-', APPLIED: '-', LAG: '-', VERSION: '-',
+      NAME: 'web-1', 'UNDERLAY IP': '192.168.10.1', SUBNET: '10.244.0.0/24', ADDRESSES: '-', STATE: 'pending', AGENT: 'disconnected', 'LAST SEEN': '-', APPLIED: '-', LAG: '-', VERSION: '-',
     });
     assert.equal(lines.at(-1), `revision ${added.revision}`, 'the table ends with the revision it shows');
 
@@ -125,6 +125,39 @@ describe('tunctl CLI against a real controller', () => {
       assert.ok(table.stdout.includes(`node sync-1: last update failed: revision ${delta.revision}: route 10.244.9.0/24: file exists\n`), table.stdout);
     } finally {
       handle?.cancel();
+      agent.close();
+      admin.close();
+    }
+  });
+
+  test('list-nodes and get-node show the address usage an agent reported as leased/capacity, - before any; JSON has the fields', async () => {
+    const admin = await fx.admin();
+    await admin.call('AddNode', { name: 'use-1', underlayIp: '192.168.14.1' });
+    await admin.call('AddNode', { name: 'use-2', underlayIp: '192.168.14.2' });
+    const agent = fx.agentClient(await fx.join(admin, 'use-1'));
+    try {
+      await agent.reportAddressUsage(3, 253);
+      const table = await tunctl(['list-nodes'], env);
+      assert.equal(table.code, 0, table.stderr);
+      const rows = parseTable(table.stdout, NODE_COLUMNS);
+      assert.equal(rows.find((r) => r.NAME === 'use-1')?.ADDRESSES, '3/253', table.stdout);
+      assert.equal(rows.find((r) => r.NAME === 'use-2')?.ADDRESSES, '-', 'never reported');
+      const one = await tunctl(['get-node', 'use-1'], env);
+      assert.equal(parseTable(one.stdout, NODE_COLUMNS)[0]?.ADDRESSES, '3/253', one.stdout);
+
+      const json = JSON.parse((await tunctl(['list-nodes', '-o', 'json'], env)).stdout) as { nodes: Array<Record<string, unknown>> };
+      const reported = json.nodes.find((n) => n.name === 'use-1')!;
+      assert.equal(reported.addressesLeased, 3);
+      assert.equal(reported.addressCapacity, 253);
+      assert.match(String(reported.addressUsageReportedAt), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+      const never = json.nodes.find((n) => n.name === 'use-2')!;
+      assert.deepEqual([never.addressesLeased, never.addressCapacity, never.addressUsageReportedAt], [0, 0, undefined]);
+
+      // 0 leased is shown as such, not as never reported.
+      await agent.reportAddressUsage(0, 253);
+      const zero = parseTable((await tunctl(['list-nodes'], env)).stdout, NODE_COLUMNS).find((r) => r.NAME === 'use-1');
+      assert.equal(zero?.ADDRESSES, '0/253');
+    } finally {
       agent.close();
       admin.close();
     }

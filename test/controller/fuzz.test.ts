@@ -564,6 +564,8 @@ interface Ledger {
   readonly registered: string[];
   /** Nodes whose Watch got past its WatchStart (the controller marked them seen). */
   readonly watched: string[];
+  /** Nodes a ReportAddressUsage succeeded for (the certificate's node; the controller marked it seen). */
+  readonly usageReported: string[];
   readonly certificatesIssued: string[];
   readonly reserved: Array<{ nodeName: string; subnet: StoredSubnet }>;
   readonly unreserved: Array<{ nodeName: string; subnet: StoredSubnet }>;
@@ -592,7 +594,7 @@ function watchStarted({ call, outcome }: Result): boolean {
 
 function ledgerOf(results: readonly Result[]): Ledger {
   const ledger: Ledger = {
-    nodeEvents: [], tokensCreated: [], tokensRevoked: [], keysCreated: [], keysRevoked: [], registered: [], watched: [], certificatesIssued: [],
+    nodeEvents: [], tokensCreated: [], tokensRevoked: [], keysCreated: [], keysRevoked: [], registered: [], watched: [], usageReported: [], certificatesIssued: [],
     reserved: [], unreserved: [], releasedFromQuarantine: [], joins: 0,
   };
   for (const result of results) {
@@ -633,6 +635,10 @@ function ledgerOf(results: readonly Result[]): Ledger {
         break;
       case 'Register':
         ledger.registered.push(res.node!.name);
+        break;
+      case 'ReportAddressUsage':
+        assert.ok(call.certificateOf, `a ReportAddressUsage without a node certificate got through: ${describeResult(result)}`);
+        ledger.usageReported.push(call.certificateOf);
         break;
       case 'Join':
         ledger.joins++;
@@ -686,6 +692,7 @@ function expectationsFor(before: Dump, ledger: Ledger, joinTokenId: string | und
   };
   for (const name of ledger.registered) mayHaveChanged(name, ['last_registered_at', 'updated_at', 'agent_version', 'last_seen_at']);
   for (const name of ledger.watched) mayHaveChanged(name, ['last_seen_at']);
+  for (const name of ledger.usageReported) mayHaveChanged(name, ['address_capacity', 'addresses_leased', 'address_usage_reported_at', 'last_seen_at']);
   for (const [name, columns] of seenColumns) {
     if (!nodes.mayChange.has(name)) nodes.mayChange.set(name, [...columns]);
   }
@@ -853,7 +860,7 @@ function ledgerSummary(ledger: Ledger): string {
   return (
     `successful changes: AddNode=${adds} RemoveNode=${ledger.nodeEvents.length - adds} CreateJoinToken=${ledger.tokensCreated.length} ` +
     `CreateApiKey=${ledger.keysCreated.length} RevokeApiKey=${ledger.keysRevoked.length} Register=${ledger.registered.length} ` +
-    `Watch=${ledger.watched.length} Join=${ledger.joins} RenewCertificate=${ledger.certificatesIssued.length - ledger.joins} ` +
+    `Watch=${ledger.watched.length} ReportAddressUsage=${ledger.usageReported.length} Join=${ledger.joins} RenewCertificate=${ledger.certificatesIssued.length - ledger.joins} ` +
     `ReserveSubnet=${ledger.reserved.length} DeleteReservation=${ledger.unreserved.length} ReleaseQuarantinedSubnet=${ledger.releasedFromQuarantine.length}`
   );
 }
@@ -982,6 +989,8 @@ describe('the controller under hostile gRPC input', { timeout: 120_000 }, () => 
         { ack: { appliedRevision: 1 } },
         {},
       ],
+      // Valid for fuzz-a's /24; {} (capacity 0) is refused.
+      ReportAddressUsage: [{ leased: 3, capacity: 253 }, {}],
     };
 
     const otherCurve = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey.export({ type: 'spki', format: 'der' });
@@ -1026,6 +1035,9 @@ describe('the controller under hostile gRPC input', { timeout: 120_000 }, () => 
         ttlSeconds: [366n * 86_400n, 366n * 86_400n + 1n, 3660n * 86_400n, 3660n * 86_400n + 1n],
         limit: [100_000n, 100_001n],
         underlayMtu: [1n, 28n, 603n, 604n, 65_535n, 65_536n],
+        // Around the limits for fuzz-a's /24 (256 addresses), after the base's capacity 253.
+        leased: [253n, 254n, 256n],
+        capacity: [1n, 2n, 256n, 257n],
         knownRevision: [BigInt(fx.controller.store.latestRevision()), BigInt(fx.controller.store.latestRevision() + 1)],
         id: [
           victimKeyId, `tk1.${victimKeyId}`, victimKeyId.toUpperCase(), revokedKeyId, 'f'.repeat(16), 'g'.repeat(16), secretShape('tk1', victimKeyId),
@@ -1093,6 +1105,7 @@ describe('the controller under hostile gRPC input', { timeout: 120_000 }, () => 
       const ledger = ledgerOf(results);
       t.diagnostic(ledgerSummary(ledger));
       assert.ok(ledger.registered.length > 0, 'some Register got through: the certificate authenticated the calls');
+      assert.ok(ledger.usageReported.length > 0, 'some ReportAddressUsage got through');
       assert.ok(results.some((r) => r.call.method.name === 'Watch' && r.outcome.code === grpc.status.OK), 'some Watch streamed');
       const dbAfter = dumpDatabase(fx);
       assertDatabaseChange(dbBefore, dbAfter, expectationsFor(dbBefore, ledger, parseSecret('join-token', world.unusedJoinToken).id));

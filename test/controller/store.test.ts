@@ -223,6 +223,28 @@ test('recordRegistration stamps the node without a new revision', (t) => {
   assert.equal(store.latestRevision(), 1);
 });
 
+test('recordAddressUsage replaces the node\'s usage without a new revision; an unknown node is NotFoundError', (t) => {
+  const { store } = freshStore(t);
+  const added = store.addNode({ name: 'a', underlayIp: ip('192.168.1.1') }, T0).node;
+  store.addNode({ name: 'b', underlayIp: ip('192.168.1.2') }, T0);
+  assert.equal(added.addressUsage, null, 'a new node has never reported');
+  const at = new Date(T0.getTime() + 60_000);
+  const node = store.recordAddressUsage('a', { leased: 3, capacity: 253, reportedAt: at });
+  assert.deepEqual(node.addressUsage, { leased: 3, capacity: 253, reportedAt: at });
+  assert.deepEqual(node.updatedAt, T0, 'telemetry, not a change to the node');
+  assert.deepEqual(store.getNode('a'), node);
+  const later = new Date(at.getTime() + 1000);
+  store.recordAddressUsage('a', { leased: 0, capacity: 253, reportedAt: later });
+  assert.deepEqual(store.getNode('a').addressUsage, { leased: 0, capacity: 253, reportedAt: later });
+  assert.equal(store.getNode('b').addressUsage, null);
+  assert.equal(store.latestRevision(), 2);
+  assert.deepEqual(store.changesSince(2), []);
+  rejects(() => store.recordAddressUsage('zz', { leased: 0, capacity: 1, reportedAt: at }), NotFoundError, /node "zz" not found/);
+  // The schema is the backstop for counts the handler should have refused.
+  assert.throws(() => store.recordAddressUsage('a', { leased: 5, capacity: 4, reportedAt: at }), /CHECK constraint failed/);
+  assert.deepEqual(store.getNode('a').addressUsage, { leased: 0, capacity: 253, reportedAt: later });
+});
+
 test('routeSnapshot and changesSince tell the same story', (t) => {
   const { store } = freshStore(t);
   store.addNode({ name: 'a', underlayIp: ip('192.168.1.1') }, T0);
@@ -335,6 +357,62 @@ test('migrations are recorded once, applied in order, rolled back on failure, an
   // The database now records a migration the default list does not know: written by a newer tunctl.
   rejects(() => SqliteStore.open(dir, new MemoryLogger()), FailedPreconditionError, /migration 299901010001 \("test: extra table"\) that this tunctl does not know.*newer version/);
   assert.throws(() => SqliteStore.open(dir, new MemoryLogger(), { migrations: [extra, ...MIGRATIONS] }), /migration ids must increase/);
+});
+
+test('migration 202611260001 (address usage) upgrades a database with nodes: each starts as never reported, the rest kept', (t) => {
+  const dir = path.join(tempDir(t), 'data');
+  fs.mkdirSync(dir, { mode: 0o700 });
+  const usageMigration = MIGRATIONS.findIndex((m) => m.id === 202611260001);
+  assert.ok(usageMigration > 0, 'the migration is shipped');
+  // A database as the tunctl before this migration left it (that tunctl's store cannot be run
+  // here: this one prepares statements for the new columns), written with its schema and rows.
+  const db = rawDb(t, dir);
+  db.pragma('journal_mode = WAL');
+  db.exec('CREATE TABLE schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT');
+  for (const m of MIGRATIONS.slice(0, usageMigration)) {
+    db.exec(m.sql);
+    db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(m.id, m.name, T0.getTime());
+  }
+  const t0 = T0.getTime();
+  db.prepare('INSERT INTO network (id, cidr_base, cidr_len, subnet_len, subnet_min_base, subnet_max_base, udp_port, created_at) VALUES (1, ?, 16, 24, ?, ?, 7000, ?)').run(
+    NET.network.base, NET.network.base, parseCidr('10.244.255.0/24').base, t0,
+  );
+  db.prepare(
+    `INSERT INTO nodes (name, underlay_ip, subnet_base, subnet_len, created_at, updated_at, last_registered_at, agent_version, last_seen_at, applied_revision, apply_error)
+     VALUES ('a', ?, ?, 24, ?, ?, ?, '0.1.0', ?, 1, '')`,
+  ).run(ip('192.168.1.1'), NET.network.base, t0, t0, t0, t0);
+  db.prepare("INSERT INTO changes (op, node_name, subnet_base, subnet_len, underlay_ip, at) VALUES ('add', 'a', ?, 24, ?, ?)").run(NET.network.base, ip('192.168.1.1'), t0);
+  const before = db.prepare('SELECT * FROM nodes').all() as Array<Record<string, unknown>>;
+  assert.equal(before.length, 1);
+  assert.ok(!('address_capacity' in before[0]!));
+
+  const logger = new MemoryLogger();
+  const store = openStore(t, dir, logger);
+  assert.equal(logger.lines.filter((l) => l.includes('applied schema migration')).length, MIGRATIONS.length - usageMigration);
+  const after = db.prepare('SELECT * FROM nodes').all() as Array<Record<string, unknown>>;
+  assert.deepEqual(after, [{ ...before[0], address_capacity: 0, addresses_leased: 0, address_usage_reported_at: null }]);
+  const node = store.getNode('a');
+  assert.equal(node.addressUsage, null);
+  assert.deepEqual([node.agentVersion, node.appliedRevision, node.lastSeenAt], ['0.1.0', 1, T0]);
+  assert.equal(store.latestRevision(), 1);
+  store.recordAddressUsage('a', { leased: 2, capacity: 10, reportedAt: T0 });
+  assert.deepEqual(store.getNode('a').addressUsage, { leased: 2, capacity: 10, reportedAt: T0 });
+
+  // The new columns refuse rows that would mean nothing.
+  const code = (sql: string): string => {
+    try {
+      db.prepare(sql).run();
+    } catch (err) {
+      assert.ok(err instanceof Database.SqliteError, String(err));
+      return err.code;
+    }
+    return 'no error';
+  };
+  assert.equal(code("UPDATE nodes SET addresses_leased = 11 WHERE name = 'a'"), 'SQLITE_CONSTRAINT_CHECK', 'more leased than capacity');
+  assert.equal(code("UPDATE nodes SET address_capacity = 0, addresses_leased = 0 WHERE name = 'a'"), 'SQLITE_CONSTRAINT_CHECK', 'a time without a capacity');
+  assert.equal(code("UPDATE nodes SET address_usage_reported_at = NULL WHERE name = 'a'"), 'SQLITE_CONSTRAINT_CHECK', 'a capacity without a time');
+  assert.equal(code("UPDATE nodes SET address_capacity = -1 WHERE name = 'a'"), 'SQLITE_CONSTRAINT_CHECK');
+  assert.deepEqual(store.getNode('a').addressUsage, { leased: 2, capacity: 10, reportedAt: T0 });
 });
 
 test('the shipped migration ids are timestamps in strictly increasing order', () => {

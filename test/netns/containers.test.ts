@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Cluster, TUNCTL, type Host } from './cluster.js';
-import { labFor, netnsTestOptions, type NetnsLab } from './netns.js';
+import { labFor, netnsTestOptions, waitFor, type NetnsLab } from './netns.js';
 
 interface AttachedJson {
   container: { netns: string; ifname: string; address: string; gateway: string; hostInterface: string; mtu: number; state: string };
@@ -71,6 +71,15 @@ test('containers attached with tunctl attach reach each other across hosts', { .
     const json = JSON.parse((await cluster.hostTunctl(h2, ['containers', '-o', 'json'])).stdout) as { containers: Array<{ netns: string; state: string }>; capacity: number };
     assert.deepEqual(json.containers.map((c) => [c.netns, c.state]), [[b1, 'STATE_ATTACHED'], [b2, 'STATE_ATTACHED']]);
     assert.equal(json.capacity, 253);
+  });
+
+  await t.test('the controller learns how full each subnet is: list-nodes shows leased/capacity', async () => {
+    const usageOf = async () => {
+      const out = (await cluster.tunctl(['list-nodes'])).stdout;
+      return ['h1', 'h2'].map((n) => new RegExp(`^${n}\\s+\\S+\\s+\\S+\\s+(\\S+)`, 'm').exec(out)?.[1]);
+    };
+    await waitFor('usage reports', async () => (await usageOf()).join(' ') === '2/253 2/253', 10_000, 100);
+    assert.match((await cluster.tunctl(['list-nodes'])).stdout, /^NAME\s+UNDERLAY IP\s+SUBNET\s+ADDRESSES/m);
   });
 
   await t.test('refusals: an unknown namespace, one attached twice, a leased or reserved --ip, no agent', async () => {

@@ -1,8 +1,7 @@
 // The agent's start-up and shutdown ordering, and its stored state (static stability), over
 // a scripted controller, the in-memory route installer and a fake data path.
-import { FakeContainerLinks } from '../../node-agent/containers/fake-container-links.js';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -10,6 +9,8 @@ import * as grpc from '@grpc/grpc-js';
 import { parseCidr, parseIpv4 } from '../../common/cidr.js';
 import { MemoryLogger } from '../../common/logger.js';
 import { runAgent, type AgentDataplane, type AgentDeps, type AgentOptions } from '../../node-agent/agent.js';
+import { FakeContainerLinks } from '../../node-agent/containers/fake-container-links.js';
+import { callAgent } from '../../cli/agent-client.js';
 import { ControllerCallError, type RegisterOptions, type Registration } from '../../node-agent/controller-client.js';
 import { snapshotCounters, createCounters } from '../../node-agent/dataplane/counters.js';
 import type { DataplaneOptions, PeerRoute } from '../../node-agent/dataplane/dataplane.js';
@@ -265,4 +266,32 @@ test('a node the controller no longer knows ends the agent and loses its stored 
   await assert.rejects(runAgent(h.options, h.deps, new AbortController().signal), /not known to the controller/);
   assert.equal(existsSync(join(h.options.stateDir, STATE_FILE)), false);
   assert.equal(h.dataplanes.opened, 0);
+});
+
+test('the agent serves attach on its local socket (mode 0600) and reports how full its subnet is, at start and after each change', { timeout: 10_000 }, async (t) => {
+  const client = new FakeController(registration);
+  const h = harness(t, client);
+  const socketPath = join(h.options.stateDir, 'agent.sock');
+  const stop = new AbortController();
+  const agent = runAgent({ ...h.options, socketPath }, h.deps, stop.signal);
+  t.after(() => stop.abort());
+  await waitFor('the local socket', () => existsSync(socketPath), 5000, 5);
+  assert.equal(statSync(socketPath).mode & 0o777, 0o600, 'only root may attach');
+  await waitFor('the first usage report', () => client.usageReports.length > 0, 5000, 5);
+  assert.deepEqual(client.usageReports[0], { leased: 0, capacity: 253 });
+
+  // A namespace file: the service only needs one that exists; the fake links stand in for the kernel.
+  const netns = join(h.options.stateDir, 'ns-a');
+  writeFileSync(netns, '');
+  (h.deps.containerLinks as FakeContainerLinks).namespaces.add(netns);
+  const res = await callAgent<object, { container: { address: string; gateway: string } }>(socketPath, 'Attach', { netns });
+  assert.equal(res.container.address, '10.244.1.2/24');
+  assert.equal(res.container.gateway, '10.244.1.1');
+  await waitFor('the report after attach', () => client.usageReports.length > 1, 5000, 5);
+  assert.deepEqual(client.usageReports.at(-1), { leased: 1, capacity: 253 });
+  await assert.rejects(callAgent(socketPath, 'Attach', { netns }), (err: Error & { code?: number }) => err.code === grpc.status.ALREADY_EXISTS && /already attached/.test(err.message));
+
+  stop.abort();
+  await agent;
+  assert.equal(existsSync(socketPath), false, 'the socket is removed when the agent stops');
 });

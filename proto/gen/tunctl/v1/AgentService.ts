@@ -7,6 +7,8 @@ import type { JoinResponse as _tunctl_v1_JoinResponse, JoinResponse__Output as _
 import type { RegisterRequest as _tunctl_v1_RegisterRequest, RegisterRequest__Output as _tunctl_v1_RegisterRequest__Output } from '../../tunctl/v1/RegisterRequest';
 import type { RegisterResponse as _tunctl_v1_RegisterResponse, RegisterResponse__Output as _tunctl_v1_RegisterResponse__Output } from '../../tunctl/v1/RegisterResponse';
 import type { RenewCertificateRequest as _tunctl_v1_RenewCertificateRequest, RenewCertificateRequest__Output as _tunctl_v1_RenewCertificateRequest__Output } from '../../tunctl/v1/RenewCertificateRequest';
+import type { ReportAddressUsageRequest as _tunctl_v1_ReportAddressUsageRequest, ReportAddressUsageRequest__Output as _tunctl_v1_ReportAddressUsageRequest__Output } from '../../tunctl/v1/ReportAddressUsageRequest';
+import type { ReportAddressUsageResponse as _tunctl_v1_ReportAddressUsageResponse, ReportAddressUsageResponse__Output as _tunctl_v1_ReportAddressUsageResponse__Output } from '../../tunctl/v1/ReportAddressUsageResponse';
 import type { WatchRequest as _tunctl_v1_WatchRequest, WatchRequest__Output as _tunctl_v1_WatchRequest__Output } from '../../tunctl/v1/WatchRequest';
 import type { WatchResponse as _tunctl_v1_WatchResponse, WatchResponse__Output as _tunctl_v1_WatchResponse__Output } from '../../tunctl/v1/WatchResponse';
 
@@ -38,6 +40,15 @@ export interface AgentServiceClient extends grpc.Client {
   renewCertificate(argument: _tunctl_v1_RenewCertificateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_JoinResponse__Output>): grpc.ClientUnaryCall;
   renewCertificate(argument: _tunctl_v1_RenewCertificateRequest, callback: grpc.requestCallback<_tunctl_v1_JoinResponse__Output>): grpc.ClientUnaryCall;
   
+  ReportAddressUsage(argument: _tunctl_v1_ReportAddressUsageRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ReportAddressUsageResponse__Output>): grpc.ClientUnaryCall;
+  ReportAddressUsage(argument: _tunctl_v1_ReportAddressUsageRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_ReportAddressUsageResponse__Output>): grpc.ClientUnaryCall;
+  ReportAddressUsage(argument: _tunctl_v1_ReportAddressUsageRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ReportAddressUsageResponse__Output>): grpc.ClientUnaryCall;
+  ReportAddressUsage(argument: _tunctl_v1_ReportAddressUsageRequest, callback: grpc.requestCallback<_tunctl_v1_ReportAddressUsageResponse__Output>): grpc.ClientUnaryCall;
+  reportAddressUsage(argument: _tunctl_v1_ReportAddressUsageRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ReportAddressUsageResponse__Output>): grpc.ClientUnaryCall;
+  reportAddressUsage(argument: _tunctl_v1_ReportAddressUsageRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_ReportAddressUsageResponse__Output>): grpc.ClientUnaryCall;
+  reportAddressUsage(argument: _tunctl_v1_ReportAddressUsageRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ReportAddressUsageResponse__Output>): grpc.ClientUnaryCall;
+  reportAddressUsage(argument: _tunctl_v1_ReportAddressUsageRequest, callback: grpc.requestCallback<_tunctl_v1_ReportAddressUsageResponse__Output>): grpc.ClientUnaryCall;
+  
   Watch(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_tunctl_v1_WatchRequest, _tunctl_v1_WatchResponse__Output>;
   Watch(options?: grpc.CallOptions): grpc.ClientDuplexStream<_tunctl_v1_WatchRequest, _tunctl_v1_WatchResponse__Output>;
   watch(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_tunctl_v1_WatchRequest, _tunctl_v1_WatchResponse__Output>;
@@ -52,6 +63,8 @@ export interface AgentServiceHandlers extends grpc.UntypedServiceImplementation 
   
   RenewCertificate: grpc.handleUnaryCall<_tunctl_v1_RenewCertificateRequest__Output, _tunctl_v1_JoinResponse>;
   
+  ReportAddressUsage: grpc.handleUnaryCall<_tunctl_v1_ReportAddressUsageRequest__Output, _tunctl_v1_ReportAddressUsageResponse>;
+  
   Watch: grpc.handleBidiStreamingCall<_tunctl_v1_WatchRequest__Output, _tunctl_v1_WatchResponse>;
   
 }
@@ -60,5 +73,6 @@ export interface AgentServiceDefinition extends grpc.ServiceDefinition {
   Join: MethodDefinition<_tunctl_v1_JoinRequest, _tunctl_v1_JoinResponse, _tunctl_v1_JoinRequest__Output, _tunctl_v1_JoinResponse__Output>
   Register: MethodDefinition<_tunctl_v1_RegisterRequest, _tunctl_v1_RegisterResponse, _tunctl_v1_RegisterRequest__Output, _tunctl_v1_RegisterResponse__Output>
   RenewCertificate: MethodDefinition<_tunctl_v1_RenewCertificateRequest, _tunctl_v1_JoinResponse, _tunctl_v1_RenewCertificateRequest__Output, _tunctl_v1_JoinResponse__Output>
+  ReportAddressUsage: MethodDefinition<_tunctl_v1_ReportAddressUsageRequest, _tunctl_v1_ReportAddressUsageResponse, _tunctl_v1_ReportAddressUsageRequest__Output, _tunctl_v1_ReportAddressUsageResponse__Output>
   Watch: MethodDefinition<_tunctl_v1_WatchRequest, _tunctl_v1_WatchResponse, _tunctl_v1_WatchRequest__Output, _tunctl_v1_WatchResponse__Output>
 }

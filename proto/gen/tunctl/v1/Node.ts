@@ -19,6 +19,9 @@ export interface Node {
   'state'?: (_tunctl_v1_NodeState);
   'applyError'?: (string);
   'leaseExpiresAt'?: (_google_protobuf_Timestamp | null);
+  'addressesLeased'?: (number);
+  'addressCapacity'?: (number);
+  'addressUsageReportedAt'?: (_google_protobuf_Timestamp | null);
 }
 
 export interface Node__Output {
@@ -36,4 +39,7 @@ export interface Node__Output {
   'state': (_tunctl_v1_NodeState__Output);
   'applyError': (string);
   'leaseExpiresAt': (_google_protobuf_Timestamp__Output | null);
+  'addressesLeased': (number);
+  'addressCapacity': (number);
+  'addressUsageReportedAt': (_google_protobuf_Timestamp__Output | null);
 }
