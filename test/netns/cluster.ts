@@ -127,10 +127,10 @@ export class Cluster {
   }
 
   /** The common start of a two-host test: controller, hosts h1 and h2, their agents, each with a route to the other. */
-  async startPair(): Promise<{ h1: Host; h2: Host }> {
+  async startPair(options: { handMadeContainer?: boolean } = {}): Promise<{ h1: Host; h2: Host }> {
     await this.startController();
-    const h1 = await this.addHost('h1', 1);
-    const h2 = await this.addHost('h2', 2);
+    const h1 = await this.addHost('h1', 1, options);
+    const h2 = await this.addHost('h2', 2, options);
     this.startAgent(h1);
     this.startAgent(h2);
     await this.waitForRoutes(h1, [h2.subnet]);

@@ -21,13 +21,7 @@ test('containers attached with tunctl attach reach each other across hosts', { .
     if (process.exitCode || t.signal.aborted) cluster.dumpLogs(['controller', 'agent-h1', 'agent-h2']);
     rmSync(workDir, { recursive: true, force: true });
   });
-  await cluster.startController();
-  const h1 = await cluster.addHost('h1', 1, { handMadeContainer: false });
-  const h2 = await cluster.addHost('h2', 2, { handMadeContainer: false });
-  cluster.startAgent(h1);
-  cluster.startAgent(h2);
-  await cluster.waitForRoutes(h1, [h2.subnet]);
-  await cluster.waitForRoutes(h2, [h1.subnet]);
+  const { h1, h2 } = await cluster.startPair({ handMadeContainer: false });
 
   const attach = async (host: Host, ns: string, ...flags: string[]): Promise<AttachedJson['container']> => {
     const res = await cluster.hostTunctl(host, ['attach', ns, '-o', 'json', ...flags]);
