@@ -1,4 +1,5 @@
-// A small structured logger: one line per event, `key=value` fields, to stderr.
+// A small structured logger: one line per event to stderr, as text with `key=value` fields
+// or as one JSON object per line (for log collectors).
 import { writeSync } from 'node:fs';
 
 export type LogFields = Record<string, string | number | boolean | bigint | null | undefined>;
@@ -12,6 +13,15 @@ export interface Logger {
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 export type LogLevel = keyof typeof LEVELS;
+export type LogFormat = 'text' | 'json';
+
+export function isLogLevel(value: string): value is LogLevel {
+  return Object.hasOwn(LEVELS, value);
+}
+
+export function isLogFormat(value: string): value is LogFormat {
+  return value === 'text' || value === 'json';
+}
 
 function formatValue(value: unknown): string {
   const text = String(value);
@@ -26,6 +36,18 @@ export function formatLine(level: LogLevel, component: string, msg: string, fiel
     }
   }
   return line;
+}
+
+/** The same event as one JSON object: time, level, component, msg, then the fields (bigints as strings). */
+export function formatJsonLine(level: LogLevel, component: string, msg: string, fields?: LogFields): string {
+  const record: Record<string, unknown> = { time: new Date().toISOString(), level, component, msg };
+  if (fields) {
+    for (const [key, value] of Object.entries(fields)) {
+      // A field never replaces the record's own keys.
+      if (value !== undefined) record[key in record ? `field_${key}` : key] = typeof value === 'bigint' ? String(value) : value;
+    }
+  }
+  return JSON.stringify(record);
 }
 
 /**
@@ -76,21 +98,24 @@ export class ConsoleLogger implements Logger {
   private readonly threshold: number;
   private readonly component: string;
   private readonly write: (line: string) => void;
+  private readonly format: typeof formatLine;
   constructor(
     component: string,
     level: LogLevel = (process.env.TUNCTL_LOG_LEVEL as LogLevel | undefined) ?? 'info',
     write: (line: string) => void = (line) => stderr.write(line),
+    format: LogFormat = process.env.TUNCTL_LOG_FORMAT === 'json' ? 'json' : 'text',
   ) {
     this.component = component;
     this.write = write;
     this.threshold = LEVELS[level] ?? LEVELS.info;
+    this.format = format === 'json' ? formatJsonLine : formatLine;
   }
   debug(msg: string, fields?: LogFields): void { this.log('debug', msg, fields); }
   info(msg: string, fields?: LogFields): void { this.log('info', msg, fields); }
   warn(msg: string, fields?: LogFields): void { this.log('warn', msg, fields); }
   error(msg: string, fields?: LogFields): void { this.log('error', msg, fields); }
   private log(level: LogLevel, msg: string, fields?: LogFields): void {
-    if (LEVELS[level] >= this.threshold) this.write(formatLine(level, this.component, msg, fields));
+    if (LEVELS[level] >= this.threshold) this.write(this.format(level, this.component, msg, fields));
   }
 }
 

@@ -1,5 +1,4 @@
 // tunctl agent: run the node agent until SIGTERM/SIGINT.
-import { ConsoleLogger } from '../../common/logger.js';
 import { validateNodeName } from '../../common/names.js';
 import { parseIpv4 } from '../../common/cidr.js';
 import { readFileSync } from 'node:fs';
@@ -7,11 +6,14 @@ import { availableParallelism } from 'node:os';
 import { MAX_WORKERS } from '../../node-agent/dataplane/limits.js';
 import { DEFAULT_PORT } from '../admin-client.js';
 import { DEFAULT_AGENT_SOCKET } from '../agent-client.js';
+import { SERVICE_OPTIONS, serviceHelp, serviceLogger, withSettingsFile } from '../service-settings.js';
 import type { Command } from '../command.js';
 import { intFlag } from '../flags.js';
 import { UsageError } from '../output.js';
 
 export const DEFAULT_STATE_DIR = '/var/lib/tunctl/agent';
+/** Read at start when it exists; --config names another. */
+export const DEFAULT_AGENT_CONFIG = '/etc/tunctl/agent.conf';
 
 export const agent: Command = {
   name: 'agent',
@@ -20,6 +22,7 @@ export const agent: Command = {
   help: [
     'usage: tunctl agent [--join-token TOKEN | --join-token-file FILE] [--controller HOST:PORT] [--name NAME]',
     '                    [--underlay-ip IP] [--tun NAME] [--state-dir DIR] [--socket PATH] [--workers N] [--offload auto|off]',
+    '                    [--config FILE] [--log-level LEVEL] [--log-format text|json]',
     '',
     'Joins the controller with the node\'s one-time join token (printed by `tunctl add-node` or',
     '`tunctl create-join-token NODE`), keeping the certificate it gets in the state directory for',
@@ -42,6 +45,7 @@ export const agent: Command = {
     `                            (default: the number of cores, here ${Math.min(availableParallelism(), MAX_WORKERS)})`,
     '  --offload auto|off        auto: 64 KB superpackets (TUN offloads, UDP GSO/GRO) where the kernel',
     '                            offers them, else packet by packet; off: always packet by packet',
+    serviceHelp(DEFAULT_AGENT_CONFIG),
   ].join('\n'),
   options: {
     name: { type: 'string' },
@@ -55,8 +59,10 @@ export const agent: Command = {
     'route-check-interval': { type: 'string' },
     workers: { type: 'string' },
     offload: { type: 'string' },
+    ...SERVICE_OPTIONS,
   },
-  async run(values) {
+  async run(flags) {
+    const values = withSettingsFile('agent', flags, agent.options, DEFAULT_AGENT_CONFIG);
     const nodeName = typeof values.name === 'string' ? validateNodeName(values.name) : undefined;
     const joinToken = joinTokenFrom(values['join-token'] as string | undefined, values['join-token-file'] as string | undefined);
     const controller = (values.controller as string | undefined) || process.env.TUNCTL_CONTROLLER || `127.0.0.1:${DEFAULT_PORT}`;
@@ -70,7 +76,7 @@ export const agent: Command = {
     if (offload !== 'auto' && offload !== 'off') throw new UsageError(`--offload must be "auto" or "off", not "${offload}"`);
     const socket = (values.socket as string | undefined) || DEFAULT_AGENT_SOCKET;
     const workers = values.workers === undefined ? undefined : intFlag('workers', values.workers, 1, 1, MAX_WORKERS);
-    const logger = new ConsoleLogger('agent');
+    const logger = serviceLogger('agent', values);
     const stop = new AbortController();
     const onSignal = (sig: NodeJS.Signals) => {
       if (stop.signal.aborted) process.exit(1);

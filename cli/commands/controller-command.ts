@@ -1,8 +1,8 @@
 // tunctl controller: run the controller until SIGTERM/SIGINT.
 import { parseCidr } from '../../common/cidr.js';
-import { ConsoleLogger } from '../../common/logger.js';
 import { MIN_NODE_LEASE_TTL_MS } from '../../controller/node-lease.js';
 import type { NetworkConfigInput } from '../../controller/store/store.js';
+import { SERVICE_OPTIONS, serviceHelp, serviceLogger, withSettingsFile } from '../service-settings.js';
 import type { Command } from '../command.js';
 import { DEFAULT_ADMIN_SOCKET } from '../admin-client.js';
 import { durationFlag, intFlag } from '../flags.js';
@@ -22,6 +22,9 @@ function durationOrOffMs(name: string, value: string | boolean | undefined, fall
   return seconds * 1000;
 }
 
+/** Read at start when it exists; --config names another. */
+export const DEFAULT_CONTROLLER_CONFIG = '/etc/tunctl/controller.conf';
+
 export const controller: Command = {
   name: 'controller',
   summary: 'run the controller (address plan in SQLite, gRPC API)',
@@ -31,6 +34,7 @@ export const controller: Command = {
     '                         [--subnet-min CIDR] [--subnet-max CIDR] [--udp-port N] [--heartbeat-interval MS]',
     '                         [--admin-socket PATH] [--tls-san NAME,...] [--node-cert-ttl DURATION]',
     '                         [--subnet-quarantine DURATION] [--node-lease-ttl DURATION] [--node-not-ready-after DURATION]',
+    '                         [--config FILE] [--log-level LEVEL] [--log-format text|json]',
     '',
     'Serves the admin and agent gRPC APIs: over TLS on --listen (agents with their node',
     'certificates, admin calls with an API key) and on a local unix socket (admin calls, no key).',
@@ -56,6 +60,7 @@ export const controller: Command = {
     `                            ${MIN_NODE_LEASE_TTL_MS / 1000}s); after a controller restart every agent gets a full TTL to return`,
     '  --node-not-ready-after DURATION',
     '                            a silent agent\'s node shows NOT_READY after this long (default 40s)',
+    serviceHelp(DEFAULT_CONTROLLER_CONFIG),
   ].join('\n'),
   options: {
     listen: { type: 'string' },
@@ -72,9 +77,11 @@ export const controller: Command = {
     'subnet-quarantine': { type: 'string' },
     'node-lease-ttl': { type: 'string' },
     'node-not-ready-after': { type: 'string' },
+    ...SERVICE_OPTIONS,
   },
-  async run(values) {
-    const logger = new ConsoleLogger('controller');
+  async run(flags) {
+    const values = withSettingsFile('controller', flags, controller.options, DEFAULT_CONTROLLER_CONFIG);
+    const logger = serviceLogger('controller', values);
     let network: NetworkConfigInput | undefined;
     const planFlags = ['subnet-len', 'subnet-min', 'subnet-max', 'udp-port'].filter((flag) => values[flag] !== undefined);
     if (typeof values.network !== 'string' && planFlags.length > 0) {
