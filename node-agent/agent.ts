@@ -239,19 +239,26 @@ async function runRegistered(options: AgentOptions, deps: AgentDeps, start: Agen
         if (capacity > 0) usage.update(leased, capacity);
       };
       // Containers stay attached while the agent is down; their leases are read back here.
-      const containers = new ContainerService({
-        leaseFile: join(options.stateDir, 'containers.json'),
-        subnet: registration.subnet,
-        mtu: registration.tunMtu,
-        links: deps.containerLinks,
-        logger,
-        onLeasesChanged: reportUsage,
-      });
-      await containers.reclaim();
-      reportUsage(containers.usage().leased, containers.usage().capacity);
+      // Leases it cannot read stop attach and detach (each call says why), not the data path.
+      let containers: ContainerService | Error;
+      try {
+        containers = new ContainerService({
+          leaseFile: join(options.stateDir, 'containers.json'),
+          subnet: registration.subnet,
+          mtu: registration.tunMtu,
+          links: deps.containerLinks,
+          logger,
+          onLeasesChanged: reportUsage,
+        });
+        await containers.reclaim();
+        reportUsage(containers.usage().leased, containers.usage().capacity);
+      } catch (err) {
+        containers = err instanceof Error ? err : new Error(String(err));
+        logger.error('containers cannot be attached or detached until the lease file is fixed; forwarding goes on', { error: containers.message });
+      }
       if (options.socketPath) {
         localApi = await serveLocalApi(options.socketPath, containers, logger);
-        logger.info('local API listening', { socket: localApi.path, containers: containers.usage().leased });
+        logger.info('local API listening', { socket: localApi.path, ...(!(containers instanceof Error) && { containers: containers.usage().leased }) });
       }
 
       const routesLoop = runRouteReconcileLoop(reconciler, { intervalMs: options.routeCheckIntervalMs, signal: stop.signal, logger });

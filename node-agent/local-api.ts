@@ -30,19 +30,23 @@ export function containerToProto(view: ContainerView): Container {
   };
 }
 
-export function localApiHandlers(containers: ContainerService, logger: Logger): AgentLocalServiceHandlers {
+/** `containers` is an Error when the leases could not be loaded: every call then fails with it. */
+export function localApiHandlers(service: ContainerService | Error, logger: Logger): AgentLocalServiceHandlers {
+  const containersOrThrow = (): ContainerService => {
+    if (service instanceof Error) throw service;
+    return service;
+  };
   return {
     Attach: unary('Attach', logger, async (req) => ({
-      container: containerToProto(await containers.attach({ netns: req.netns, address: req.address, ifname: req.ifname, containerId: req.containerId })),
+      container: containerToProto(await containersOrThrow().attach({ netns: req.netns, address: req.address, ifname: req.ifname, containerId: req.containerId })),
     })),
     Detach: unary('Detach', logger, async (req) => ({
-      container: containerToProto(await containers.detach({ netns: req.netns, containerId: req.containerId })),
+      container: containerToProto(await containersOrThrow().detach({ netns: req.netns, containerId: req.containerId })),
     })),
-    ListContainers: unary('ListContainers', logger, async () => ({
-      containers: (await containers.list()).map(containerToProto),
-      subnet: formatCidr(containers.subnet),
-      capacity: containers.usage().capacity,
-    })),
+    ListContainers: unary('ListContainers', logger, async () => {
+      const containers = containersOrThrow();
+      return { containers: (await containers.list()).map(containerToProto), subnet: formatCidr(containers.subnet), capacity: containers.usage().capacity };
+    }),
   };
 }
 
@@ -52,7 +56,7 @@ export interface LocalApi {
 }
 
 /** Serves the local API on `path` until closed; rejects (FailedPreconditionError) when it cannot listen. */
-export async function serveLocalApi(path: string, containers: ContainerService, logger: Logger): Promise<LocalApi> {
+export async function serveLocalApi(path: string, containers: ContainerService | Error, logger: Logger): Promise<LocalApi> {
   const { proto } = loadTunctlProto();
   const server = new grpc.Server();
   server.addService(proto.tunctl.v1.AgentLocalService.service, localApiHandlers(containers, logger));

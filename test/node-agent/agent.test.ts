@@ -295,3 +295,22 @@ test('the agent serves attach on its local socket (mode 0600) and reports how fu
   await agent;
   assert.equal(existsSync(socketPath), false, 'the socket is removed when the agent stops');
 });
+
+test('unreadable container leases refuse attach with the reason, and the data path still comes up', { timeout: 10_000 }, async (t) => {
+  const client = new FakeController(registration);
+  const h = harness(t, client);
+  writeFileSync(join(h.options.stateDir, 'containers.json'), '{"version": 1, "leases": [');
+  const socketPath = join(h.options.stateDir, 'agent.sock');
+  const stop = new AbortController();
+  const agent = runAgent({ ...h.options, socketPath }, h.deps, stop.signal);
+  t.after(() => stop.abort());
+  await waitFor('the local socket', () => existsSync(socketPath), 5000, 5);
+  assert.equal(h.dataplanes.opened, 1, 'forwarding does not wait for the leases');
+  await assert.rejects(
+    callAgent(socketPath, 'ListContainers', {}),
+    (err: Error & { code?: number }) => err.code === grpc.status.FAILED_PRECONDITION && /containers\.json are unreadable .*fix the file or move it away/.test(err.message),
+  );
+  assert.ok(h.logger.lines.some((l) => l.includes('containers cannot be attached or detached until the lease file is fixed')));
+  stop.abort();
+  await agent;
+});
