@@ -234,7 +234,14 @@ async function runRegistered(options: AgentOptions, deps: AgentDeps, start: Agen
 
       // How full the subnet is, for `tunctl list-nodes`; a subnet too small for containers
       // (a /31 or /32) has nothing to report.
-      const usage = new UsageReporter((leased, capacity) => client.reportAddressUsage(leased, capacity, { signal: stop.signal }), logger);
+      const usage = new UsageReporter(async (leased, capacity) => {
+        try {
+          await client.reportAddressUsage(leased, capacity, { signal: stop.signal });
+        } catch (err) {
+          // A report cut short by shutdown is no failure worth a warning.
+          if (!stop.signal.aborted) throw err;
+        }
+      }, logger);
       const reportUsage = (leased: number, capacity: number) => {
         if (capacity > 0) usage.update(leased, capacity);
       };
