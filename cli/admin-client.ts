@@ -6,7 +6,7 @@
 //   HOST:PORT       over the network, TLS: needs an API key ($TUNCTL_API_KEY or --api-key-file),
 //                   whose CA fingerprint is how tunctl knows it reached the right controller.
 import * as grpc from '@grpc/grpc-js';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { ControllerCallError, controllerCallError } from '../common/controller-call-error.js';
 import { CONTROLLER_CHANNEL_OPTIONS, controllerChannelCredentials, fetchPinnedCa } from '../common/controller-tls.js';
@@ -14,7 +14,7 @@ import { loadTunctlProto } from '../common/proto.js';
 import { CLIENT_USER_METADATA, parseSecret } from '../common/secrets.js';
 import type { AdminServiceClient } from '../proto/gen/tunctl/v1/AdminService.js';
 import { connectionFlags, type Values } from './command.js';
-import { parseOutputFormat, printJson, UsageError } from './output.js';
+import { parseOutputFormat, printResponse, requireLocalSocket, UsageError } from './output.js';
 
 /** Where `tunctl controller` puts its local admin socket unless told otherwise. */
 export const DEFAULT_ADMIN_SOCKET = '/run/tunctl/controller.sock';
@@ -34,20 +34,13 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   const address = flags.controller || env.TUNCTL_CONTROLLER || `unix:${DEFAULT_ADMIN_SOCKET}`;
   if (address.startsWith('unix:')) {
     const path = address.replace(/^unix:(\/\/)?/, '');
-    if (!existsSync(path)) {
-      throw new UsageError(
-        `the controller's admin socket ${path} does not exist: is \`tunctl controller\` running on this host? ` +
-          'To reach a controller on another host, pass --controller HOST:PORT and an API key ($TUNCTL_API_KEY or --api-key-file)',
-      );
-    }
-    try {
-      accessSync(path, constants.R_OK | constants.W_OK);
-    } catch {
-      throw new UsageError(
-        `permission denied on the controller's admin socket ${path} (it is root-only): run tunctl as root (sudo), ` +
-          'or use --controller HOST:PORT with an API key',
-      );
-    }
+    requireLocalSocket(
+      path,
+      `the controller's admin socket ${path} does not exist: is \`tunctl controller\` running on this host? ` +
+        'To reach a controller on another host, pass --controller HOST:PORT and an API key ($TUNCTL_API_KEY or --api-key-file)',
+      `permission denied on the controller's admin socket ${path} (it is root-only): run tunctl as root (sudo), ` +
+        'or use --controller HOST:PORT with an API key',
+    );
     return { kind: 'unix', path };
   }
   const target = /:\d+$/.test(address) ? address : `${address}:${DEFAULT_PORT}`;
@@ -168,9 +161,7 @@ export async function callAndPrint<Res>(
   request: object,
   render: (res: Res) => string,
 ): Promise<number> {
-  const format = parseOutputFormat(values.output as string | undefined);
+  parseOutputFormat(values.output as string | undefined); // a bad -o fails before the call
   const res = await withAdminClient(connectionFlags(values), (c) => c.call<object, Res>(method, request));
-  if (format === 'json') printJson(res);
-  else process.stdout.write(render(res));
-  return 0;
+  return printResponse(values, res, render);
 }

@@ -2,11 +2,10 @@
 // host: its local socket (--agent-socket, else $TUNCTL_AGENT_SOCKET, else the default), a
 // deadline, and a failure turned into a message for the operator.
 import * as grpc from '@grpc/grpc-js';
-import { accessSync, constants, existsSync } from 'node:fs';
 import { loadTunctlProto } from '../common/proto.js';
 import type { AgentLocalServiceClient } from '../proto/gen/tunctl/v1/AgentLocalService.js';
 import type { OptionSpec, Values } from './command.js';
-import { UsageError } from './output.js';
+import { requireLocalSocket } from './output.js';
 
 /** Where `tunctl agent` serves its local API unless told otherwise (its --socket). */
 export const DEFAULT_AGENT_SOCKET = '/run/tunctl/agent.sock';
@@ -26,15 +25,11 @@ export class AgentCallError extends Error {
 
 export function resolveAgentSocket(values: Values, env: NodeJS.ProcessEnv = process.env): string {
   const path = (values['agent-socket'] as string | undefined) || env.TUNCTL_AGENT_SOCKET || DEFAULT_AGENT_SOCKET;
-  if (!existsSync(path)) {
-    throw new UsageError(`the agent's socket ${path} does not exist: is \`tunctl agent\` running on this host (with --socket ${path})?`);
-  }
-  try {
-    accessSync(path, constants.R_OK | constants.W_OK);
-  } catch {
-    throw new UsageError(`permission denied on the agent's socket ${path} (it is root-only): run tunctl as root (sudo)`);
-  }
-  return path;
+  return requireLocalSocket(
+    path,
+    `the agent's socket ${path} does not exist: is \`tunctl agent\` running on this host (with --socket ${path})?`,
+    `permission denied on the agent's socket ${path} (it is root-only): run tunctl as root (sudo)`,
+  );
 }
 
 type UnaryMethod<Req, Res> = (request: Req, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, res?: Res) => void) => grpc.ClientUnaryCall;

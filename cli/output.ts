@@ -1,5 +1,6 @@
 // Read commands print either an aligned table for people or the API's objects in the
 // proto3 JSON mapping (camelCase names, 64-bit integers as strings, RFC 3339 times).
+import { accessSync, constants, existsSync } from 'node:fs';
 import { printable } from '../common/errors.js';
 
 export type OutputFormat = 'table' | 'json';
@@ -8,6 +9,20 @@ export function parseOutputFormat(value: string | undefined): OutputFormat {
   if (value === undefined || value === 'table') return 'table';
   if (value === 'json') return 'json';
   throw new UsageError(`-o must be "table" or "json", not "${value}"`);
+}
+
+/**
+ * A local unix socket the caller must be able to use: UsageError with `missing` when it is not
+ * there, `denied` when this user may not open it.
+ */
+export function requireLocalSocket(path: string, missing: string, denied: string): string {
+  if (!existsSync(path)) throw new UsageError(missing);
+  try {
+    accessSync(path, constants.R_OK | constants.W_OK);
+  } catch {
+    throw new UsageError(denied);
+  }
+  return path;
 }
 
 /** A mistake in how the command was called (exit code 2). */
@@ -43,6 +58,13 @@ export function toProtoJson(value: unknown, key = ''): unknown {
   }
   if (typeof value === 'number' && INT64_FIELDS.has(key)) return String(value);
   return value;
+}
+
+/** A response as -o asks: proto3 JSON, or the text `render` makes of it. Resolves to exit code 0. */
+export function printResponse<Res>(values: Record<string, string | boolean | undefined>, res: Res, render: (res: Res) => string): number {
+  if (parseOutputFormat(values.output as string | undefined) === 'json') printJson(res);
+  else process.stdout.write(render(res));
+  return 0;
 }
 
 export function printJson(value: unknown, write: (s: string) => void = (s) => process.stdout.write(s)): void {

@@ -258,7 +258,8 @@ async function runRegistered(options: AgentOptions, deps: AgentDeps, start: Agen
           onLeasesChanged: reportUsage,
         });
         await containers.reclaim();
-        reportUsage(containers.usage().leased, containers.usage().capacity);
+        const { leased, capacity } = containers.usage();
+        reportUsage(leased, capacity);
       } catch (err) {
         containers = err instanceof Error ? err : new Error(String(err));
         logger.error('containers cannot be attached or detached until the lease file is fixed; forwarding goes on', { error: containers.message });

@@ -5,7 +5,7 @@ import type { DetachResponse__Output } from '../../proto/gen/tunctl/v1/DetachRes
 import type { ListContainersResponse__Output } from '../../proto/gen/tunctl/v1/ListContainersResponse.js';
 import { AGENT_SOCKET_HELP, AGENT_SOCKET_OPTION, callAgent, resolveAgentSocket } from '../agent-client.js';
 import { OUTPUT_HELP, OUTPUT_OPTION, type Command, type Values } from '../command.js';
-import { formatAge, formatTable, parseOutputFormat, printJson } from '../output.js';
+import { formatAge, formatTable, parseOutputFormat, printResponse } from '../output.js';
 
 const STATE_TEXT: Record<string, string> = {
   STATE_ATTACHED: 'attached',
@@ -15,11 +15,8 @@ const STATE_TEXT: Record<string, string> = {
 
 /** One agent call, its answer printed as proto3 JSON (-o json) or as `render` makes it. */
 async function agentCallAndPrint<Res>(values: Values, method: 'Attach' | 'Detach' | 'ListContainers', request: object, render: (res: Res) => string): Promise<number> {
-  const format = parseOutputFormat(values.output as string | undefined);
-  const res = await callAgent<object, Res>(resolveAgentSocket(values), method, request);
-  if (format === 'json') printJson(res);
-  else process.stdout.write(render(res));
-  return 0;
+  parseOutputFormat(values.output as string | undefined); // a bad -o fails before the call
+  return printResponse(values, await callAgent<object, Res>(resolveAgentSocket(values), method, request), render);
 }
 
 function describe(c: Container__Output): string {

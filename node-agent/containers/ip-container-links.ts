@@ -38,17 +38,11 @@ export class IpContainerLinks implements ContainerLinks {
   }
 
   async hasInterface(netnsPath: string, ifname: string): Promise<boolean> {
-    const r = await this.inContainer(netnsPath, ['-json', 'link', 'show', 'dev', ifname]);
-    if (r.code === 0) return true;
-    if (/does not exist/.test(r.stderr)) return false;
-    throw new ContainerLinkError(`cannot look into the namespace ${netnsPath}: ${r.stderr.trim() || `exit ${r.code}`}`);
+    return linkShown(await this.inContainer(netnsPath, ['-json', 'link', 'show', 'dev', ifname]), `cannot look into the namespace ${netnsPath}`);
   }
 
   async exists(hostInterface: string): Promise<boolean> {
-    const r = await this.ip(['-json', 'link', 'show', 'dev', hostInterface]);
-    if (r.code === 0) return true;
-    if (/does not exist/.test(r.stderr)) return false;
-    throw new ContainerLinkError(`cannot read interface ${hostInterface}: ${r.stderr.trim() || `exit ${r.code}`}`);
+    return linkShown(await this.ip(['-json', 'link', 'show', 'dev', hostInterface]), `cannot read interface ${hostInterface}`);
   }
 
   async create(spec: ContainerLinkSpec): Promise<void> {
@@ -112,6 +106,13 @@ export class IpContainerLinks implements ContainerLinks {
       installHint: NSENTER_HINT,
     });
   }
+}
+
+/** What `ip link show dev X` said: the link is there, it is not, or `failure` with ip's words. */
+function linkShown(r: ToolResult, failure: string): boolean {
+  if (r.code === 0) return true;
+  if (/does not exist/.test(r.stderr)) return false;
+  throw new ContainerLinkError(`${failure}: ${r.stderr.trim() || `exit ${r.code}`}`);
 }
 
 function oneLine(stderr: string): string {

@@ -33,7 +33,7 @@ export class UsageReporter {
     this.kick();
   }
 
-  /** Resolves when nothing is in flight (for tests and shutdown). */
+  /** Resolves when nothing is in flight (for tests). */
   async settled(): Promise<void> {
     while (this.inFlight) await this.inFlight;
   }

@@ -34,8 +34,6 @@ export class IpCommandError extends Error {
   }
 }
 
-type IpResult = ToolResult;
-
 interface JsonRoute { dst?: unknown }
 interface JsonAddrInfo { family?: unknown; local?: unknown; prefixlen?: unknown }
 interface JsonLink { ifname?: unknown; mtu?: unknown; addr_info?: unknown }
@@ -164,7 +162,7 @@ export class IpRouteInstaller implements RouteInstaller, LinkConfigurator {
     return this.netns === undefined ? [] : ['-n', this.netns];
   }
 
-  private async run(args: string[], input?: string): Promise<IpResult> {
+  private async run(args: string[], input?: string): Promise<ToolResult> {
     try {
       return await runTool(this.ipPath, [...this.nsArgs(), ...args], {
         ...(input !== undefined && { input }),
