@@ -17,7 +17,7 @@ const SEVERITY: Record<Level, number> = { skip: 0, ok: 1, warn: 2, fail: 3 };
 
 /** The worst level among findings (ok for none). */
 export function worstLevel(findings: readonly Finding[]): Level {
-  let worst: Level = 'ok';
+  let worst: Level = findings.length === 0 ? 'ok' : 'skip';
   for (const f of findings) if (SEVERITY[f.level] > SEVERITY[worst]) worst = f.level;
   return worst;
 }

@@ -5,7 +5,7 @@ import { fail, formatDuration, ok, warn, type Finding } from '../finding.js';
 
 const CHECK = 'controller';
 /** A reconnect shorter than this is a blip (a controller restart), not yet a fault. */
-const RECONNECT_GRACE_MS = 15_000;
+const RECONNECT_GRACE_MS = 10_000;
 
 export function evaluateController(controller: StatusFacts['controller'], now: number): Finding[] {
   const { target, since, lastError, reconnects } = controller;

@@ -26,8 +26,10 @@ export function evaluatePeers(facts: PeersFacts): Finding[] {
     const sentRecently = p.traffic.txPackets > 0 && p.lastTxAt > 0 && now - p.lastTxAt <= RECENT_TX_MS;
     if (!sentRecently) continue;
     talking++;
+    // Still sending longer than the threshold after the last thing it sent us (the times are
+    // whole seconds, so a reply in the same second as the request is no silence).
     const silentSince = p.lastRxAt > 0 ? p.lastRxAt : facts.startedAt;
-    if (p.lastRxAt >= p.lastTxAt || now - silentSince <= silenceMs) continue;
+    if (p.lastTxAt - silentSince <= silenceMs) continue;
     const heard = p.lastRxAt > 0 ? `has sent nothing for ${formatDuration(now - p.lastRxAt)}` : `has sent nothing since the agent started ${formatDuration(now - facts.startedAt)} ago`;
     findings.push(
       fail(
