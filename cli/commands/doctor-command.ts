@@ -1,6 +1,6 @@
 // tunctl doctor: checks this host for what breaks the overlay and says how to fix it.
 import { agentSocketPath, AGENT_SOCKET_HELP, AGENT_SOCKET_OPTION } from '../agent-client.js';
-import { OUTPUT_HELP, OUTPUT_OPTION, type Command } from '../command.js';
+import { OUTPUT_OPTION, type Command } from '../command.js';
 import { askAgent } from '../doctor/agent-facts.js';
 import { agentCheck } from '../doctor/checks/agent-check.js';
 import { controllerCheck } from '../doctor/checks/controller-check.js';
@@ -43,7 +43,7 @@ export const doctor: Command = {
     '  --tun NAME              the TUN device when the agent does not answer (default tun0)',
     `  --udp-port N            the agents' UDP port when the agent does not answer (default ${DEFAULT_UDP_PORT})`,
     `  --peer-silence DURATION how long a peer we send to may send nothing before it is a fault (default ${DEFAULT_PEER_SILENCE_S}s)`,
-    OUTPUT_HELP.replace('json is the API objects in proto3 JSON', 'json: [{check, level, message, fix}]'),
+    '  -o, --output table|json  output format (default table; json: an array of {check, level, message, fix})',
   ].join('\n'),
   options: { ...AGENT_SOCKET_OPTION, tun: { type: 'string' }, 'udp-port': { type: 'string' }, 'peer-silence': { type: 'string' }, ...OUTPUT_OPTION },
   async run(values) {

@@ -3,8 +3,10 @@
 // specific route for a peer's subnet elsewhere, or policy routing, silently eats that peer's
 // traffic. Rather than second-guess the routing, doctor asks the kernel for each peer:
 // `ip route get <our address> from <peer address> iif <tun>` fails exactly when the packet
-// would be dropped (EXDEV, "Invalid cross-device link"; EINVAL on kernels from 6.13). Our own
-// TUN address is the destination so that IP forwarding, checked on its own, does not matter.
+// would be dropped (EXDEV, "Invalid cross-device link", on older kernels; EINVAL, "Invalid
+// argument", on 6.18, seen in the namespace test). Our own TUN address is the destination:
+// to a container's address the kernel answers EHOSTUNREACH when forwarding is off before it
+// looks at rp_filter, and forwarding has its own check.
 import { formatIpv4, parseCidr } from '../../../common/cidr.js';
 import { answered, needsAgent, type DoctorCheck } from '../doctor.js';
 import { count, fail, ok, skip, sysctlWrite, type Finding } from '../finding.js';
