@@ -52,7 +52,8 @@ export class LinuxHostProbe implements HostProbe {
       installHint: 'install util-linux (apt-get install util-linux)',
     });
     if (res.code !== 0) {
-      if (/does not exist|Cannot find device/.test(res.stderr)) return null;
+      // The interface or the whole namespace is gone: the container went away meanwhile.
+      if (/does not exist|Cannot find device|No such file/.test(res.stderr)) return null;
       throw new Error(`cannot look into the namespace ${netns}: ${res.stderr.trim()}`);
     }
     return parseJson<IpLink[]>(res, 'ip link show')[0]?.mtu ?? null;

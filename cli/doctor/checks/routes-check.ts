@@ -41,11 +41,13 @@ export function evaluateRoutes(facts: RoutesFacts): Finding[] {
     const subnet = parseCidr(peer.subnet);
     for (const r of elsewhere) {
       if (!cidrContains(subnet, parseCidr(r.dst))) continue;
+      // A route without a device is a blackhole, unreachable or prohibit route.
+      const goes = r.dev ? `leaves by ${r.dev}${r.gateway ? ` via ${r.gateway}` : ''}` : 'is thrown away (a route without a device: blackhole, unreachable or prohibit)';
       findings.push(
         fail(
           CHECK,
-          `traffic to ${r.dst}, in ${peer.nodeName}'s subnet ${peer.subnet}, leaves by ${r.dev}${r.gateway ? ` via ${r.gateway}` : ''}, not ${tunName}: this more specific route wins over the tunnel's`,
-          `ip route del ${r.dst} dev ${r.dev}`,
+          `traffic to ${r.dst}, in ${peer.nodeName}'s subnet ${peer.subnet}, ${goes}, not ${tunName}: this more specific route wins over the tunnel's`,
+          r.dev ? `ip route del ${r.dst} dev ${r.dev}` : `ip route del ${r.dst}`,
         ),
       );
     }

@@ -71,6 +71,10 @@ test('routes: one route per peer on the TUN device is ok; missing, foreign and s
   assert.match(shadowed[0]!.message, /traffic to 10\.244\.1\.0\/25, in h2's subnet 10\.244\.1\.0\/24, leaves by ul0 via 192\.168\.77\.9, not tun0/);
   assert.equal(shadowed[0]!.fix, 'ip route del 10.244.1.0/25 dev ul0');
 
+  const blackhole = evaluateRoutes({ ...healthy, routes: [...healthy.routes, route('10.244.1.128/25', '', 'static')] });
+  assert.match(blackhole[0]!.message, /traffic to 10\.244\.1\.128\/25, in h2's subnet 10\.244\.1\.0\/24, is thrown away \(a route without a device/);
+  assert.equal(blackhole[0]!.fix, 'ip route del 10.244.1.128/25');
+
   const policy = evaluateRoutes({ ...healthy, lookups: [{ nodeName: 'h2', address: '10.244.1.1', result: { dev: 'ul0', type: 'unicast' } }] });
   assert.match(policy[0]!.message, /the kernel sends 10\.244\.1\.1 \(h2's subnet 10\.244\.1\.0\/24\) out ul0, not into tun0, although the route is there/);
 });
