@@ -63,10 +63,11 @@ function ruleOf(r: NftObject, port: number, setElements: (name: string) => Json[
       const target = (body as { target: string }).target;
       verdict = { kind, chain: `${r.family} ${r.table} ${target}` };
       words.push(`${kind} ${target}`);
-    } else if (kind === 'limit' || kind === 'quota') {
-      // Matches only some packets: a condition doctor cannot judge.
-      conditions.push(kind);
-      words.push(kind);
+    } else if (kind === 'limit' || kind === 'quota' || (kind === 'xt' && (body as { type?: string }).type === 'match')) {
+      // Matches only some packets (xt: an iptables-nft match nft cannot show): a condition doctor cannot judge.
+      const text = kind === 'xt' ? `xt ${String((body as { name?: string }).name ?? '')}`.trim() : kind;
+      conditions.push(text);
+      words.push(text);
     }
   }
   return { where: `nftables ${key} handle ${r.handle}`, text: words.join(' '), conditions, verdict, deleteCommand: `nft delete rule ${key} handle ${r.handle}` };

@@ -78,6 +78,9 @@ test('firewall: drops under conditions doctor cannot judge warn, naming them', (
   const [f] = check(nft('accept', [FROM_LAN, DPORT_7000, { drop: null }]));
   assert.equal(f!.level, 'warn');
   assert.match(f!.message, /handle 10 \(ip saddr 192\.168\.77\.0\/24 udp dport 7000 drop\) drops UDP to port 7000 when ip saddr 192\.168\.77\.0\/24/);
+  const [x] = check(nft('accept', [{ xt: { type: 'match', name: 'set' } }, DPORT_7000, { drop: null }]));
+  assert.equal(x!.level, 'warn', 'an iptables-nft match nft cannot translate');
+  assert.match(x!.message, /when xt set/);
   const [g] = check(nft('drop', [FROM_LAN, { accept: null }]));
   assert.equal(g!.level, 'warn', 'a policy drop after a conditional accept');
   assert.match(g!.message, /by its policy .* when not accepted by nftables inet filter input handle 10 \(ip saddr 192\.168\.77\.0\/24 accept\)/);
