@@ -2,7 +2,7 @@
 // MTUs and firewall text. Route lookups take the longest matching prefix, like the kernel's
 // main table; a lookup the kernel would refuse (rp_filter, no forwarding) is set by hand.
 import { cidrContainsIp, parseCidr, parseIpv4 } from '../../common/cidr.js';
-import type { HostProbe, LinkInfo, RouteInfo, RouteLookup, ToolText } from './host-probe.js';
+import type { HostProbe, LegacyIptables, LinkInfo, RouteInfo, RouteLookup, ToolText } from './host-probe.js';
 
 export class FakeHostProbe implements HostProbe {
   /** Keys as under /proc/sys/net/ipv4 ("ip_forward", "conf/tun0/rp_filter"). */
@@ -14,7 +14,7 @@ export class FakeHostProbe implements HostProbe {
   /** "DST from SRC iif DEV" to the error the kernel answers. */
   readonly refusals = new Map<string, string>();
   nft: ToolText = { text: '{"nftables": []}' };
-  iptables: ToolText = { unavailable: 'no legacy iptables on this host' };
+  iptables: LegacyIptables = { unavailable: 'no legacy iptables on this host' };
 
   ipv4Sysctl(key: string): Promise<string | null> {
     return Promise.resolve(this.sysctls.get(key) ?? null);
@@ -47,7 +47,7 @@ export class FakeHostProbe implements HostProbe {
     return Promise.resolve(this.nft);
   }
 
-  legacyIptables(): Promise<ToolText> {
+  legacyIptables(): Promise<LegacyIptables> {
     return Promise.resolve(this.iptables);
   }
 }

@@ -25,6 +25,9 @@ export type RouteLookup = { readonly dev: string; readonly type: string } | { re
 /** Text a tool printed, or why there is none (not installed, not permitted). */
 export type ToolText = { readonly text: string } | { readonly unavailable: string };
 
+/** Legacy iptables rules, with the command that changes them (iptables-legacy, or iptables where that is legacy). */
+export type LegacyIptables = { readonly text: string; readonly command: string } | { readonly unavailable: string };
+
 export interface HostProbe {
   /** A value under /proc/sys/net/ipv4 ("ip_forward", "conf/all/rp_filter"), trimmed; null if it does not exist. */
   ipv4Sysctl(key: string): Promise<string | null>;
@@ -39,5 +42,5 @@ export interface HostProbe {
   /** `nft -j list ruleset`. */
   nftRuleset(): Promise<ToolText>;
   /** `iptables-save` of the legacy (non-nftables) iptables, when this host has it. */
-  legacyIptables(): Promise<ToolText>;
+  legacyIptables(): Promise<LegacyIptables>;
 }

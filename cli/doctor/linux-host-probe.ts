@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { errorMessage } from '../../common/errors.js';
 import { runTool, type ToolResult } from '../../node-agent/host/run-tool.js';
-import type { HostProbe, LinkInfo, RouteInfo, RouteLookup, ToolText } from './host-probe.js';
+import type { HostProbe, LegacyIptables, LinkInfo, RouteInfo, RouteLookup, ToolText } from './host-probe.js';
 
 const TIMEOUT_MS = 10_000;
 const IP_HINT = 'install iproute2 (apt-get install iproute2)';
@@ -63,12 +63,15 @@ export class LinuxHostProbe implements HostProbe {
     return toolText('nft', ['-j', 'list', 'ruleset'], 'install nftables (apt-get install nftables)');
   }
 
-  async legacyIptables(): Promise<ToolText> {
+  async legacyIptables(): Promise<LegacyIptables> {
     // Debian's iptables-save is usually the nftables one, whose rules nft already shows.
     const legacy = await toolText('iptables-legacy-save', [], '');
-    if ('text' in legacy) return legacy;
+    if ('text' in legacy) return { text: legacy.text, command: 'iptables-legacy' };
     const version = await toolText('iptables-save', ['--version'], '');
-    if ('text' in version && /legacy/.test(version.text)) return toolText('iptables-save', [], '');
+    if ('text' in version && /legacy/.test(version.text)) {
+      const saved = await toolText('iptables-save', [], '');
+      if ('text' in saved) return { text: saved.text, command: 'iptables' };
+    }
     return { unavailable: 'no legacy iptables on this host' };
   }
 }

@@ -1,10 +1,10 @@
 // End to end: `tunctl doctor` on host h1 of a two-host cluster says nothing is wrong on the
 // healthy cluster, and names each fault broken on purpose inside the namespaces (forwarding,
-// proxy ARP, rp_filter with an asymmetric route, MTUs, an nftables drop, routes on tun0, the
-// controller gone, a peer that stops answering); where its fix is one command, running that
-// command makes it quiet again.
+// proxy ARP, rp_filter with an asymmetric route, MTUs, nftables and legacy iptables drops,
+// routes on tun0, the controller gone, a peer that stops answering); where its fix is one
+// command, running that command makes it quiet again.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -121,6 +121,16 @@ test('tunctl doctor is quiet on a healthy host and names each fault', { ...netns
     assert.match(f.fix, /^nft delete rule inet doctortest input handle \d+$/);
     await applyFix(f);
     await lab.exec(h1.ns, 'nft', ['delete table inet doctortest']);
+    await assertHealthy('rule deleted');
+  });
+
+  // Legacy iptables rules live beside nftables and nft does not show them (CI installs iptables).
+  const noLegacy = !existsSync('/usr/sbin/iptables-legacy') && process.env.CI !== 'true' ? 'needs iptables-legacy' : undefined;
+  await t.test('a legacy iptables rule rejecting the UDP port', { skip: noLegacy }, async () => {
+    await lab.exec(h1.ns, 'iptables-legacy', ['-A', 'INPUT', '-p', 'udp', '-m', 'udp', '--dport', '7000', '-j', 'REJECT']);
+    const f = await assertNames('firewall', /^iptables \(legacy\) filter INPUT rule 1 \(-p udp -m udp --dport 7000 -j REJECT --reject-with icmp-port-unreachable\) drops UDP to port 7000/);
+    assert.equal(f.fix, 'iptables-legacy -D INPUT -p udp -m udp --dport 7000 -j REJECT --reject-with icmp-port-unreachable');
+    await applyFix(f);
     await assertHealthy('rule deleted');
   });
 

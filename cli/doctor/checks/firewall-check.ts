@@ -6,14 +6,14 @@ import { count, fail, ok, skip, warn, type Finding } from '../finding.js';
 import { chainsFromIptablesSave } from '../firewall/iptables-save.js';
 import { chainsFromNft } from '../firewall/nft-ruleset.js';
 import { findDrops, type Chain } from '../firewall/rule-walk.js';
-import type { ToolText } from '../host-probe.js';
+import type { LegacyIptables, ToolText } from '../host-probe.js';
 
 const CHECK = 'firewall';
 
 export interface FirewallFacts {
   readonly udpPort: number;
   readonly nft: ToolText;
-  readonly legacyIptables: ToolText;
+  readonly legacyIptables: LegacyIptables;
 }
 
 export function evaluateFirewall(facts: FirewallFacts): Finding[] {
@@ -25,7 +25,7 @@ export function evaluateFirewall(facts: FirewallFacts): Finding[] {
     read.push('nftables');
   }
   if ('text' in facts.legacyIptables) {
-    chains.push(...chainsFromIptablesSave(facts.legacyIptables.text, port));
+    chains.push(...chainsFromIptablesSave(facts.legacyIptables.text, port, facts.legacyIptables.command));
     read.push('legacy iptables');
   }
   if (read.length === 0) return [skip(CHECK, `not checked: the nftables ruleset cannot be read (${'unavailable' in facts.nft ? facts.nft.unavailable : ''})`)];

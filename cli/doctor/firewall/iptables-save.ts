@@ -8,7 +8,8 @@ const TERMINAL: Record<string, Verdict['kind']> = { ACCEPT: 'accept', DROP: 'dro
 /** Options that only load a match module or annotate: they hold for every packet. */
 const HARMLESS = new Set(['-m', '--match', '--comment']);
 
-export function chainsFromIptablesSave(text: string, port: number): Chain[] {
+/** `command` changes these rules: iptables-legacy, or iptables where that is the legacy one. */
+export function chainsFromIptablesSave(text: string, port: number, command: string): Chain[] {
   const chains: { key: string; table: string; name: string; policy: string; rules: Rule[] }[] = [];
   let table = '';
   for (const line of text.split('\n').map((l) => l.trim())) {
@@ -20,7 +21,7 @@ export function chainsFromIptablesSave(text: string, port: number): Chain[] {
       const tokens = tokenize(line);
       const chain = chains.find((c) => c.table === table && c.name === tokens[1]);
       const isChain = (name: string) => chains.some((c) => c.table === table && c.name === name);
-      if (chain) chain.rules.push(ruleOf({ table, chain: chain.name, position: chain.rules.length + 1, line, args: tokens.slice(2), isChain }, port));
+      if (chain) chain.rules.push(ruleOf({ table, chain: chain.name, position: chain.rules.length + 1, line, args: tokens.slice(2), isChain, command }, port));
     }
   }
   return chains.map((c) => ({
@@ -29,7 +30,7 @@ export function chainsFromIptablesSave(text: string, port: number): Chain[] {
     base: INPUT_CHAINS[c.table]?.includes(c.name) ?? false,
     policy: c.policy === 'DROP' ? 'drop' : 'accept',
     rules: c.rules,
-    acceptCommand: `iptables${tableFlag(c.table)} -I ${c.name} -p udp --dport ${port} -j ACCEPT`,
+    acceptCommand: `${command}${tableFlag(c.table)} -I ${c.name} -p udp --dport ${port} -j ACCEPT`,
     entry: [],
   }));
 }
@@ -43,6 +44,7 @@ interface RuleLine {
   /** The words after `-A CHAIN`. */
   readonly args: readonly string[];
   readonly isChain: (name: string) => boolean;
+  readonly command: string;
 }
 
 function ruleOf(r: RuleLine, port: number): Rule {
@@ -72,7 +74,7 @@ function ruleOf(r: RuleLine, port: number): Rule {
     negate = false;
   }
   const text = r.line.replace(/^-A \S+ /, '');
-  return { where: `iptables (legacy) ${r.table} ${r.chain} rule ${r.position}`, text, conditions, verdict, deleteCommand: `iptables${tableFlag(r.table)} -D ${r.chain} ${text}` };
+  return { where: `iptables (legacy) ${r.table} ${r.chain} rule ${r.position}`, text, conditions, verdict, deleteCommand: `${r.command}${tableFlag(r.table)} -D ${r.chain} ${text}` };
 }
 
 function tableFlag(table: string): string {

@@ -59,6 +59,10 @@ function ruleOf(r: NftObject, port: number, setElements: (name: string) => Json[
     } else if (kind === 'accept' || kind === 'drop' || kind === 'reject' || kind === 'return') {
       verdict = { kind };
       words.push(kind);
+    } else if (kind === 'xt' && (body as { type?: string; name?: string }).type === 'target' && (body as { name?: string }).name === 'REJECT') {
+      // iptables-nft's `-j REJECT` shows as an xt target.
+      verdict = { kind: 'reject' };
+      words.push('xt REJECT');
     } else if (kind === 'jump' || kind === 'goto') {
       const target = (body as { target: string }).target;
       verdict = { kind, chain: `${r.family} ${r.table} ${target}` };

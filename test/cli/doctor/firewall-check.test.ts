@@ -34,7 +34,7 @@ function check(nftText: string | null, iptables: string | null = null): Finding[
   return evaluateFirewall({
     udpPort: PORT,
     nft: nftText === null ? { unavailable: 'cannot run "nft": not found' } : { text: nftText },
-    legacyIptables: iptables === null ? { unavailable: 'no legacy iptables on this host' } : { text: iptables },
+    legacyIptables: iptables === null ? { unavailable: 'no legacy iptables on this host' } : { text: iptables, command: 'iptables-legacy' },
   });
 }
 
@@ -55,6 +55,8 @@ test('firewall: a rule dropping or rejecting the port fails with nft delete rule
     [{ match: { op: '==', left: { payload: { protocol: 'th', field: 'dport' } }, right: 7000 } }, { drop: null }],
     [{ match: { op: '==', left: { payload: { protocol: 'ip', field: 'protocol' } }, right: 'udp' } }, { drop: null }],
     [{ jump: { target: 'sub' } }],
+    // iptables-nft's `-p udp --dport 7000 -j REJECT`, as nft 1.0.6 shows it.
+    [DPORT_7000, COUNTER, { xt: { type: 'target', name: 'REJECT' } }],
   ];
   for (const rule of cases) {
     const findings = check(nft('accept', [TCP_22, { accept: null }], rule));
@@ -94,15 +96,15 @@ test('firewall: legacy iptables rules and policies are read from iptables-save',
   const [drop] = check(null, save('ACCEPT', '-A INPUT -p udp -m udp --dport 7000 -m comment --comment "no tunnels" -j DROP'));
   assert.equal(drop!.level, 'fail');
   assert.match(drop!.message, /^iptables \(legacy\) filter INPUT rule 1 \(-p udp -m udp --dport 7000 -m comment --comment "no tunnels" -j DROP\) drops UDP to port 7000/);
-  assert.equal(drop!.fix, 'iptables -D INPUT -p udp -m udp --dport 7000 -m comment --comment "no tunnels" -j DROP');
+  assert.equal(drop!.fix, 'iptables-legacy -D INPUT -p udp -m udp --dport 7000 -m comment --comment "no tunnels" -j DROP');
 
   const [multiport] = check(null, save('ACCEPT', '-A INPUT -j SUB', '-A SUB -p udp -m multiport --dports 53,6000:8000 -j REJECT --reject-with icmp-port-unreachable'));
   assert.equal(multiport!.level, 'fail');
-  assert.match(multiport!.fix, /^iptables -D SUB -p udp -m multiport --dports 53,6000:8000 -j REJECT/);
+  assert.match(multiport!.fix, /^iptables-legacy -D SUB -p udp -m multiport --dports 53,6000:8000 -j REJECT/);
 
   const [policy] = check(null, save('DROP', '-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT', '-A INPUT -p tcp --dport 22 -j ACCEPT'));
   assert.equal(policy!.level, 'fail');
-  assert.equal(policy!.fix, 'iptables -I INPUT -p udp --dport 7000 -j ACCEPT');
+  assert.equal(policy!.fix, 'iptables-legacy -I INPUT -p udp --dport 7000 -j ACCEPT');
   assert.equal(check(null, save('DROP', '-A INPUT -p udp --dport 7000 -j ACCEPT'))[0]!.level, 'ok');
   const [source] = check(null, save('ACCEPT', '-A INPUT -s 192.168.77.2/32 -p udp --dport 7000 -j DROP'));
   assert.equal(source!.level, 'warn');
