@@ -79,6 +79,15 @@ export function formatTable(headers: readonly string[], rawRows: readonly (reado
   return [line(headers), ...rows.map(line)].join('\n') + '\n';
 }
 
+/** "45s", "3m 12s", "2h 5m", "3d 4h": how long, for messages. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
+}
+
 /** "3m ago" style age for tables. */
 export function formatAge(ts: { seconds: number; nanos: number } | null | undefined, nowMs = Date.now()): string {
   if (!ts) return '-';

@@ -6,6 +6,8 @@ import type { NetworkConfig, NetworkConfigInput } from './store/store.js';
 
 /** Longest subnet length: a /30 still leaves two host addresses besides network and broadcast. */
 export const MAX_SUBNET_LEN = 30;
+/** The UDP port agents exchange packets on unless the cluster is made with --udp-port. */
+export const DEFAULT_UDP_PORT = 7000;
 
 function checkCidr(cidr: Ipv4Cidr, what: string): void {
   const { base, prefixLen } = cidr;

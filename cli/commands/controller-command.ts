@@ -1,6 +1,7 @@
 // tunctl controller: run the controller until SIGTERM/SIGINT.
 import { parseCidr } from '../../common/cidr.js';
 import { MIN_NODE_LEASE_TTL_MS } from '../../controller/node-lease.js';
+import { DEFAULT_UDP_PORT } from '../../controller/network-config.js';
 import type { NetworkConfigInput } from '../../controller/store/store.js';
 import { SERVICE_OPTIONS, serviceHelp, serviceLogger, withSettingsFile } from '../service-settings.js';
 import type { Command } from '../command.js';
@@ -51,7 +52,7 @@ export const controller: Command = {
     '  --subnet-len N            prefix length of each node subnet (default 24)',
     '  --subnet-min CIDR         first subnet to hand out (default: the first in the network)',
     '  --subnet-max CIDR         last subnet to hand out (default: the last in the network)',
-    '  --udp-port N              UDP port agents exchange packets on (default 7000)',
+    `  --udp-port N              UDP port agents exchange packets on (default ${DEFAULT_UDP_PORT})`,
     '  --heartbeat-interval MS   heartbeat period on idle agent streams (default 5000)',
     '  --subnet-quarantine DURATION',
     '                            how long a removed node\'s subnet is withheld from other nodes (default 24h;',
@@ -97,7 +98,7 @@ export const controller: Command = {
         subnetLen: intFlag('subnet-len', values['subnet-len'], 24, 1, 32),
         subnetMin: typeof values['subnet-min'] === 'string' ? parseCidr(values['subnet-min'], '--subnet-min') : undefined,
         subnetMax: typeof values['subnet-max'] === 'string' ? parseCidr(values['subnet-max'], '--subnet-max') : undefined,
-        udpPort: intFlag('udp-port', values['udp-port'], 7000, 1, 65535),
+        udpPort: intFlag('udp-port', values['udp-port'], DEFAULT_UDP_PORT, 1, 65535),
       };
     }
     const subnetQuarantineMs = durationOrOffMs('subnet-quarantine', values['subnet-quarantine'], DAY, 1, 365 * DAY);

@@ -16,9 +16,8 @@ import { LinuxHostProbe } from '../doctor/linux-host-probe.js';
 import { exitCode, renderJson, renderTable } from '../doctor/report.js';
 import { durationFlag, intFlag } from '../flags.js';
 import { parseOutputFormat } from '../output.js';
+import { DEFAULT_UDP_PORT } from '../../controller/network-config.js';
 
-/** The controller's default --udp-port: what agents use unless the cluster was made with another. */
-const DEFAULT_UDP_PORT = 7000;
 const DEFAULT_PEER_SILENCE_S = 30;
 
 /** In the order an operator would fix things: the agent, the host, the overlay. */

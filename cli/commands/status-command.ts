@@ -6,7 +6,7 @@ import type { AgentStatus, TrafficStatus } from '../../node-agent/status/agent-s
 import { statusFromProto } from '../../node-agent/status/status-proto.js';
 import { AGENT_SOCKET_HELP, AGENT_SOCKET_OPTION, callAgent, resolveAgentSocket } from '../agent-client.js';
 import { OUTPUT_HELP, OUTPUT_OPTION, type Command } from '../command.js';
-import { parseOutputFormat, printResponse } from '../output.js';
+import { formatDuration, parseOutputFormat, printResponse } from '../output.js';
 
 export const status: Command = {
   name: 'status',
@@ -42,7 +42,7 @@ export function renderStatus(s: AgentStatus, now = Date.now()): string {
   field('tun', `${s.tunName} (mtu ${s.tunMtu})`);
   field('data path', describeDataPath(s));
   const c = s.controller;
-  const state = c.state === 'connected' ? `connected to ${c.target} for ${duration(now - c.since)}` : `NOT CONNECTED to ${c.target}, for ${duration(now - c.since)}`;
+  const state = c.state === 'connected' ? `connected to ${c.target} for ${formatDuration(now - c.since)}` : `NOT CONNECTED to ${c.target}, for ${formatDuration(now - c.since)}`;
   const extras = [c.reconnects > 0 && `${c.reconnects} reconnect${c.reconnects === 1 ? '' : 's'}`, c.lastError && `last error: ${c.lastError}`].filter(Boolean);
   field('controller', extras.length > 0 ? `${state} (${extras.join('; ')})` : state);
   field('routes', describeRoutes(s, now));
@@ -53,8 +53,8 @@ export function renderStatus(s: AgentStatus, now = Date.now()): string {
     lines.push('', `peer: ${p.nodeName}`);
     field('underlay', `${p.underlayIp}:${s.udpPort}`);
     field('subnet', p.subnet);
-    field('last received', p.lastRxAt > 0 ? `${duration(now - p.lastRxAt)} ago` : 'never');
-    field('last sent', p.lastTxAt > 0 ? `${duration(now - p.lastTxAt)} ago` : 'never');
+    field('last received', p.lastRxAt > 0 ? `${formatDuration(now - p.lastRxAt)} ago` : 'never');
+    field('last sent', p.lastTxAt > 0 ? `${formatDuration(now - p.lastTxAt)} ago` : 'never');
     field('transfer', transfer(p.traffic));
     field('drops', drops(p.traffic));
   }
@@ -74,7 +74,7 @@ function describeRoutes(s: AgentStatus, now: number): string {
   const r = s.routes;
   const head = `revision ${s.revision}${s.clusterId ? ` of cluster ${s.clusterId}` : ''}, ${r.desired} on ${s.tunName}`;
   if (r.lastRoundAt === 0) return `${head}, not checked yet`;
-  const sync = r.lastError ? `LAST CHECK FAILED ${duration(now - r.lastRoundAt)} ago: ${r.lastError}` : `checked ${duration(now - r.lastRoundAt)} ago`;
+  const sync = r.lastError ? `LAST CHECK FAILED ${formatDuration(now - r.lastRoundAt)} ago: ${r.lastError}` : `checked ${formatDuration(now - r.lastRoundAt)} ago`;
   return `${head}, ${sync} (${r.added} added, ${r.removed} removed, ${r.failures} failed checks since start)`;
 }
 
@@ -101,13 +101,4 @@ export function bytes(n: number): string {
     unit++;
   }
   return unit === 0 ? `${n} B` : `${value.toFixed(2)} ${units[unit]}`;
-}
-
-/** "45s", "3m 12s", "2h 5m", "4d 1h": the two largest units. */
-export function duration(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
-  return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
 }

@@ -1,7 +1,8 @@
 // tunctl status's text form: what an operator reads first when something is wrong.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bytes, duration, renderStatus } from '../../cli/commands/status-command.js';
+import { bytes, renderStatus } from '../../cli/commands/status-command.js';
+import { formatDuration } from '../../cli/output.js';
 import type { AgentStatus } from '../../node-agent/status/agent-status.js';
 import { statusFromProto, statusToProto } from '../../node-agent/status/status-proto.js';
 import type { GetStatusResponse__Output } from '../../proto/gen/tunctl/v1/GetStatusResponse.js';
@@ -98,5 +99,5 @@ test('status survives the trip through the API unchanged', () => {
 
 test('sizes and durations read as wg show prints them', () => {
   assert.deepEqual([bytes(0), bytes(1023), bytes(1024), bytes(1536 * 1024), bytes(5 * 1024 ** 3)], ['0 B', '1023 B', '1.00 KiB', '1.50 MiB', '5.00 GiB']);
-  assert.deepEqual([duration(999), duration(59_000), duration(61_000), duration(3_723_000), duration(90_061_000)], ['0s', '59s', '1m 1s', '1h 2m', '1d 1h']);
+  assert.deepEqual([formatDuration(400), formatDuration(59_000), formatDuration(61_000), formatDuration(3_723_000), formatDuration(90_061_000)], ['0s', '59s', '1m 1s', '1h 2m', '1d 1h']);
 });
