@@ -12,6 +12,7 @@ import { network, routes } from './commands/read-commands.js';
 import { apikeyCreate, apikeyList, apikeyRevoke, createJoinToken, listJoinTokens, revokeJoinToken } from './commands/credential-commands.js';
 import { audit } from './commands/audit-command.js';
 import { attach, containers, detach } from './commands/container-commands.js';
+import { status } from './commands/status-command.js';
 import { quarantine, quarantineRelease, reservations, reserve, unreserve } from './commands/subnet-commands.js';
 import { UsageError } from './output.js';
 import { VERSION } from '../common/version.js';
@@ -40,6 +41,7 @@ const COMMANDS: readonly Command[] = [
   attach,
   detach,
   containers,
+  status,
 ];
 /** Commands with a second word ("apikey create"); "quarantine" alone is also a command (the list). */
 const GROUPS = new Set(['apikey', 'quarantine']);

@@ -26,7 +26,10 @@ import { RouteReconciler, runRouteReconcileLoop } from './routes/route-reconcile
 import type { LinkConfigurator, RouteInstaller } from './routes/route-installer.js';
 import type { AgentState, StoredTable } from './state/agent-state.js';
 import { AgentStateWriter, discardAgentState, loadAgentState } from './state/state-store.js';
-import { runWatchLoop } from './watch-loop.js';
+import { runWatchLoop, type ConnectionChange } from './watch-loop.js';
+import type { AgentStatus, ControllerConnectionView, DataPathView, PeerStatusView, TrafficStatus } from './status/agent-status.js';
+import type { DataplanePath, DataplaneStats } from './dataplane/dataplane.js';
+import type { RouteEntry } from './route-table.js';
 
 export interface AgentOptions {
   readonly nodeName: string;
@@ -45,7 +48,7 @@ export interface AgentOptions {
 }
 
 /** The part of the data path the agent drives; Dataplane is the real one. */
-export type AgentDataplane = Pick<Dataplane, 'tunName' | 'setPeers' | 'stats' | 'close'> & Partial<Pick<Dataplane, 'path'>>;
+export type AgentDataplane = Pick<Dataplane, 'tunName' | 'setPeers' | 'stats' | 'peerTraffic' | 'close'> & Partial<Pick<Dataplane, 'path'>>;
 
 export interface AgentDeps {
   readonly client: AgentController;
@@ -56,6 +59,11 @@ export interface AgentDeps {
   /** The host plumbing for attaching containers. */
   readonly containerLinks: ContainerLinks;
   readonly logger: Logger;
+  /**
+   * Handed the agent's status reader once the data path is up, and undefined when it stops
+   * (the metrics endpoint reads it; the local API has its own).
+   */
+  readonly publishStatus?: (status: (() => AgentStatus) | undefined) => void;
 }
 
 /** How long the first registration may take when a stored state could run the node meanwhile. */
@@ -74,6 +82,7 @@ interface AgentStart {
 
 /** Runs until `signal` aborts (clean shutdown) or something fatal happens (rejects). */
 export async function runAgent(options: AgentOptions, deps: AgentDeps, signal: AbortSignal): Promise<void> {
+  const startedAt = Date.now();
   try {
     const tun = await deps.checkTun();
     if (!tun.available) throw new Error(tun.hint);
@@ -84,7 +93,7 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps, signal: A
     if (!forwarding.enabled) deps.logger.error(forwarding.hint);
     // An abort during the awaits above fired before anyone listened for it.
     if (signal.aborted) return;
-    await runRegistered(options, deps, start, signal);
+    await runRegistered(options, deps, start, signal, startedAt);
   } finally {
     deps.client.close();
   }
@@ -174,7 +183,7 @@ function isTransient(err: unknown): boolean {
   return false;
 }
 
-async function runRegistered(options: AgentOptions, deps: AgentDeps, start: AgentStart, signal: AbortSignal): Promise<void> {
+async function runRegistered(options: AgentOptions, deps: AgentDeps, start: AgentStart, signal: AbortSignal, startedAt: number): Promise<void> {
   const { client, host, logger } = deps;
   // The registration the data path runs with: fixed for the life of the process.
   const registration = start.registration;
@@ -264,8 +273,48 @@ async function runRegistered(options: AgentOptions, deps: AgentDeps, start: Agen
         containers = err instanceof Error ? err : new Error(String(err));
         logger.error('containers cannot be attached or detached until the lease file is fixed; forwarding goes on', { error: containers.message });
       }
+      // The controller connection as `tunctl status` shows it: connecting until a stream delivers.
+      const connection: ControllerConnectionView = { target: client.target, state: 'connecting', since: Date.now(), lastError: '', reconnects: 0 };
+      const onConnection = (change: ConnectionChange) => {
+        if (change.connected) {
+          if (connection.state === 'connected') return;
+          connection.state = 'connected';
+          connection.since = Date.now();
+          return;
+        }
+        if (connection.state === 'connected') {
+          connection.reconnects++;
+          connection.since = Date.now();
+        }
+        connection.state = 'connecting';
+        connection.lastError = change.reason;
+      };
+      const status = (): AgentStatus => {
+        const leases = containers instanceof Error ? { leased: 0, capacity: 0 } : containers.usage();
+        return {
+          nodeName: options.nodeName,
+          agentVersion: VERSION,
+          startedAt,
+          subnet: formatCidr(registration.subnet),
+          network: formatCidr(registration.network),
+          underlayIp: formatIpv4(registration.underlayIp),
+          udpPort: registration.udpPort,
+          underlayMtu: start.underlayMtu,
+          tunName: dataplane.tunName,
+          tunMtu: registration.tunMtu,
+          controller: { ...connection },
+          revision: table.revision,
+          clusterId: table.clusterId || clusterId,
+          dataPath: dataPathView(dataplane.path),
+          routes: { desired: reconciler.desired().length, ...reconciler.stats() },
+          ...peerStatus(table.peers(options.nodeName), dataplane),
+          containersLeased: leases.leased,
+          containersCapacity: leases.capacity,
+        };
+      };
+      deps.publishStatus?.(status);
       if (options.socketPath) {
-        localApi = await serveLocalApi(options.socketPath, containers, logger);
+        localApi = await serveLocalApi(options.socketPath, containers, status, logger);
         logger.info('local API listening', { socket: localApi.path, ...(!(containers instanceof Error) && { containers: containers.usage().leased }) });
       }
 
@@ -345,6 +394,7 @@ async function runRegistered(options: AgentOptions, deps: AgentDeps, start: Agen
           accepted: registrationAccepted,
           refused: registrationRefused,
         },
+        onConnection,
         logger,
         signal: stop.signal,
       });
@@ -371,6 +421,7 @@ async function runRegistered(options: AgentOptions, deps: AgentDeps, start: Agen
       await Promise.all([routesLoop, watchLoop]);
     } finally {
       clearInterval(statsTimer);
+      deps.publishStatus?.(undefined);
       stop.abort();
       await localApi?.close();
       // The last table applied, for the next start.
@@ -464,4 +515,46 @@ function flattenDrops(drops: { [reason: string]: number }): Record<string, numbe
   const out: Record<string, number> = {};
   for (const [reason, count] of Object.entries(drops)) if (count > 0) out[`drop_${reason}`] = count;
   return out;
+}
+
+function dataPathView(path: DataplanePath | undefined): DataPathView {
+  if (!path) return { mode: 'per-packet', workers: 0, tso: false, uso: false, gso: false, gro: false, reason: 'no data path details (a test double)' };
+  return { mode: path.mode, workers: path.workers, tso: path.tso, uso: path.uso, gso: path.gso, gro: path.gro, reason: path.reason };
+}
+
+/** Device-wide traffic, with every drop reason that has counted something. */
+function totalTraffic(stats: DataplaneStats): TrafficStatus {
+  const counts: Record<string, number> = {
+    ...stats.rxDrops,
+    ...stats.txDrops,
+    sendError: stats.sendErrors,
+    recvError: stats.recvErrors,
+    tunReadError: stats.tunReadErrors,
+    tunWriteError: stats.tunWriteErrors,
+  };
+  const drops: TrafficStatus['drops'] = {};
+  for (const [name, count] of Object.entries(counts)) {
+    if (count > 0) drops[name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) as keyof TrafficStatus['drops']] = count;
+  }
+  return { txPackets: stats.udpTxPackets, txBytes: stats.udpTxBytes, rxPackets: stats.udpRxPackets, rxBytes: stats.udpRxBytes, drops };
+}
+
+/** The totals, and one entry per peer in the table with the data path's counts for it. */
+function peerStatus(peers: readonly RouteEntry[], dataplane: AgentDataplane): { totals: TrafficStatus; peers: PeerStatusView[] } {
+  const traffic = new Map(dataplane.peerTraffic().map((t) => [t.nodeName, t]));
+  const none: TrafficStatus = { txPackets: 0, txBytes: 0, rxPackets: 0, rxBytes: 0, drops: {} };
+  const views = peers
+    .map((p): PeerStatusView => {
+      const t = traffic.get(p.nodeName);
+      return {
+        nodeName: p.nodeName,
+        underlayIp: formatIpv4(p.underlayIp),
+        subnet: formatCidr(p.subnet),
+        traffic: t ? { txPackets: t.txPackets, txBytes: t.txBytes, rxPackets: t.rxPackets, rxBytes: t.rxBytes, drops: { ...t.drops } } : none,
+        lastRxAt: t?.lastRxAt ?? 0,
+        lastTxAt: t?.lastTxAt ?? 0,
+      };
+    })
+    .sort((a, b) => (a.nodeName < b.nodeName ? -1 : a.nodeName > b.nodeName ? 1 : 0));
+  return { totals: totalTraffic(dataplane.stats()), peers: views };
 }

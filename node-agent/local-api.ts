@@ -12,6 +12,8 @@ import { bindUnixSocket } from '../common/unix-socket.js';
 import type { AgentLocalServiceHandlers } from '../proto/gen/tunctl/v1/AgentLocalService.js';
 import type { Container } from '../proto/gen/tunctl/v1/Container.js';
 import type { ContainerService, ContainerView } from './containers/container-service.js';
+import type { AgentStatus } from './status/agent-status.js';
+import { statusToProto } from './status/status-proto.js';
 
 const STATE: Record<ContainerView['state'], Container['state']> = { attached: 'STATE_ATTACHED', gone: 'STATE_GONE', outside: 'STATE_OUTSIDE_SUBNET' };
 
@@ -30,8 +32,11 @@ export function containerToProto(view: ContainerView): Container {
   };
 }
 
-/** `containers` is an Error when the leases could not be loaded: every call then fails with it. */
-export function localApiHandlers(service: ContainerService | Error, logger: Logger): AgentLocalServiceHandlers {
+/**
+ * `containers` is an Error when the leases could not be loaded: every container call then
+ * fails with it (status still answers).
+ */
+export function localApiHandlers(service: ContainerService | Error, status: () => AgentStatus, logger: Logger): AgentLocalServiceHandlers {
   const containersOrThrow = (): ContainerService => {
     if (service instanceof Error) throw service;
     return service;
@@ -47,6 +52,7 @@ export function localApiHandlers(service: ContainerService | Error, logger: Logg
       const containers = containersOrThrow();
       return { containers: (await containers.list()).map(containerToProto), subnet: formatCidr(containers.subnet), capacity: containers.usage().capacity };
     }),
+    GetStatus: unary('GetStatus', logger, async () => statusToProto(status())),
   };
 }
 
@@ -56,10 +62,10 @@ export interface LocalApi {
 }
 
 /** Serves the local API on `path` until closed; rejects (FailedPreconditionError) when it cannot listen. */
-export async function serveLocalApi(path: string, containers: ContainerService | Error, logger: Logger): Promise<LocalApi> {
+export async function serveLocalApi(path: string, containers: ContainerService | Error, status: () => AgentStatus, logger: Logger): Promise<LocalApi> {
   const { proto } = loadTunctlProto();
   const server = new grpc.Server();
-  server.addService(proto.tunctl.v1.AgentLocalService.service, localApiHandlers(containers, logger));
+  server.addService(proto.tunctl.v1.AgentLocalService.service, localApiHandlers(containers, status, logger));
   await bindUnixSocket(server, path, { what: 'agent socket', server: 'agent', flag: '--socket PATH' });
   return {
     path,

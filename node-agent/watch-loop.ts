@@ -53,6 +53,11 @@ export interface WatchLoopOptions {
    * its deadline, so the agent opens a fresh one before reconnecting.
    */
   readonly onSilentStream?: () => void;
+  /**
+   * Told when a stream starts delivering (its first message arrived) and when the agent is
+   * without one (a stream ended, or an attempt failed, with the reason): `tunctl status`.
+   */
+  readonly onConnection?: (change: ConnectionChange) => void;
   /** Also run beforeReconnect before the first stream (an agent that started without registering). */
   readonly beforeFirstStream?: boolean;
   /** The cluster our registration named, for a snapshot that names none. */
@@ -71,6 +76,8 @@ export interface RegisterOnStream {
   /** The stream ended with a permanent error before the answer: the controller refused the registration. */
   readonly refused: (err: ControllerCallError) => void;
 }
+
+export type ConnectionChange = { readonly connected: true } | { readonly connected: false; readonly reason: string };
 
 /** Heartbeats missed before the stream counts as dead. */
 export const MISSED_HEARTBEATS = 3;
@@ -94,6 +101,7 @@ export async function runWatchLoop(options: WatchLoopOptions): Promise<void> {
         await options.beforeReconnect();
       } catch (err) {
         first = false;
+        options.onConnection?.({ connected: false, reason: errorMessage(err) });
         const delay = backoff.next();
         logger.warn('reconnect to the controller failed; forwarding continues with the routes we have', { error: errorMessage(err), retry_in_ms: delay, revision: table.revision });
         await sleep(delay, signal);
@@ -107,6 +115,7 @@ export async function runWatchLoop(options: WatchLoopOptions): Promise<void> {
     const outcome = await watchOnce(options, resume ? table.revision : 0, resume ? table.clusterId : '', reRegister ? registerOnStream : undefined);
     if (outcome.registrationIgnored) registerOnStream = undefined;
     if (signal.aborted) break;
+    options.onConnection?.({ connected: false, reason: outcome.reason });
     if (outcome.silent) options.onSilentStream?.();
     if (outcome.end !== 'closed') forceSnapshot = true;
     // A refused table is not progress: keep backing off so a bad snapshot cannot spin the loop.
@@ -200,6 +209,7 @@ function watchOnce(options: WatchLoopOptions, knownRevision: number, knownCluste
     // Runs inside the gRPC stream's 'data' handler, where a throw would crash the agent.
     const onEvent = (event: WatchEvent) => {
       if (settled) return;
+      if (!received) options.onConnection?.({ connected: true });
       received = true;
       armIdleTimer();
       try {

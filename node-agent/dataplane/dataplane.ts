@@ -16,10 +16,12 @@ import { LinuxUdpTransport } from '../udp/linux-udp.js';
 import { COUNTER_SLOTS, createCounters, snapshotCounters, type DataplaneStats } from './counters.js';
 import { CONTROL_GENERATION, CONTROL_SLOTS, CONTROL_STOP, DEFAULT_BATCH_SIZE, DEFAULT_PACKET_BUFFER } from './forward.js';
 import type { ForwardWorkerData, RoutesMessage, WorkerMessage } from './forward-worker.js';
+import { PeerCounterBook, type PeerTraffic } from './peer-counters.js';
 import { RouteLookup, type PeerRoute } from './route-lookup.js';
 
 export type { PeerRoute } from './route-lookup.js';
 export type { DataplaneStats, RxDrops, TxDrops } from './counters.js';
+export type { PeerTraffic } from './peer-counters.js';
 
 export interface DataplaneOptions {
   /** Requested TUN name ("tun%d" lets the kernel number it). */
@@ -72,6 +74,8 @@ interface Queue {
 
 const WORKER_URL = new URL('./forward-worker.js', import.meta.url);
 const START_TIMEOUT_MS = 10_000;
+/** How often the main thread looks for peers whose counts moved ("last packet seen"). */
+const PEER_SAMPLE_INTERVAL_MS = 1_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 interface WorkerHandle {
@@ -89,6 +93,8 @@ export class Dataplane {
   readonly path: DataplanePath;
   private readonly queues: readonly Queue[];
   private readonly control: Int32Array;
+  private readonly peerCounters: PeerCounterBook;
+  private readonly peerSampler: NodeJS.Timeout;
   private readonly logger: Logger;
   private readonly workers: WorkerHandle[] = [];
   private readonly onFailure: ((err: Error) => void) | undefined;
@@ -107,6 +113,9 @@ export class Dataplane {
     this.logger = opts.logger;
     this.onFailure = opts.onFailure;
     this.control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT));
+    this.peerCounters = new PeerCounterBook(queues.length);
+    this.peerSampler = setInterval(() => this.peerCounters.sample(), PEER_SAMPLE_INTERVAL_MS);
+    this.peerSampler.unref();
   }
 
   /**
@@ -187,10 +196,15 @@ export class Dataplane {
   /** Replaces the peer table in every worker; throws InvalidArgumentError (and changes nothing) on a bad table. */
   setPeers(peers: readonly PeerRoute[]): void {
     if (this.stopping) throw new Error('dataplane is closed');
-    const table = RouteLookup.build(peers);
+    // Checked before any slot is given out, so a refused table changes nothing.
+    RouteLookup.build(peers);
+    const { slots, grown } = this.peerCounters.assign(peers.map((p) => p.nodeName));
+    const routes = RouteLookup.build(peers, slots).toData();
     const generation = ++this.generation;
-    const message: RoutesMessage = { generation, routes: table.toData() };
-    for (const w of this.workers) w.routesPort.postMessage(message);
+    this.workers.forEach((w, i) => {
+      const message: RoutesMessage = { generation, routes, ...(grown && { peerCounters: this.peerCounters.current(i).buffer as SharedArrayBuffer }) };
+      w.routesPort.postMessage(message);
+    });
     // Publish after posting, so a worker that sees the new generation finds the message.
     Atomics.store(this.control, CONTROL_GENERATION, generation);
   }
@@ -202,6 +216,11 @@ export class Dataplane {
     return snapshotCounters(sum);
   }
 
+  /** Each peer in the table: its traffic and drops since it joined the table, and when it was last heard from. */
+  peerTraffic(): PeerTraffic[] {
+    return this.peerCounters.read();
+  }
+
   /** Stops every worker, then closes the sockets and the TUN queues (the interface disappears). */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
@@ -210,6 +229,7 @@ export class Dataplane {
 
   private async shutdown(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.peerSampler);
     Atomics.store(this.control, CONTROL_STOP, 1);
     await Promise.all(
       this.workers.map(async (w) => {
@@ -242,6 +262,7 @@ export class Dataplane {
         bufferSize: DEFAULT_PACKET_BUFFER,
         pollTimeoutMs,
         counters: q.counters.buffer as SharedArrayBuffer,
+        peerCounters: this.peerCounters.current(queue).buffer as SharedArrayBuffer,
         control: this.control.buffer as SharedArrayBuffer,
         routes: empty,
         generation: 0,

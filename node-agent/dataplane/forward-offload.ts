@@ -30,6 +30,17 @@ import {
 import { VERDICT_SLOT, type LoopSide } from './forward.js';
 import { GatherList, MAX_PIECES_PER_MESSAGE } from './gather.js';
 import { PACKET_OK, ipv4Destination, ipv4Source, validateIpv4, validateIpv4Minimal } from './packet.js';
+import {
+  PEER_VERDICT_SLOT,
+  P_DROP_BAD_CHECKSUM,
+  P_DROP_SPOOFED_SOURCE,
+  P_DROP_WRONG_DESTINATION,
+  P_RX_BYTES,
+  P_RX_PACKETS,
+  P_SEND_ERRORS,
+  P_TX_BYTES,
+  P_TX_PACKETS,
+} from './peer-counters.js';
 import type { RouteLookup } from './route-lookup.js';
 import { SPLIT_NO_ROOM, SPLIT_OK, splitForWire, type SplitCursor } from './segment.js';
 import { VNET_HDR_LEN } from './vnet-header.js';
@@ -82,6 +93,7 @@ export interface OffloadTunToUdpContext {
   readonly tun: OffloadTun;
   readonly transport: OffloadTransport;
   routes: RouteLookup;
+  peerCounters: Float64Array;
   readonly counters: Float64Array;
   readonly batch: OffloadBatch;
   /** The socket sends UDP GSO: group segments; otherwise one datagram per message. */
@@ -92,6 +104,7 @@ export interface OffloadUdpToTunContext {
   readonly transport: OffloadTransport;
   readonly tun: OffloadTun;
   routes: RouteLookup;
+  peerCounters: Float64Array;
   readonly localBase: number;
   readonly localMask: number;
   readonly counters: Float64Array;
@@ -103,22 +116,32 @@ export function createCoalescer(batch: OffloadBatch, udp: boolean): Coalescer {
   return new Coalescer(batch.out, batch.words, { udp });
 }
 
-/** Sends what `out` holds and counts it; returns with `out` empty. */
+/**
+ * Sends what `out` holds and counts it, per peer too (found by each message's destination:
+ * where peers share an underlay address, the first of them counts it); returns with `out` empty.
+ */
 function sendOut(ctx: OffloadTunToUdpContext): void {
   const out = ctx.batch.out;
   if (out.messageCount === 0) return;
   const c = ctx.counters;
+  const pc = ctx.peerCounters;
+  const routes = ctx.routes;
   ctx.transport.sendGather(out);
   let packets = 0;
   let bytes = 0;
   let refused = 0;
   for (let m = 0; m < out.messageCount; m++) {
+    const segments = out.messageSegments[m]!;
+    const o = routes.counterOffsetOf(routes.peerIndexByUnderlay(out.messageAddr[m]!));
     if (out.messageResult[m]! < 0) {
-      refused += out.messageSegments[m]!;
+      refused += segments;
+      pc[o + P_SEND_ERRORS] += segments;
       continue;
     }
-    packets += out.messageSegments[m]!;
+    packets += segments;
     bytes += out.messageBytes[m]!;
+    pc[o + P_TX_PACKETS] += segments;
+    pc[o + P_TX_BYTES] += out.messageBytes[m]!;
   }
   c[C_UDP_TX_PACKETS] += packets;
   c[C_UDP_TX_BYTES] += bytes;
@@ -176,6 +199,8 @@ function writeOut(ctx: OffloadUdpToTunContext): void {
   ctx.coalescer.flush();
   const out = ctx.batch.out;
   const c = ctx.counters;
+  // A group's first packet found bad only when the group is flushed: its peer is no longer
+  // known here, so it counts in the totals only.
   c[C_DROP_BAD_CHECKSUM] += ctx.coalescer.droppedFirst;
   ctx.coalescer.droppedFirst = 0;
   if (out.messageCount === 0) {
@@ -213,6 +238,7 @@ export function deliverUdpSegments(ctx: OffloadUdpToTunContext, n: number): numb
   ctx.batch.out.reset();
   const routes = ctx.routes;
   const c = ctx.counters;
+  const pc = ctx.peerCounters;
   const localBase = ctx.localBase;
   const localMask = ctx.localMask;
   const coalescer = ctx.coalescer;
@@ -226,25 +252,33 @@ export function deliverUdpSegments(ctx: OffloadUdpToTunContext, n: number): numb
     const segments = size === 0 ? 1 : Math.ceil(size / step);
     datagrams += segments;
     rxBytes += size;
-    if (routes.peerIndexByUnderlay(sender) < 0) {
+    const peer = routes.peerIndexByUnderlay(sender);
+    if (peer < 0) {
       c[C_DROP_UNKNOWN_PEER] += segments;
       continue;
     }
+    // Counted for the peer whatever happens next: it was heard from.
+    const o = routes.counterOffsetOf(peer);
+    pc[o + P_RX_PACKETS] += segments;
+    pc[o + P_RX_BYTES] += size;
     for (let off = 0; off < size || (size === 0 && off === 0); off += step) {
       const segLen = Math.min(step, size - off);
       const verdict = validateIpv4(buf, off, segLen);
       if (verdict !== PACKET_OK) {
         c[VERDICT_SLOT[verdict]!]++;
+        pc[o + PEER_VERDICT_SLOT[verdict]!]++;
         if (size === 0) break;
         continue;
       }
       const owner = routes.lookup(ipv4Source(buf, off));
       if (owner < 0 || routes.underlayOf(owner) !== sender) {
         c[C_DROP_SPOOFED_SOURCE]++;
+        pc[o + P_DROP_SPOOFED_SOURCE]++;
         continue;
       }
       if (((ipv4Destination(buf, off) & localMask) >>> 0) !== localBase) {
         c[C_DROP_WRONG_DESTINATION]++;
+        pc[o + P_DROP_WRONG_DESTINATION]++;
         continue;
       }
       // Trailing bytes after the IP total length are not part of the packet.
@@ -254,7 +288,10 @@ export function deliverUdpSegments(ctx: OffloadUdpToTunContext, n: number): numb
         writeOut(ctx);
         r = coalescer.add(i, off, ipLen);
       }
-      if (r === COALESCE_BAD_CHECKSUM) c[C_DROP_BAD_CHECKSUM]++;
+      if (r === COALESCE_BAD_CHECKSUM) {
+        c[C_DROP_BAD_CHECKSUM]++;
+        pc[o + P_DROP_BAD_CHECKSUM]++;
+      }
     }
   }
   c[C_UDP_RX_PACKETS] += datagrams;

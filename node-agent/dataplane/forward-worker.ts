@@ -40,6 +40,8 @@ export interface ForwardWorkerData {
   readonly bufferSize: number;
   readonly pollTimeoutMs: number;
   readonly counters: SharedArrayBuffer;
+  /** This worker's per-peer counters (peer-counters.ts), until a table brings bigger ones. */
+  readonly peerCounters: SharedArrayBuffer;
   readonly control: SharedArrayBuffer;
   readonly routes: RouteTableData;
   readonly generation: number;
@@ -55,6 +57,8 @@ export interface ForwardWorkerData {
 export interface RoutesMessage {
   readonly generation: number;
   readonly routes: RouteTableData;
+  /** Set when the table outgrew the per-peer counters: count into these from now on. */
+  readonly peerCounters?: SharedArrayBuffer;
 }
 
 export type WorkerMessage =
@@ -104,10 +108,13 @@ function main(data: ForwardWorkerData): void {
     generation: data.generation,
     takeRoutes() {
       let latest: RoutesMessage | undefined;
+      // Bigger per-peer counters may come with a table that a newer one replaced before we looked.
+      let peerCounters: Float64Array | undefined;
       for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
         latest = m.message as RoutesMessage;
+        if (latest.peerCounters) peerCounters = new Float64Array(latest.peerCounters);
       }
-      return latest && { routes: RouteLookup.fromData(latest.routes), generation: latest.generation };
+      return latest && { routes: RouteLookup.fromData(latest.routes), generation: latest.generation, ...(peerCounters && { peerCounters }) };
     },
     reportError(err) {
       report('data path I/O error; continuing', { error: errorMessage(err) });
@@ -128,17 +135,18 @@ function main(data: ForwardWorkerData): void {
 
   post({ type: 'ready', queue: data.queue });
   const routes = RouteLookup.fromData(data.routes);
+  const peerCounters = new Float64Array(data.peerCounters);
   const local = localSubnetFields(data.localSubnet);
   let out: LoopSide;
   let into: LoopSide;
   if (data.offload.vnetHeader) {
-    out = offloadTunToUdpSide({ tun, transport, routes, counters, batch: createOffloadBatch(data.batchSize, OFFLOAD_READ_BUFFER), gso: data.gso });
+    out = offloadTunToUdpSide({ tun, transport, routes, peerCounters, counters, batch: createOffloadBatch(data.batchSize, OFFLOAD_READ_BUFFER), gso: data.gso });
     const batch = createOffloadBatch(data.batchSize, OFFLOAD_RECV_BUFFER);
     const coalescer = createCoalescer(batch, (data.offload.flags & TUN_F_USO4) !== 0);
-    into = offloadUdpToTunSide({ transport, tun, routes, counters, batch, coalescer, ...local });
+    into = offloadUdpToTunSide({ transport, tun, routes, peerCounters, counters, batch, coalescer, ...local });
   } else {
-    out = tunToUdpSide({ tun, transport, routes, counters, batch: createPacketBatch(data.batchSize, data.bufferSize) });
-    into = udpToTunSide({ transport, tun, routes, counters, batch: createPacketBatch(data.batchSize, data.bufferSize), ...local });
+    out = tunToUdpSide({ tun, transport, routes, peerCounters, counters, batch: createPacketBatch(data.batchSize, data.bufferSize) });
+    into = udpToTunSide({ transport, tun, routes, peerCounters, counters, batch: createPacketBatch(data.batchSize, data.bufferSize), ...local });
   }
   try {
     runDuplexLoop(out, into, () => poller.wait(), counters, hooks);

@@ -40,6 +40,16 @@ import {
   validateIpv4,
   validateIpv4Minimal,
 } from './packet.js';
+import {
+  PEER_VERDICT_SLOT,
+  P_DROP_SPOOFED_SOURCE,
+  P_DROP_WRONG_DESTINATION,
+  P_RX_BYTES,
+  P_RX_PACKETS,
+  P_SEND_ERRORS,
+  P_TX_BYTES,
+  P_TX_PACKETS,
+} from './peer-counters.js';
 import type { RouteLookup } from './route-lookup.js';
 
 export const DEFAULT_BATCH_SIZE = 64;
@@ -53,20 +63,23 @@ export interface PacketBatch {
   readonly sizes: Int32Array;
   /** Underlay addresses: destinations on the way out, sources on the way in. */
   readonly addrs: Uint32Array;
+  /** On the way out: each packet's peer counter block (RouteLookup.counterOffsetOf). */
+  readonly peers: Int32Array;
 }
 
 export function createPacketBatch(capacity = DEFAULT_BATCH_SIZE, bufferSize = DEFAULT_PACKET_BUFFER): PacketBatch {
   const bufs: Buffer[] = [];
   // Each buffer owns its memory (no pool slices), so native addresses stay put for its lifetime.
   for (let i = 0; i < capacity; i++) bufs.push(Buffer.alloc(bufferSize));
-  return { capacity, bufs, sizes: new Int32Array(capacity), addrs: new Uint32Array(capacity) };
+  return { capacity, bufs, sizes: new Int32Array(capacity), addrs: new Uint32Array(capacity), peers: new Int32Array(capacity) };
 }
 
 export interface TunToUdpContext {
   readonly tun: TunDevice;
   readonly transport: Transport;
-  /** Replaced by the loop when a new table arrives. */
+  /** Replaced by the loop when a new table arrives, with the per-peer counters that go with it. */
   routes: RouteLookup;
+  peerCounters: Float64Array;
   readonly counters: Float64Array;
   readonly batch: PacketBatch;
 }
@@ -75,6 +88,7 @@ export interface UdpToTunContext {
   readonly transport: Transport;
   readonly tun: TunDevice;
   routes: RouteLookup;
+  peerCounters: Float64Array;
   /** Our own node's subnet: the only destinations we accept from peers. */
   readonly localBase: number;
   readonly localMask: number;
@@ -94,7 +108,7 @@ export function forwardTunToUdp(ctx: TunToUdpContext): number {
 /** The forwarding half of forwardTunToUdp, for `n` packets already read into ctx.batch. */
 export function sendTunBatch(ctx: TunToUdpContext, n: number): number {
   if (n === 0) return 0;
-  const { bufs, sizes, addrs } = ctx.batch;
+  const { bufs, sizes, addrs, peers } = ctx.batch;
   const routes = ctx.routes;
   const c = ctx.counters;
   let rxBytes = 0;
@@ -117,6 +131,7 @@ export function sendTunBatch(ctx: TunToUdpContext, n: number): number {
       continue;
     }
     addrs[i] = routes.underlayOf(peer);
+    peers[i] = routes.counterOffsetOf(peer);
     accepted++;
   }
   c[C_TUN_RX_PACKETS] += n;
@@ -125,10 +140,19 @@ export function sendTunBatch(ctx: TunToUdpContext, n: number): number {
   c[C_DROP_NO_ROUTE] += noRoute;
   if (accepted === 0) return n;
   const sent = ctx.transport.send(bufs, sizes, addrs, n);
+  const pc = ctx.peerCounters;
   let txBytes = 0;
   for (let i = 0; i < n; i++) {
     const size = sizes[i]!;
-    if (size > 0) txBytes += size;
+    if (size > 0) {
+      txBytes += size;
+      const o = peers[i]!;
+      pc[o + P_TX_PACKETS]++;
+      pc[o + P_TX_BYTES] += size;
+    } else if (size < 0) {
+      // Refused by the kernel (send() marks it -1); dropped packets were zeroed above.
+      pc[peers[i]! + P_SEND_ERRORS]++;
+    }
   }
   c[C_UDP_TX_PACKETS] += sent;
   c[C_UDP_TX_BYTES] += txBytes;
@@ -162,6 +186,7 @@ export function deliverUdpBatch(ctx: UdpToTunContext, n: number): number {
   const { bufs, sizes, addrs } = ctx.batch;
   const routes = ctx.routes;
   const c = ctx.counters;
+  const pc = ctx.peerCounters;
   const localBase = ctx.localBase;
   const localMask = ctx.localMask;
   let rxBytes = 0;
@@ -171,14 +196,20 @@ export function deliverUdpBatch(ctx: UdpToTunContext, n: number): number {
     const buf = bufs[i]!;
     const sender = addrs[i]!;
     rxBytes += size;
-    if (routes.peerIndexByUnderlay(sender) < 0) {
+    const peer = routes.peerIndexByUnderlay(sender);
+    if (peer < 0) {
       c[C_DROP_UNKNOWN_PEER]++;
       sizes[i] = 0;
       continue;
     }
+    // Counted for the peer whatever happens next: it was heard from.
+    const o = routes.counterOffsetOf(peer);
+    pc[o + P_RX_PACKETS]++;
+    pc[o + P_RX_BYTES] += size;
     const verdict = validateIpv4(buf, 0, size);
     if (verdict !== PACKET_OK) {
       c[VERDICT_SLOT[verdict]!]++;
+      pc[o + PEER_VERDICT_SLOT[verdict]!]++;
       sizes[i] = 0;
       continue;
     }
@@ -186,11 +217,13 @@ export function deliverUdpBatch(ctx: UdpToTunContext, n: number): number {
     const owner = routes.lookup(ipv4Source(buf, 0));
     if (owner < 0 || routes.underlayOf(owner) !== sender) {
       c[C_DROP_SPOOFED_SOURCE]++;
+      pc[o + P_DROP_SPOOFED_SOURCE]++;
       sizes[i] = 0;
       continue;
     }
     if (((ipv4Destination(buf, 0) & localMask) >>> 0) !== localBase) {
       c[C_DROP_WRONG_DESTINATION]++;
+      pc[o + P_DROP_WRONG_DESTINATION]++;
       sizes[i] = 0;
       continue;
     }
@@ -234,8 +267,11 @@ export interface LoopHooks {
   readonly control: Int32Array;
   /** Generation of the table the loop starts with. */
   readonly generation: number;
-  /** Takes the newest posted table, if one is waiting, with the generation it was posted as. */
-  takeRoutes(): { routes: RouteLookup; generation: number } | undefined;
+  /**
+   * Takes the newest posted table, if one is waiting, with the generation it was posted as,
+   * and the per-peer counters to use from now on when they changed (the table outgrew them).
+   */
+  takeRoutes(): { routes: RouteLookup; generation: number; peerCounters?: Float64Array } | undefined;
   /** A non-fatal error that was counted; the loop backs off briefly and goes on. */
   reportError(err: unknown): void;
   /** Called after every batch with the number of packets it handled (for rate-limited reporting). */
@@ -252,8 +288,8 @@ export interface LoopSide {
   readonly capacity: number;
   /** Counter slot for a non-fatal error while receiving or forwarding. */
   readonly errorSlot: number;
-  /** The context whose table the loop replaces when a new one arrives. */
-  readonly routed: { routes: RouteLookup };
+  /** The context whose table (and per-peer counters) the loop replaces when a new one arrives. */
+  readonly routed: { routes: RouteLookup; peerCounters: Float64Array };
 }
 
 /** Readiness bits waitReady() returns. */
@@ -288,6 +324,10 @@ export function runDuplexLoop(tunSide: LoopSide, udpSide: LoopSide, waitReady: (
         if (next !== undefined) {
           tunSide.routed.routes = next.routes;
           udpSide.routed.routes = next.routes;
+          if (next.peerCounters) {
+            tunSide.routed.peerCounters = next.peerCounters;
+            udpSide.routed.peerCounters = next.peerCounters;
+          }
           generation = next.generation;
         }
       }

@@ -3,6 +3,7 @@
 // compact form is plain typed arrays that cross to worker threads by structured clone.
 import { formatCidr, formatIpv4, prefixMask, type Ipv4Cidr } from '../../common/cidr.js';
 import { InvalidArgumentError } from '../../common/errors.js';
+import { PEER_STRIDE } from './peer-counters.js';
 
 export interface PeerRoute {
   readonly nodeName: string;
@@ -16,6 +17,8 @@ export interface RouteTableData {
   readonly bases: Uint32Array;
   readonly prefixLens: Uint8Array;
   readonly underlays: Uint32Array;
+  /** Each peer's slot in the per-peer counters (peer-counters.ts); absent: slot = index. */
+  readonly slots?: Uint32Array;
 }
 
 const HASH_MULTIPLIER = 0x9e3779b1;
@@ -39,6 +42,9 @@ export class RouteLookup {
   private readonly bases: Uint32Array;
   private readonly prefixLens: Uint8Array;
   private readonly underlays: Uint32Array;
+  private readonly slots: Uint32Array;
+  /** Where each peer's block starts in a per-peer counters array: slot * PEER_STRIDE. */
+  private readonly counterOffsets: Uint32Array;
   /** Distinct prefix lengths, longest first, and their masks. */
   private readonly groupLens: Uint8Array;
   private readonly groupMasks: Uint32Array;
@@ -52,13 +58,15 @@ export class RouteLookup {
 
   private constructor(data: RouteTableData) {
     const n = data.names.length;
-    if (data.bases.length !== n || data.prefixLens.length !== n || data.underlays.length !== n) {
-      throw new InvalidArgumentError('route table data is inconsistent: names, bases, prefixLens and underlays must have the same length');
+    if (data.bases.length !== n || data.prefixLens.length !== n || data.underlays.length !== n || (data.slots && data.slots.length !== n)) {
+      throw new InvalidArgumentError('route table data is inconsistent: names, bases, prefixLens, underlays and slots must have the same length');
     }
     this.names = data.names;
     this.bases = data.bases;
     this.prefixLens = data.prefixLens;
     this.underlays = data.underlays;
+    this.slots = data.slots ?? Uint32Array.from({ length: n }, (_, i) => i);
+    this.counterOffsets = this.slots.map((slot) => slot * PEER_STRIDE);
 
     const lens = [...new Set(data.prefixLens)].sort((a, b) => b - a);
     this.groupLens = Uint8Array.from(lens);
@@ -97,8 +105,11 @@ export class RouteLookup {
     }
   }
 
-  /** Builds a table from peer routes; throws InvalidArgumentError on bad or duplicate subnets. */
-  static build(peers: readonly PeerRoute[]): RouteLookup {
+  /**
+   * Builds a table from peer routes, with each peer's counter slot (default: its index);
+   * throws InvalidArgumentError on bad or duplicate subnets.
+   */
+  static build(peers: readonly PeerRoute[], slots?: Uint32Array): RouteLookup {
     const n = peers.length;
     const bases = new Uint32Array(n);
     const prefixLens = new Uint8Array(n);
@@ -121,7 +132,7 @@ export class RouteLookup {
       prefixLens[i] = prefixLen;
       underlays[i] = p.underlayIp;
     }
-    return new RouteLookup({ names, bases, prefixLens, underlays });
+    return new RouteLookup({ names, bases, prefixLens, underlays, ...(slots && { slots }) });
   }
 
   /** Rebuilds a table from its compact form (in a worker, from a posted message). */
@@ -134,7 +145,7 @@ export class RouteLookup {
   }
 
   toData(): RouteTableData {
-    return { names: [...this.names], bases: this.bases.slice(), prefixLens: this.prefixLens.slice(), underlays: this.underlays.slice() };
+    return { names: [...this.names], bases: this.bases.slice(), prefixLens: this.prefixLens.slice(), underlays: this.underlays.slice(), slots: this.slots.slice() };
   }
 
   get size(): number {
@@ -168,6 +179,18 @@ export class RouteLookup {
       if (this.underlays[slot - 1] === ip) return slot - 1;
       h = (h + 1) & this.underlayMaskBits;
     }
+  }
+
+  /** Start of the peer's block in a per-peer counters array. */
+  counterOffsetOf(index: number): number {
+    return this.counterOffsets[index]!;
+  }
+
+  /** Highest counter slot in the table + 1: the capacity a per-peer counters array needs. */
+  get slotCapacity(): number {
+    let max = 0;
+    for (const slot of this.slots) max = Math.max(max, slot + 1);
+    return max;
   }
 
   underlayOf(index: number): number {

@@ -21,6 +21,18 @@ function describeCidrs(cidrs: readonly Ipv4Cidr[]): string {
   return cidrs.length > MAX_LOGGED_CIDRS ? `${shown},...(+${cidrs.length - MAX_LOGGED_CIDRS} more)` : shown;
 }
 
+/** What the reconcile rounds did since the reconciler was made (for status and metrics). */
+export interface ReconcileStats {
+  rounds: number;
+  failures: number;
+  added: number;
+  removed: number;
+  /** Unix ms of the last round, 0 before the first. */
+  lastRoundAt: number;
+  /** Why the last round failed; '' after one that worked. */
+  lastError: string;
+}
+
 export class RouteReconciler {
   readonly dev: string;
   private readonly installer: RouteInstaller;
@@ -29,6 +41,7 @@ export class RouteReconciler {
   private readonly listeners = new Set<() => void>();
   // One installer conversation at a time: a loop round and removeAll() never interleave.
   private tail: Promise<unknown> = Promise.resolve();
+  private readonly counts: ReconcileStats = { rounds: 0, failures: 0, added: 0, removed: 0, lastRoundAt: 0, lastError: '' };
 
   constructor(options: RouteReconcilerOptions) {
     this.installer = options.installer;
@@ -53,26 +66,47 @@ export class RouteReconciler {
     return () => this.listeners.delete(listener);
   }
 
+  stats(): ReconcileStats {
+    return { ...this.counts };
+  }
+
   /** Lists what is installed, applies the difference, logs and returns it. */
   reconcileOnce(): Promise<RouteDiff> {
     return this.serialize(async () => {
-      const desired = this.desiredRoutes;
-      const installed = await this.installer.list(this.dev);
-      const change = diffRoutes(desired, installed);
-      if (change.add.length === 0 && change.remove.length === 0) {
-        this.logger.debug('routes in sync', { dev: this.dev, routes: desired.length });
+      try {
+        const change = await this.reconcile();
+        this.counts.rounds++;
+        this.counts.added += change.add.length;
+        this.counts.removed += change.remove.length;
+        this.counts.lastError = '';
         return change;
+      } catch (err) {
+        this.counts.failures++;
+        this.counts.lastError = errorMessage(err);
+        throw err;
+      } finally {
+        this.counts.lastRoundAt = Date.now();
       }
-      await this.installer.apply(this.dev, change);
-      this.logger.info('routes reconciled', {
-        dev: this.dev,
-        added: change.add.length,
-        removed: change.remove.length,
-        add: change.add.length > 0 ? describeCidrs(change.add) : undefined,
-        remove: change.remove.length > 0 ? describeCidrs(change.remove) : undefined,
-      });
-      return change;
     });
+  }
+
+  private async reconcile(): Promise<RouteDiff> {
+    const desired = this.desiredRoutes;
+    const installed = await this.installer.list(this.dev);
+    const change = diffRoutes(desired, installed);
+    if (change.add.length === 0 && change.remove.length === 0) {
+      this.logger.debug('routes in sync', { dev: this.dev, routes: desired.length });
+      return change;
+    }
+    await this.installer.apply(this.dev, change);
+    this.logger.info('routes reconciled', {
+      dev: this.dev,
+      added: change.add.length,
+      removed: change.remove.length,
+      add: change.add.length > 0 ? describeCidrs(change.add) : undefined,
+      remove: change.remove.length > 0 ? describeCidrs(change.remove) : undefined,
+    });
+    return change;
   }
 
   /**

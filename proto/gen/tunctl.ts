@@ -12,10 +12,12 @@ import type { AttachRequest as _tunctl_v1_AttachRequest, AttachRequest__Output a
 import type { AttachResponse as _tunctl_v1_AttachResponse, AttachResponse__Output as _tunctl_v1_AttachResponse__Output } from './tunctl/v1/AttachResponse';
 import type { AuditEvent as _tunctl_v1_AuditEvent, AuditEvent__Output as _tunctl_v1_AuditEvent__Output } from './tunctl/v1/AuditEvent';
 import type { Container as _tunctl_v1_Container, Container__Output as _tunctl_v1_Container__Output } from './tunctl/v1/Container';
+import type { ControllerConnection as _tunctl_v1_ControllerConnection, ControllerConnection__Output as _tunctl_v1_ControllerConnection__Output } from './tunctl/v1/ControllerConnection';
 import type { CreateApiKeyRequest as _tunctl_v1_CreateApiKeyRequest, CreateApiKeyRequest__Output as _tunctl_v1_CreateApiKeyRequest__Output } from './tunctl/v1/CreateApiKeyRequest';
 import type { CreateApiKeyResponse as _tunctl_v1_CreateApiKeyResponse, CreateApiKeyResponse__Output as _tunctl_v1_CreateApiKeyResponse__Output } from './tunctl/v1/CreateApiKeyResponse';
 import type { CreateJoinTokenRequest as _tunctl_v1_CreateJoinTokenRequest, CreateJoinTokenRequest__Output as _tunctl_v1_CreateJoinTokenRequest__Output } from './tunctl/v1/CreateJoinTokenRequest';
 import type { CreateJoinTokenResponse as _tunctl_v1_CreateJoinTokenResponse, CreateJoinTokenResponse__Output as _tunctl_v1_CreateJoinTokenResponse__Output } from './tunctl/v1/CreateJoinTokenResponse';
+import type { DataPathStatus as _tunctl_v1_DataPathStatus, DataPathStatus__Output as _tunctl_v1_DataPathStatus__Output } from './tunctl/v1/DataPathStatus';
 import type { DeleteReservationRequest as _tunctl_v1_DeleteReservationRequest, DeleteReservationRequest__Output as _tunctl_v1_DeleteReservationRequest__Output } from './tunctl/v1/DeleteReservationRequest';
 import type { DeleteReservationResponse as _tunctl_v1_DeleteReservationResponse, DeleteReservationResponse__Output as _tunctl_v1_DeleteReservationResponse__Output } from './tunctl/v1/DeleteReservationResponse';
 import type { DetachRequest as _tunctl_v1_DetachRequest, DetachRequest__Output as _tunctl_v1_DetachRequest__Output } from './tunctl/v1/DetachRequest';
@@ -24,6 +26,8 @@ import type { GetNetworkRequest as _tunctl_v1_GetNetworkRequest, GetNetworkReque
 import type { GetNetworkResponse as _tunctl_v1_GetNetworkResponse, GetNetworkResponse__Output as _tunctl_v1_GetNetworkResponse__Output } from './tunctl/v1/GetNetworkResponse';
 import type { GetNodeRequest as _tunctl_v1_GetNodeRequest, GetNodeRequest__Output as _tunctl_v1_GetNodeRequest__Output } from './tunctl/v1/GetNodeRequest';
 import type { GetNodeResponse as _tunctl_v1_GetNodeResponse, GetNodeResponse__Output as _tunctl_v1_GetNodeResponse__Output } from './tunctl/v1/GetNodeResponse';
+import type { GetStatusRequest as _tunctl_v1_GetStatusRequest, GetStatusRequest__Output as _tunctl_v1_GetStatusRequest__Output } from './tunctl/v1/GetStatusRequest';
+import type { GetStatusResponse as _tunctl_v1_GetStatusResponse, GetStatusResponse__Output as _tunctl_v1_GetStatusResponse__Output } from './tunctl/v1/GetStatusResponse';
 import type { JoinRequest as _tunctl_v1_JoinRequest, JoinRequest__Output as _tunctl_v1_JoinRequest__Output } from './tunctl/v1/JoinRequest';
 import type { JoinResponse as _tunctl_v1_JoinResponse, JoinResponse__Output as _tunctl_v1_JoinResponse__Output } from './tunctl/v1/JoinResponse';
 import type { JoinToken as _tunctl_v1_JoinToken, JoinToken__Output as _tunctl_v1_JoinToken__Output } from './tunctl/v1/JoinToken';
@@ -45,6 +49,7 @@ import type { ListRoutesRequest as _tunctl_v1_ListRoutesRequest, ListRoutesReque
 import type { ListRoutesResponse as _tunctl_v1_ListRoutesResponse, ListRoutesResponse__Output as _tunctl_v1_ListRoutesResponse__Output } from './tunctl/v1/ListRoutesResponse';
 import type { Network as _tunctl_v1_Network, Network__Output as _tunctl_v1_Network__Output } from './tunctl/v1/Network';
 import type { Node as _tunctl_v1_Node, Node__Output as _tunctl_v1_Node__Output } from './tunctl/v1/Node';
+import type { PeerStatus as _tunctl_v1_PeerStatus, PeerStatus__Output as _tunctl_v1_PeerStatus__Output } from './tunctl/v1/PeerStatus';
 import type { QuarantinedSubnet as _tunctl_v1_QuarantinedSubnet, QuarantinedSubnet__Output as _tunctl_v1_QuarantinedSubnet__Output } from './tunctl/v1/QuarantinedSubnet';
 import type { RegisterRequest as _tunctl_v1_RegisterRequest, RegisterRequest__Output as _tunctl_v1_RegisterRequest__Output } from './tunctl/v1/RegisterRequest';
 import type { RegisterResponse as _tunctl_v1_RegisterResponse, RegisterResponse__Output as _tunctl_v1_RegisterResponse__Output } from './tunctl/v1/RegisterResponse';
@@ -64,6 +69,8 @@ import type { RevokeJoinTokenRequest as _tunctl_v1_RevokeJoinTokenRequest, Revok
 import type { RevokeJoinTokenResponse as _tunctl_v1_RevokeJoinTokenResponse, RevokeJoinTokenResponse__Output as _tunctl_v1_RevokeJoinTokenResponse__Output } from './tunctl/v1/RevokeJoinTokenResponse';
 import type { Route as _tunctl_v1_Route, Route__Output as _tunctl_v1_Route__Output } from './tunctl/v1/Route';
 import type { RouteChange as _tunctl_v1_RouteChange, RouteChange__Output as _tunctl_v1_RouteChange__Output } from './tunctl/v1/RouteChange';
+import type { RouteSyncStatus as _tunctl_v1_RouteSyncStatus, RouteSyncStatus__Output as _tunctl_v1_RouteSyncStatus__Output } from './tunctl/v1/RouteSyncStatus';
+import type { Traffic as _tunctl_v1_Traffic, Traffic__Output as _tunctl_v1_Traffic__Output } from './tunctl/v1/Traffic';
 import type { WatchAck as _tunctl_v1_WatchAck, WatchAck__Output as _tunctl_v1_WatchAck__Output } from './tunctl/v1/WatchAck';
 import type { WatchRequest as _tunctl_v1_WatchRequest, WatchRequest__Output as _tunctl_v1_WatchRequest__Output } from './tunctl/v1/WatchRequest';
 import type { WatchResponse as _tunctl_v1_WatchResponse, WatchResponse__Output as _tunctl_v1_WatchResponse__Output } from './tunctl/v1/WatchResponse';
@@ -92,10 +99,12 @@ export interface ProtoGrpcType {
       AttachResponse: MessageTypeDefinition<_tunctl_v1_AttachResponse, _tunctl_v1_AttachResponse__Output>
       AuditEvent: MessageTypeDefinition<_tunctl_v1_AuditEvent, _tunctl_v1_AuditEvent__Output>
       Container: MessageTypeDefinition<_tunctl_v1_Container, _tunctl_v1_Container__Output>
+      ControllerConnection: MessageTypeDefinition<_tunctl_v1_ControllerConnection, _tunctl_v1_ControllerConnection__Output>
       CreateApiKeyRequest: MessageTypeDefinition<_tunctl_v1_CreateApiKeyRequest, _tunctl_v1_CreateApiKeyRequest__Output>
       CreateApiKeyResponse: MessageTypeDefinition<_tunctl_v1_CreateApiKeyResponse, _tunctl_v1_CreateApiKeyResponse__Output>
       CreateJoinTokenRequest: MessageTypeDefinition<_tunctl_v1_CreateJoinTokenRequest, _tunctl_v1_CreateJoinTokenRequest__Output>
       CreateJoinTokenResponse: MessageTypeDefinition<_tunctl_v1_CreateJoinTokenResponse, _tunctl_v1_CreateJoinTokenResponse__Output>
+      DataPathStatus: MessageTypeDefinition<_tunctl_v1_DataPathStatus, _tunctl_v1_DataPathStatus__Output>
       DeleteReservationRequest: MessageTypeDefinition<_tunctl_v1_DeleteReservationRequest, _tunctl_v1_DeleteReservationRequest__Output>
       DeleteReservationResponse: MessageTypeDefinition<_tunctl_v1_DeleteReservationResponse, _tunctl_v1_DeleteReservationResponse__Output>
       DetachRequest: MessageTypeDefinition<_tunctl_v1_DetachRequest, _tunctl_v1_DetachRequest__Output>
@@ -104,6 +113,8 @@ export interface ProtoGrpcType {
       GetNetworkResponse: MessageTypeDefinition<_tunctl_v1_GetNetworkResponse, _tunctl_v1_GetNetworkResponse__Output>
       GetNodeRequest: MessageTypeDefinition<_tunctl_v1_GetNodeRequest, _tunctl_v1_GetNodeRequest__Output>
       GetNodeResponse: MessageTypeDefinition<_tunctl_v1_GetNodeResponse, _tunctl_v1_GetNodeResponse__Output>
+      GetStatusRequest: MessageTypeDefinition<_tunctl_v1_GetStatusRequest, _tunctl_v1_GetStatusRequest__Output>
+      GetStatusResponse: MessageTypeDefinition<_tunctl_v1_GetStatusResponse, _tunctl_v1_GetStatusResponse__Output>
       JoinRequest: MessageTypeDefinition<_tunctl_v1_JoinRequest, _tunctl_v1_JoinRequest__Output>
       JoinResponse: MessageTypeDefinition<_tunctl_v1_JoinResponse, _tunctl_v1_JoinResponse__Output>
       JoinToken: MessageTypeDefinition<_tunctl_v1_JoinToken, _tunctl_v1_JoinToken__Output>
@@ -126,6 +137,7 @@ export interface ProtoGrpcType {
       Network: MessageTypeDefinition<_tunctl_v1_Network, _tunctl_v1_Network__Output>
       Node: MessageTypeDefinition<_tunctl_v1_Node, _tunctl_v1_Node__Output>
       NodeState: EnumTypeDefinition
+      PeerStatus: MessageTypeDefinition<_tunctl_v1_PeerStatus, _tunctl_v1_PeerStatus__Output>
       QuarantinedSubnet: MessageTypeDefinition<_tunctl_v1_QuarantinedSubnet, _tunctl_v1_QuarantinedSubnet__Output>
       RegisterRequest: MessageTypeDefinition<_tunctl_v1_RegisterRequest, _tunctl_v1_RegisterRequest__Output>
       RegisterResponse: MessageTypeDefinition<_tunctl_v1_RegisterResponse, _tunctl_v1_RegisterResponse__Output>
@@ -145,6 +157,8 @@ export interface ProtoGrpcType {
       RevokeJoinTokenResponse: MessageTypeDefinition<_tunctl_v1_RevokeJoinTokenResponse, _tunctl_v1_RevokeJoinTokenResponse__Output>
       Route: MessageTypeDefinition<_tunctl_v1_Route, _tunctl_v1_Route__Output>
       RouteChange: MessageTypeDefinition<_tunctl_v1_RouteChange, _tunctl_v1_RouteChange__Output>
+      RouteSyncStatus: MessageTypeDefinition<_tunctl_v1_RouteSyncStatus, _tunctl_v1_RouteSyncStatus__Output>
+      Traffic: MessageTypeDefinition<_tunctl_v1_Traffic, _tunctl_v1_Traffic__Output>
       WatchAck: MessageTypeDefinition<_tunctl_v1_WatchAck, _tunctl_v1_WatchAck__Output>
       WatchRequest: MessageTypeDefinition<_tunctl_v1_WatchRequest, _tunctl_v1_WatchRequest__Output>
       WatchResponse: MessageTypeDefinition<_tunctl_v1_WatchResponse, _tunctl_v1_WatchResponse__Output>

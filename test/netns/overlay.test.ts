@@ -109,6 +109,48 @@ test('containers on different hosts talk through tunctl with no manual routes', 
       assert.equal(after.tunTxPackets, before.tunTxPackets, 'no spoofed packet reached the TUN device');
     });
 
+    await t.test('tunctl status: per-peer counters move with traffic, drops are counted against the peer that sent them', async () => {
+      const status = async (): Promise<StatusJson> => {
+        const res = await cluster.hostTunctl(h1, ['status', '-o', 'json']);
+        assert.equal(res.code, 0, res.stderr);
+        return JSON.parse(res.stdout) as StatusJson;
+      };
+      const peer = (s: StatusJson, name: string) => {
+        const p = s.peers.find((x) => x.nodeName === name);
+        assert.ok(p, `peer ${name} in ${JSON.stringify(s.peers.map((x) => x.nodeName))}`);
+        return p;
+      };
+      const before = await status();
+      assert.equal(before.nodeName, 'h1');
+      assert.equal(before.subnet, h1.subnet);
+      assert.equal(before.controller.state, 'STATE_CONNECTED');
+      assert.ok(Number(before.revision) > 0);
+      assert.deepEqual(before.peers.map((p) => p.nodeName), ['h2', 'h3']);
+      assert.equal(peer(before, 'h2').underlayIp, h2.underlayIp);
+      assert.equal(peer(before, 'h2').subnet, h2.subnet);
+
+      assert.equal((await cluster.ping(h1, h2, 5)).received, 5);
+      // The spoof test before this one sent 4 from h2's address with h3's source.
+      const after = await status();
+      const was = peer(before, 'h2').traffic;
+      const now = peer(after, 'h2').traffic;
+      assert.ok(Number(now.txPackets) >= Number(was.txPackets) + 5, `sent to h2: ${was.txPackets} -> ${now.txPackets}`);
+      assert.ok(Number(now.rxPackets) >= Number(was.rxPackets) + 5, `heard from h2: ${was.rxPackets} -> ${now.rxPackets}`);
+      assert.ok(Number(now.rxBytes) >= Number(was.rxBytes) + 5 * 84, 'bytes too (84-byte echo replies)');
+      assert.ok(Number(now.drops.spoofed_source ?? 0) >= 4, `h2's spoofed packets: ${JSON.stringify(now.drops)}`);
+      assert.equal(peer(after, 'h3').traffic.drops.spoofed_source, undefined, 'not blamed on h3, whose source they claimed');
+      const lastRx = Date.parse(peer(after, 'h2').lastRxAt ?? '');
+      assert.ok(Date.now() - lastRx < 10_000, `last packet from h2 seen recently: ${peer(after, 'h2').lastRxAt}`);
+      assert.ok(Number(after.totals.drops.unknown_peer ?? 0) >= 5, 'the stranger\'s datagrams are in the totals, no peer\'s');
+
+      const text = await cluster.hostTunctl(h1, ['status']);
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, new RegExp(`^node: h1\n  subnet: ${h1.subnet.replace(/\./g, '\\.')}`));
+      assert.match(text.stdout, /^  controller: connected to /m);
+      assert.match(text.stdout, /^peer: h2\n  underlay: [\d.]+:7000\n  subnet: [\d./]+\n  last received: \d+s ago\n/m);
+      assert.match(text.stdout, /^  drops: .*spoofed_source \d+/m);
+    });
+
     await t.test('with the controller down, traffic keeps flowing; when it returns, agents resynchronise', async () => {
       assert.equal(await cluster.stopController(), 0, "controller exits 0 on SIGTERM");
       const during = await cluster.ping(h1, h2, 3);
@@ -169,3 +211,19 @@ test('containers on different hosts talk through tunctl with no manual routes', 
     await cluster.stopController();
   }
 });
+
+/** `tunctl status -o json`: proto3 JSON of GetStatusResponse (64-bit counts as strings). */
+interface StatusJson {
+  nodeName: string;
+  subnet: string;
+  revision: string;
+  controller: { state: string };
+  totals: { drops: Record<string, string> };
+  peers: Array<{
+    nodeName: string;
+    underlayIp: string;
+    subnet: string;
+    traffic: { txPackets: string; rxPackets: string; rxBytes: string; drops: Record<string, string> };
+    lastRxAt?: string;
+  }>;
+}

@@ -13,7 +13,10 @@ import { FakeContainerLinks } from '../../node-agent/containers/fake-container-l
 import { callAgent } from '../../cli/agent-client.js';
 import { ControllerCallError, type RegisterOptions, type Registration } from '../../node-agent/controller-client.js';
 import { snapshotCounters, createCounters } from '../../node-agent/dataplane/counters.js';
-import type { DataplaneOptions, PeerRoute } from '../../node-agent/dataplane/dataplane.js';
+import type { DataplaneOptions, PeerRoute, PeerTraffic } from '../../node-agent/dataplane/dataplane.js';
+import type { AgentStatus } from '../../node-agent/status/agent-status.js';
+import { statusFromProto } from '../../node-agent/status/status-proto.js';
+import type { GetStatusResponse__Output } from '../../proto/gen/tunctl/v1/GetStatusResponse.js';
 import { FakeRouteInstaller } from '../../node-agent/routes/fake-route-installer.js';
 import { serializeAgentState, STATE_FILE, type AgentState } from '../../node-agent/state/agent-state.js';
 import { loadAgentState } from '../../node-agent/state/state-store.js';
@@ -44,7 +47,7 @@ interface Harness {
   readonly options: AgentOptions;
   readonly host: FakeRouteInstaller;
   readonly logger: MemoryLogger;
-  readonly dataplanes: { opened: number; closed: number; options: DataplaneOptions[]; peers: PeerRoute[][] };
+  readonly dataplanes: { opened: number; closed: number; options: DataplaneOptions[]; peers: PeerRoute[][]; traffic: PeerTraffic[] };
 }
 
 function harness(t: TestContext, client: FakeController, open?: (opts: DataplaneOptions) => Promise<AgentDataplane>): Harness {
@@ -54,7 +57,7 @@ function harness(t: TestContext, client: FakeController, open?: (opts: Dataplane
   host.addDevice('eth0');
   host.addAddress('eth0', registration.underlayIp);
   const logger = new MemoryLogger();
-  const dataplanes = { opened: 0, closed: 0, options: [] as DataplaneOptions[], peers: [] as PeerRoute[][] };
+  const dataplanes = { opened: 0, closed: 0, options: [] as DataplaneOptions[], peers: [] as PeerRoute[][], traffic: [] as PeerTraffic[] };
   const fakeDataplane = async (opts: DataplaneOptions): Promise<AgentDataplane> => {
     dataplanes.opened++;
     dataplanes.options.push(opts);
@@ -64,6 +67,7 @@ function harness(t: TestContext, client: FakeController, open?: (opts: Dataplane
       tunName: opts.tunName,
       setPeers: (peers) => void dataplanes.peers.push([...peers]),
       stats: () => snapshotCounters(counters),
+      peerTraffic: () => dataplanes.traffic,
       close: async () => {
         dataplanes.closed++;
         host.deleteDevice(opts.tunName);
@@ -130,7 +134,7 @@ test('a data path that fails while starting ends the agent with its error, clean
   let closed = 0;
   const h = harness(t, client, async (opts) => {
     opts.onFailure?.(new Error('dataplane worker for queue 0 stopped unexpectedly (exit code 1)'));
-    return { tunName: 'tun0', setPeers: () => undefined, stats: () => snapshotCounters(createCounters()), close: async () => void closed++ };
+    return { tunName: 'tun0', setPeers: () => undefined, stats: () => snapshotCounters(createCounters()), peerTraffic: () => [], close: async () => void closed++ };
   });
   h.host.addDevice('tun0');
   await assert.rejects(runAgent(h.options, h.deps, new AbortController().signal), /worker for queue 0 stopped unexpectedly/);
@@ -313,4 +317,65 @@ test('unreadable container leases refuse attach with the reason, and the data pa
   assert.ok(h.logger.lines.some((l) => l.includes('containers cannot be attached or detached until the lease file is fixed')));
   stop.abort();
   await agent;
+});
+
+test('status: the local socket answers GetStatus with the subnet, the controller connection, the revision, route sync and each peer\'s traffic', { timeout: 10_000 }, async (t) => {
+  const client = new FakeController(registration);
+  const h = harness(t, client);
+  const socketPath = join(h.options.stateDir, 'agent.sock');
+  let published: (() => AgentStatus) | undefined;
+  const deps: AgentDeps = { ...h.deps, publishStatus: (status) => void (published = status) };
+  const stop = new AbortController();
+  const agent = runAgent({ ...h.options, socketPath }, deps, stop.signal);
+  t.after(() => stop.abort());
+  await waitFor('the local socket', () => existsSync(socketPath), 5000, 5);
+  const status = async () => statusFromProto(await callAgent<object, GetStatusResponse__Output>(socketPath, 'GetStatus', {}));
+
+  const before = await status();
+  assert.equal(before.controller.state, 'connecting', 'no stream has delivered yet');
+  assert.equal(before.revision, 0);
+  assert.deepEqual(before.peers, []);
+
+  const stream = await client.stream(0);
+  stream.send({ kind: 'snapshot', revision: 4, routes: [h1, h2, h3], clusterId: 'c1' });
+  await waitFor('both routes', async () => (await h.host.list('tun0')).length === 2, 5000, 5);
+  h.dataplanes.traffic = [
+    { nodeName: 'h2', txPackets: 10, txBytes: 1000, rxPackets: 8, rxBytes: 800, drops: { spoofed_source: 2 }, lastRxAt: 1_700_000_000_000, lastTxAt: 1_700_000_001_000 },
+  ];
+  const s = await status();
+  assert.equal(s.nodeName, 'h1');
+  assert.equal(s.subnet, '10.244.1.0/24');
+  assert.equal(s.network, '10.244.0.0/16');
+  assert.equal(s.underlayIp, '192.168.77.1');
+  assert.equal(s.udpPort, 7000);
+  assert.equal(s.tunName, 'tun0');
+  assert.equal(s.tunMtu, 1472);
+  assert.equal(s.controller.state, 'connected');
+  assert.equal(s.revision, 4);
+  assert.equal(s.clusterId, 'c1');
+  assert.equal(s.routes.desired, 2);
+  assert.ok(s.routes.rounds >= 1, 'route sync ran');
+  assert.ok(s.routes.added >= 2, 'and added the two routes');
+  assert.equal(s.containersCapacity, 253);
+  assert.deepEqual(
+    s.peers.map((p) => [p.nodeName, p.underlayIp, p.subnet, p.traffic.txPackets, p.traffic.rxBytes, p.traffic.drops, p.lastRxAt, p.lastTxAt]),
+    [
+      ['h2', '192.168.77.2', '10.244.2.0/24', 10, 800, { spoofed_source: 2 }, 1_700_000_000_000, 1_700_000_001_000],
+      ['h3', '192.168.77.3', '10.244.3.0/24', 0, 0, {}, 0, 0],
+    ],
+    'every peer in the table, sorted, with what the data path counted for it',
+  );
+  assert.ok(published, 'the status reader was published for the metrics endpoint');
+  assert.equal(published().revision, 4);
+
+  stream.end(new ControllerCallError(grpc.status.UNAVAILABLE, 'controller restarting'));
+  await waitFor('the connection to drop', async () => (await status()).controller.state === 'connecting', 5000, 5);
+  const after = await status();
+  assert.match(after.controller.lastError, /controller restarting/);
+  assert.equal(after.controller.reconnects, 1);
+  assert.equal(after.revision, 4, 'the table stays');
+
+  stop.abort();
+  await agent;
+  assert.equal(published, undefined, 'withdrawn when the agent stops');
 });

@@ -47,6 +47,17 @@ import { localSubnetFields } from '../../../node-agent/dataplane/forward.js';
 import { GatherList } from '../../../node-agent/dataplane/gather.js';
 import { RouteLookup } from '../../../node-agent/dataplane/route-lookup.js';
 import {
+  createPeerCounters,
+  PEER_STRIDE,
+  P_DROP_SPOOFED_SOURCE,
+  P_DROP_WRONG_DESTINATION,
+  P_RX_BYTES,
+  P_RX_PACKETS,
+  P_SEND_ERRORS,
+  P_TX_BYTES,
+  P_TX_PACKETS,
+} from '../../../node-agent/dataplane/peer-counters.js';
+import {
   TCP_ACK,
   TCP_PSH,
   datagramsOf,
@@ -134,6 +145,7 @@ function sender(capacity = 4, gso = true): OffloadTunToUdpContext & { transport:
       { nodeName: 'b', subnet: SUBNET_B, underlayIp: UNDERLAY_B },
       { nodeName: 'c', subnet: SUBNET_C, underlayIp: UNDERLAY_C },
     ]),
+    peerCounters: createPeerCounters(2),
     counters: createCounters(),
     batch: createOffloadBatch(capacity, OFFLOAD_READ_BUFFER),
     gso,
@@ -150,6 +162,7 @@ function receiver(capacity = 64, udp = true, batch?: OffloadBatch): OffloadUdpTo
       { nodeName: 'c', subnet: SUBNET_C, underlayIp: UNDERLAY_C },
     ]),
     ...localSubnetFields(SUBNET_B),
+    peerCounters: createPeerCounters(2),
     counters: createCounters(),
     batch: b,
     coalescer: createCoalescer(b, udp),
@@ -346,6 +359,9 @@ test('anti-spoof: a segment in a GRO batch whose inner source is outside the sen
       'the others, around the hole',
     );
     assert.equal(b.counters[C_TUN_TX_PACKETS], 2);
+    // Peer a (slot 0) was heard from six times, one of them spoofed.
+    assert.equal(b.peerCounters[P_RX_PACKETS], 6);
+    assert.equal(b.peerCounters[P_DROP_SPOOFED_SOURCE], 1);
   }
 });
 
@@ -355,6 +371,7 @@ test('a segment for a destination outside this node\'s subnet is dropped, the ot
   const b = receiver();
   deliver(b, [groOf([segs[0]!, segs[1]!, elsewhere, segs[3]!])]);
   assert.equal(b.counters[C_DROP_WRONG_DESTINATION], 1);
+  assert.equal(b.peerCounters[P_DROP_WRONG_DESTINATION], 1, 'counted for peer a');
   assert.deepEqual(
     b.tun.written.map((w) => referenceSegments(w)),
     [segs.slice(0, 2), [segs[3]!]],
@@ -367,6 +384,9 @@ test('an unknown sender: all its segments dropped and counted, other senders\' r
   deliver(b, [groOf(segs, ROGUE), groOf(segs.slice(0, 3))]);
   assert.equal(b.counters[C_DROP_UNKNOWN_PEER], 6);
   assert.equal(b.counters[C_UDP_RX_PACKETS], 9);
+  assert.equal(b.peerCounters[P_RX_PACKETS], 3, 'peer a: only its own segments');
+  assert.equal(b.peerCounters[P_RX_BYTES], 3 * segs[0]!.length);
+  assert.equal(b.peerCounters[PEER_STRIDE + P_RX_PACKETS], 0, 'peer c: nothing');
   assert.deepEqual(
     b.tun.written.map((w) => referenceSegments(w)),
     [segs.slice(0, 3)],
@@ -535,6 +555,9 @@ test('send side: segments to a peer the socket refuses count as send errors, the
   assert.equal(a.counters[C_UDP_TX_PACKETS], 3);
   assert.equal(a.counters[C_UDP_TX_BYTES], 3 * 1040);
   assert.ok(a.transport.sent.every((m) => m.addr === UNDERLAY_B));
+  // Per peer: b (slot 0) got three segments, c (slot 1) refused four.
+  assert.deepEqual([a.peerCounters[P_TX_PACKETS], a.peerCounters[P_TX_BYTES], a.peerCounters[P_SEND_ERRORS]], [3, 3 * 1040, 0]);
+  assert.deepEqual([a.peerCounters[PEER_STRIDE + P_TX_PACKETS], a.peerCounters[PEER_STRIDE + P_SEND_ERRORS]], [0, 4]);
 });
 
 test('send side: a full output list is sent mid-batch and the superpacket that did not fit goes in the next send', () => {

@@ -23,6 +23,22 @@ import {
   type TunToUdpContext,
   type UdpToTunContext,
 } from '../../../node-agent/dataplane/forward.js';
+import {
+  createPeerCounters,
+  PEER_STRIDE,
+  P_DROP_BAD_CHECKSUM,
+  P_DROP_BAD_HEADER_LENGTH,
+  P_DROP_NOT_IPV4,
+  P_DROP_SPOOFED_SOURCE,
+  P_DROP_TOO_SHORT,
+  P_DROP_TRUNCATED,
+  P_DROP_WRONG_DESTINATION,
+  P_RX_BYTES,
+  P_RX_PACKETS,
+  P_SEND_ERRORS,
+  P_TX_BYTES,
+  P_TX_PACKETS,
+} from '../../../node-agent/dataplane/peer-counters.js';
 import { RouteLookup, type PeerRoute } from '../../../node-agent/dataplane/route-lookup.js';
 import { FakeTun, FakeTunHost } from '../../../node-agent/tun/fake-tun.js';
 import type { TunDevice } from '../../../node-agent/tun/tun-device.js';
@@ -45,20 +61,24 @@ interface Side {
   out: TunToUdpContext;
   in: UdpToTunContext;
   stats(): DataplaneStats;
+  /** The counter block of the peer at `index` in the side's table (slot = index here). */
+  peer(index: number): Float64Array;
 }
 
 function side(net: MemoryNetwork, underlay: number, local: typeof SUBNET_A, peers: PeerRoute[], batchSize = 8): Side {
   const tun = new FakeTunHost().open('tun0', { batchSize });
   const udp = net.bind(underlay, PORT, { batchSize });
   const counters = createCounters();
+  const peerCounters = createPeerCounters(8);
   const routes = RouteLookup.build(peers);
   return {
     tun,
     udp,
     counters,
-    out: { tun, transport: udp, routes, counters, batch: createPacketBatch(batchSize, 2048) },
-    in: { transport: udp, tun, routes, counters, batch: createPacketBatch(batchSize, 2048), ...localSubnetFields(local) },
+    out: { tun, transport: udp, routes, peerCounters, counters, batch: createPacketBatch(batchSize, 2048) },
+    in: { transport: udp, tun, routes, peerCounters, counters, batch: createPacketBatch(batchSize, 2048), ...localSubnetFields(local) },
     stats: () => snapshotCounters(counters),
+    peer: (index) => peerCounters.slice(index * PEER_STRIDE, (index + 1) * PEER_STRIDE),
   };
 }
 
@@ -113,6 +133,12 @@ test('two-device ping: a packet into A comes out of B byte-identical, and the re
   assert.equal(sb.udpRxBytes, request.length);
   assert.equal(sb.tunTxPackets, 1);
   assert.deepEqual(rxDropsOnly(sb), {});
+
+  // Per peer: A sent one packet to B and heard one back; B the other way round.
+  const ab = a.peer(0);
+  assert.deepEqual([ab[P_TX_PACKETS], ab[P_TX_BYTES], ab[P_RX_PACKETS], ab[P_RX_BYTES]], [1, request.length, 1, reply.length]);
+  const ba = b.peer(0);
+  assert.deepEqual([ba[P_TX_PACKETS], ba[P_TX_BYTES], ba[P_RX_PACKETS], ba[P_RX_BYTES]], [1, reply.length, 1, request.length]);
 });
 
 test('more packets than one batch all arrive, in order', () => {
@@ -165,15 +191,37 @@ const rxCases: Array<{ reason: keyof DataplaneStats['rxDrops']; from: number; pa
   },
 ];
 
+/** Each receive drop reason's slot in a peer's counter block. */
+const PEER_SLOT: Record<string, number> = {
+  tooShort: P_DROP_TOO_SHORT,
+  notIpv4: P_DROP_NOT_IPV4,
+  badHeaderLength: P_DROP_BAD_HEADER_LENGTH,
+  truncated: P_DROP_TRUNCATED,
+  badChecksum: P_DROP_BAD_CHECKSUM,
+  spoofedSource: P_DROP_SPOOFED_SOURCE,
+  wrongDestination: P_DROP_WRONG_DESTINATION,
+};
+
 for (const c of rxCases) {
   test(`receive side drops and counts: ${c.reason} (${c.from === ROGUE ? 'unknown sender' : 'from the peer'})`, () => {
     const { net, b } = pair();
-    receiveAtB(net, b, c.from, c.packet());
+    const packet = c.packet();
+    receiveAtB(net, b, c.from, packet);
     assert.deepEqual(b.tun.takeWritten(), [], 'nothing reaches the TUN device');
     const s = b.stats();
     assert.deepEqual(rxDropsOnly(s), { [c.reason]: 1 });
     assert.equal(s.udpRxPackets, 1);
     assert.equal(s.tunTxPackets, 0);
+    const peer = b.peer(0);
+    if (c.from === ROGUE) {
+      assert.deepEqual([...peer], new Array(PEER_STRIDE).fill(0), 'an unknown sender is no peer\'s traffic');
+    } else {
+      const slot = PEER_SLOT[c.reason]!;
+      assert.equal(peer[slot], 1, `the peer's ${c.reason} count`);
+      assert.equal(peer[P_RX_PACKETS], 1, 'heard from, though dropped');
+      assert.equal(peer[P_RX_BYTES], packet.length);
+      assert.equal(peer.reduce((sum, v) => sum + v, 0), 2 + packet.length, 'nothing else counted');
+    }
   });
 }
 
@@ -231,6 +279,33 @@ test('a datagram the kernel refuses is counted as a send error and the rest stil
   assert.equal(s.udpTxPackets, 1);
   assert.equal(s.udpTxBytes, toB.length, 'bytes count only what went out');
   assert.equal(a.udp.lastSendError, 'ENETUNREACH');
+  assert.deepEqual([a.peer(0)[P_TX_PACKETS], a.peer(0)[P_SEND_ERRORS]], [1, 0], 'b: sent');
+  assert.deepEqual([a.peer(1)[P_TX_PACKETS], a.peer(1)[P_SEND_ERRORS]], [0, 1], 'c: refused');
+});
+
+test('per-peer counts go to each peer\'s slot, wherever the table puts the peer', () => {
+  const net = new MemoryNetwork();
+  const underlayC = parseIpv4('192.168.200.3');
+  const a = side(net, UNDERLAY_A, SUBNET_A, []);
+  // Slots 5 and 2, not the table's indexes 0 and 1.
+  a.out.routes = RouteLookup.build(
+    [
+      { nodeName: 'b', subnet: SUBNET_B, underlayIp: UNDERLAY_B },
+      { nodeName: 'c', subnet: parseCidr('10.250.3.0/24'), underlayIp: underlayC },
+    ],
+    Uint32Array.of(5, 2),
+  );
+  net.bind(UNDERLAY_B, PORT);
+  net.bind(underlayC, PORT);
+  a.tun.inject(echoRequest(HOST_A, HOST_B, 1));
+  a.tun.inject(echoRequest(HOST_A, parseIpv4('10.250.3.3'), 2));
+  a.tun.inject(echoRequest(HOST_A, parseIpv4('10.250.3.4'), 3));
+  forwardTunToUdp(a.out);
+  const block = (slot: number) => a.out.peerCounters.slice(slot * PEER_STRIDE, (slot + 1) * PEER_STRIDE);
+  assert.equal(block(5)[P_TX_PACKETS], 1, 'b');
+  assert.equal(block(2)[P_TX_PACKETS], 2, 'c');
+  assert.equal(block(0)[P_TX_PACKETS], 0);
+  assert.equal(block(1)[P_TX_PACKETS], 0);
 });
 
 /** Runs A's or B's duplex loop over the fakes, which never block: every wait reports both ready. */
@@ -251,10 +326,12 @@ test('loops: a new table is picked up by generation, the stop flag ends the loop
   a.tun.inject(echoRequest(HOST_A, parseIpv4('10.250.3.3'), 1));
   let batches = 0;
   let posted: RouteLookup | undefined;
+  // The table outgrew the per-peer counters: bigger ones come with it.
+  const bigger = createPeerCounters(16);
   runLoopOf(a.out, a.in, {
     control,
     generation: 0,
-    takeRoutes: () => (posted ? { routes: posted, generation: 1 } : undefined),
+    takeRoutes: () => (posted ? { routes: posted, generation: 1, peerCounters: bigger } : undefined),
     reportError: (err) => assert.fail(String(err)),
     afterBatch: () => {
       batches++;
@@ -276,6 +353,9 @@ test('loops: a new table is picked up by generation, the stop flag ends the loop
   assert.equal(third.pending, 1, 'second packet used the new table');
   assert.equal(b.udp.pending, 0);
   assert.equal(a.in.routes, a.out.routes, 'both directions got the new table');
+  assert.equal(a.out.peerCounters, bigger, 'the sending side counts into the new per-peer counters');
+  assert.equal(a.in.peerCounters, bigger, 'so does the receiving side');
+  assert.equal(bigger[1 * PEER_STRIDE + P_TX_PACKETS], 1, 'the packet to c counted in c\'s slot of the new counters');
 });
 
 test('loops: a table published while the loop waits for packets applies to the packets that end the wait', () => {

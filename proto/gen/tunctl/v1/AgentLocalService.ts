@@ -6,6 +6,8 @@ import type { AttachRequest as _tunctl_v1_AttachRequest, AttachRequest__Output a
 import type { AttachResponse as _tunctl_v1_AttachResponse, AttachResponse__Output as _tunctl_v1_AttachResponse__Output } from '../../tunctl/v1/AttachResponse';
 import type { DetachRequest as _tunctl_v1_DetachRequest, DetachRequest__Output as _tunctl_v1_DetachRequest__Output } from '../../tunctl/v1/DetachRequest';
 import type { DetachResponse as _tunctl_v1_DetachResponse, DetachResponse__Output as _tunctl_v1_DetachResponse__Output } from '../../tunctl/v1/DetachResponse';
+import type { GetStatusRequest as _tunctl_v1_GetStatusRequest, GetStatusRequest__Output as _tunctl_v1_GetStatusRequest__Output } from '../../tunctl/v1/GetStatusRequest';
+import type { GetStatusResponse as _tunctl_v1_GetStatusResponse, GetStatusResponse__Output as _tunctl_v1_GetStatusResponse__Output } from '../../tunctl/v1/GetStatusResponse';
 import type { ListContainersRequest as _tunctl_v1_ListContainersRequest, ListContainersRequest__Output as _tunctl_v1_ListContainersRequest__Output } from '../../tunctl/v1/ListContainersRequest';
 import type { ListContainersResponse as _tunctl_v1_ListContainersResponse, ListContainersResponse__Output as _tunctl_v1_ListContainersResponse__Output } from '../../tunctl/v1/ListContainersResponse';
 
@@ -28,6 +30,15 @@ export interface AgentLocalServiceClient extends grpc.Client {
   detach(argument: _tunctl_v1_DetachRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_DetachResponse__Output>): grpc.ClientUnaryCall;
   detach(argument: _tunctl_v1_DetachRequest, callback: grpc.requestCallback<_tunctl_v1_DetachResponse__Output>): grpc.ClientUnaryCall;
   
+  GetStatus(argument: _tunctl_v1_GetStatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_GetStatusResponse__Output>): grpc.ClientUnaryCall;
+  GetStatus(argument: _tunctl_v1_GetStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_GetStatusResponse__Output>): grpc.ClientUnaryCall;
+  GetStatus(argument: _tunctl_v1_GetStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_GetStatusResponse__Output>): grpc.ClientUnaryCall;
+  GetStatus(argument: _tunctl_v1_GetStatusRequest, callback: grpc.requestCallback<_tunctl_v1_GetStatusResponse__Output>): grpc.ClientUnaryCall;
+  getStatus(argument: _tunctl_v1_GetStatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_GetStatusResponse__Output>): grpc.ClientUnaryCall;
+  getStatus(argument: _tunctl_v1_GetStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_GetStatusResponse__Output>): grpc.ClientUnaryCall;
+  getStatus(argument: _tunctl_v1_GetStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_GetStatusResponse__Output>): grpc.ClientUnaryCall;
+  getStatus(argument: _tunctl_v1_GetStatusRequest, callback: grpc.requestCallback<_tunctl_v1_GetStatusResponse__Output>): grpc.ClientUnaryCall;
+  
   ListContainers(argument: _tunctl_v1_ListContainersRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ListContainersResponse__Output>): grpc.ClientUnaryCall;
   ListContainers(argument: _tunctl_v1_ListContainersRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_tunctl_v1_ListContainersResponse__Output>): grpc.ClientUnaryCall;
   ListContainers(argument: _tunctl_v1_ListContainersRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tunctl_v1_ListContainersResponse__Output>): grpc.ClientUnaryCall;
@@ -44,6 +55,8 @@ export interface AgentLocalServiceHandlers extends grpc.UntypedServiceImplementa
   
   Detach: grpc.handleUnaryCall<_tunctl_v1_DetachRequest__Output, _tunctl_v1_DetachResponse>;
   
+  GetStatus: grpc.handleUnaryCall<_tunctl_v1_GetStatusRequest__Output, _tunctl_v1_GetStatusResponse>;
+  
   ListContainers: grpc.handleUnaryCall<_tunctl_v1_ListContainersRequest__Output, _tunctl_v1_ListContainersResponse>;
   
 }
@@ -51,5 +64,6 @@ export interface AgentLocalServiceHandlers extends grpc.UntypedServiceImplementa
 export interface AgentLocalServiceDefinition extends grpc.ServiceDefinition {
   Attach: MethodDefinition<_tunctl_v1_AttachRequest, _tunctl_v1_AttachResponse, _tunctl_v1_AttachRequest__Output, _tunctl_v1_AttachResponse__Output>
   Detach: MethodDefinition<_tunctl_v1_DetachRequest, _tunctl_v1_DetachResponse, _tunctl_v1_DetachRequest__Output, _tunctl_v1_DetachResponse__Output>
+  GetStatus: MethodDefinition<_tunctl_v1_GetStatusRequest, _tunctl_v1_GetStatusResponse, _tunctl_v1_GetStatusRequest__Output, _tunctl_v1_GetStatusResponse__Output>
   ListContainers: MethodDefinition<_tunctl_v1_ListContainersRequest, _tunctl_v1_ListContainersResponse, _tunctl_v1_ListContainersRequest__Output, _tunctl_v1_ListContainersResponse__Output>
 }

@@ -1,0 +1,8 @@
+// Original file: proto/tunctl/v1/tunctl.proto
+
+
+export interface GetStatusRequest {
+}
+
+export interface GetStatusRequest__Output {
+}
