@@ -12,7 +12,8 @@ export function parseExposition(text: string): Map<string, number> {
     const series = line.slice(0, cut);
     const raw = line.slice(cut + 1);
     const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : Number(raw);
-    assert.ok(!Number.isNaN(value) || raw === 'NaN', `a sample value: ${line}`);
+    // prom-client prints NaN as "Nan"; Prometheus reads NaN in any case.
+    assert.ok(!Number.isNaN(value) || raw.toLowerCase() === 'nan', `a sample value: ${line}`);
     assert.ok(!samples.has(series), `series printed twice: ${series}`);
     samples.set(series, value);
   }
