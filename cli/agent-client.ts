@@ -23,8 +23,13 @@ export class AgentCallError extends Error {
   }
 }
 
+/** Where the agent's socket should be (--agent-socket, else $TUNCTL_AGENT_SOCKET, else the default), unchecked. */
+export function agentSocketPath(values: Values, env: NodeJS.ProcessEnv = process.env): string {
+  return (values['agent-socket'] as string | undefined) || env.TUNCTL_AGENT_SOCKET || DEFAULT_AGENT_SOCKET;
+}
+
 export function resolveAgentSocket(values: Values, env: NodeJS.ProcessEnv = process.env): string {
-  const path = (values['agent-socket'] as string | undefined) || env.TUNCTL_AGENT_SOCKET || DEFAULT_AGENT_SOCKET;
+  const path = agentSocketPath(values, env);
   return requireLocalSocket(
     path,
     `the agent's socket ${path} does not exist: is \`tunctl agent\` running on this host (with --socket ${path})?`,

@@ -11,6 +11,7 @@ import { addNode, getNode, listNodes, removeNode } from './commands/node-command
 import { network, routes } from './commands/read-commands.js';
 import { apikeyCreate, apikeyList, apikeyRevoke, createJoinToken, listJoinTokens, revokeJoinToken } from './commands/credential-commands.js';
 import { audit } from './commands/audit-command.js';
+import { doctor } from './commands/doctor-command.js';
 import { attach, containers, detach } from './commands/container-commands.js';
 import { status } from './commands/status-command.js';
 import { quarantine, quarantineRelease, reservations, reserve, unreserve } from './commands/subnet-commands.js';
@@ -42,6 +43,7 @@ const COMMANDS: readonly Command[] = [
   detach,
   containers,
   status,
+  doctor,
 ];
 /** Commands with a second word ("apikey create"); "quarantine" alone is also a command (the list). */
 const GROUPS = new Set(['apikey', 'quarantine']);

@@ -26,6 +26,6 @@ export interface ContainerLinks {
   create(spec: ContainerLinkSpec): Promise<void>;
   /** Removes the pair by its host side (the container end goes with it); fine if it is gone. */
   remove(hostInterface: string): Promise<void>;
-  /** Whether the host side of a pair exists. */
-  exists(hostInterface: string): Promise<boolean>;
+  /** Which of these host sides of pairs exist: one look at the host, however many are asked about. */
+  existing(hostInterfaces: readonly string[]): Promise<Set<string>>;
 }

@@ -97,7 +97,8 @@ export class ContainerService {
   list(): Promise<ContainerView[]> {
     return this.serially(async () => {
       const views: ContainerView[] = [];
-      for (const lease of this.leases) views.push(this.view(lease, await this.options.links.exists(lease.hostInterface)));
+      const present = await this.options.links.existing(this.leases.map((l) => l.hostInterface));
+      for (const lease of this.leases) views.push(this.view(lease, present.has(lease.hostInterface)));
       return views;
     });
   }
@@ -184,7 +185,8 @@ export class ContainerService {
 
   private async reclaimNow(): Promise<number> {
     const released: ContainerLease[] = [];
-    for (const lease of this.leases) if (!(await this.options.links.exists(lease.hostInterface))) released.push(lease);
+    const present = await this.options.links.existing(this.leases.map((l) => l.hostInterface));
+    for (const lease of this.leases) if (!present.has(lease.hostInterface)) released.push(lease);
     if (released.length === 0) return 0;
     this.save(this.leases.filter((l) => !released.includes(l)));
     for (const lease of released) {

@@ -35,8 +35,8 @@ export class FakeContainerLinks implements ContainerLinks {
     return Promise.resolve();
   }
 
-  exists(hostInterface: string): Promise<boolean> {
-    return Promise.resolve(this.pairs.has(hostInterface));
+  existing(hostInterfaces: readonly string[]): Promise<Set<string>> {
+    return Promise.resolve(new Set(hostInterfaces.filter((name) => this.pairs.has(name))));
   }
 
   /** What deleting a namespace does: the kernel removes the pairs that end in it. */

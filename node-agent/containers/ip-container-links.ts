@@ -41,8 +41,18 @@ export class IpContainerLinks implements ContainerLinks {
     return linkShown(await this.inContainer(netnsPath, ['-json', 'link', 'show', 'dev', ifname]), `cannot look into the namespace ${netnsPath}`);
   }
 
-  async exists(hostInterface: string): Promise<boolean> {
-    return linkShown(await this.ip(['-json', 'link', 'show', 'dev', hostInterface]), `cannot read interface ${hostInterface}`);
+  async existing(hostInterfaces: readonly string[]): Promise<Set<string>> {
+    if (hostInterfaces.length === 0) return new Set();
+    const r = await this.ip(['-json', 'link', 'show']);
+    if (r.code !== 0) throw new ContainerLinkError(`cannot list the host's interfaces: ${r.stderr.trim() || `exit ${r.code}`}`);
+    let links: Array<{ ifname?: unknown }>;
+    try {
+      links = JSON.parse(r.stdout) as Array<{ ifname?: unknown }>;
+    } catch {
+      throw new ContainerLinkError(`cannot list the host's interfaces: \`ip -json link show\` printed no JSON`);
+    }
+    const present = new Set(links.map((l) => l.ifname));
+    return new Set(hostInterfaces.filter((name) => present.has(name)));
   }
 
   async create(spec: ContainerLinkSpec): Promise<void> {

@@ -41,6 +41,8 @@ export interface ClusterOptions {
   readonly workDir: string;
   readonly network?: string;
   readonly heartbeatIntervalMs?: number;
+  /** The agents' --route-check-interval (default 1000 ms); long, a route deleted on purpose stays deleted. */
+  readonly routeCheckIntervalMs?: number;
 }
 
 export class Cluster {
@@ -166,7 +168,7 @@ export class Cluster {
       '--controller', this.controllerAddress,
       '--state-dir', host.stateDir,
       '--socket', agentSocketOf(host),
-      '--route-check-interval', '1000',
+      '--route-check-interval', String(this.options.routeCheckIntervalMs ?? 1000),
     ]);
     return host.agent;
   }

@@ -1,8 +1,7 @@
 // `npm run demo`: a throwaway three-host cluster in network namespaces on this machine.
 // A controller, three hosts, tunctl agents joining with the tokens add-node printed, a
 // container attached on each with `tunctl attach`; shows `tunctl list-nodes`, `tunctl
-// routes`, `tunctl containers`, pings between
-// containers, an API key used from another host (read allowed, write refused) and the
+// routes`, `tunctl containers`, pings between containers, `tunctl status`, an API key used from another host (read allowed, write refused) and the
 // audit log, then removes every namespace and process it made (also on Ctrl-C or failure).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,6 +59,8 @@ async function main(): Promise<number> {
       process.stdout.write(ping.output);
       if (ping.received === 0) failures++;
     }
+    say(`${hosts[0]!.name}$ tunctl status   (the agent's view: connection, data path, per-peer traffic)`);
+    process.stdout.write((await cluster.hostTunctl(hosts[0]!, ['status'])).stdout);
     say('what `tunctl add-node` prints (a fourth node, added and removed again)');
     process.stdout.write((await cluster.tunctl(['add-node', 'host-4', '--underlay-ip', '192.168.77.4'])).stdout);
     say('$ tunctl list-join-tokens');

@@ -26,15 +26,26 @@ export const containerLinksComplianceCases: ReadonlyArray<ComplianceCase<Contain
     name: 'create makes both ends, remove takes both away, and removing again is fine',
     async run(h) {
       const ns = await h.newNamespace();
-      assert.equal(await h.links.exists('tcc1'), false);
+      assert.equal((await h.links.existing(['tcc1'])).has('tcc1'), false);
       assert.equal(await h.links.hasInterface(ns, 'eth0'), false);
       await h.links.create(spec(ns, 'tcc1', 2));
-      assert.equal(await h.links.exists('tcc1'), true);
+      assert.equal((await h.links.existing(['tcc1'])).has('tcc1'), true);
       assert.equal(await h.links.hasInterface(ns, 'eth0'), true);
       await h.links.remove('tcc1');
-      assert.equal(await h.links.exists('tcc1'), false);
+      assert.equal((await h.links.existing(['tcc1'])).has('tcc1'), false);
       assert.equal(await h.links.hasInterface(ns, 'eth0'), false, 'the container end went with the host end');
       await h.links.remove('tcc1');
+    },
+  },
+  {
+    name: 'existing names only the pairs that exist, in one look',
+    async run(h) {
+      const ns = await h.newNamespace();
+      assert.deepEqual(await h.links.existing([]), new Set());
+      await h.links.create(spec(ns, 'tcc5', 6));
+      assert.deepEqual(await h.links.existing(['tcc5', 'tcc6', 'lo0x']), new Set(['tcc5']));
+      await h.links.remove('tcc5');
+      assert.deepEqual(await h.links.existing(['tcc5']), new Set());
     },
   },
   {
@@ -43,7 +54,7 @@ export const containerLinksComplianceCases: ReadonlyArray<ComplianceCase<Contain
       const ns = await h.newNamespace();
       await h.addForeignInterface(ns, 'eth1');
       await assert.rejects(h.links.create(spec(ns, 'tcc2', 3, 'eth1')), FailedPreconditionError);
-      assert.equal(await h.links.exists('tcc2'), false);
+      assert.equal((await h.links.existing(['tcc2'])).has('tcc2'), false);
     },
   },
   {
@@ -52,7 +63,7 @@ export const containerLinksComplianceCases: ReadonlyArray<ComplianceCase<Contain
       const ns = await h.newNamespace();
       await h.deleteNamespace(ns);
       await assert.rejects(h.links.create(spec(ns, 'tcc3', 4)), FailedPreconditionError);
-      assert.equal(await h.links.exists('tcc3'), false);
+      assert.equal((await h.links.existing(['tcc3'])).has('tcc3'), false);
     },
   },
   {
@@ -63,8 +74,8 @@ export const containerLinksComplianceCases: ReadonlyArray<ComplianceCase<Contain
       await h.deleteNamespace(ns);
       // The kernel removes the pair as the namespace goes; give it a moment.
       const deadline = Date.now() + 3000;
-      while ((await h.links.exists('tcc4')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      assert.equal(await h.links.exists('tcc4'), false);
+      while (((await h.links.existing(['tcc4'])).has('tcc4')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal((await h.links.existing(['tcc4'])).has('tcc4'), false);
     },
   },
 ];

@@ -125,7 +125,7 @@ test('the lease is on disk before the veth is created', async (t) => {
       return f.links.create(spec);
     },
     remove: (hostInterface) => f.links.remove(hostInterface),
-    exists: (hostInterface) => f.links.exists(hostInterface),
+    existing: (hostInterfaces) => f.links.existing(hostInterfaces),
   };
   await f.service({ links }).attach({ netns: 'web' });
   assert.deepEqual(seenAtCreate, [[['web', '10.244.3.2']]]);
