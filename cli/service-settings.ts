@@ -1,7 +1,9 @@
 // What the long-running commands (controller, agent) share: a settings file whose lines are
-// their flags ("flag = value", flags on the command line win), and the log level and format.
+// their flags ("flag = value", flags on the command line win), the log level and format, and
+// the metrics endpoint.
 import { existsSync, readFileSync } from 'node:fs';
 import { ConsoleLogger, isLogFormat, isLogLevel } from '../common/logger.js';
+import { parseMetricsListen } from '../common/metrics-server.js';
 import type { OptionSpec, Values } from './command.js';
 import { UsageError } from './output.js';
 
@@ -9,6 +11,7 @@ export const SERVICE_OPTIONS: OptionSpec = {
   config: { type: 'string' },
   'log-level': { type: 'string' },
   'log-format': { type: 'string' },
+  'metrics-listen': { type: 'string' },
 };
 
 export function serviceHelp(defaultConfig: string): string {
@@ -17,6 +20,9 @@ export function serviceHelp(defaultConfig: string): string {
     `                            given on the command line win (default ${defaultConfig}, if it exists)`,
     '  --log-level LEVEL         debug, info, warn or error (default: $TUNCTL_LOG_LEVEL, else info)',
     '  --log-format text|json    a line of text or a JSON object per event (default: $TUNCTL_LOG_FORMAT, else text)',
+    '  --metrics-listen HOST:PORT',
+    '                            serve Prometheus metrics on http://HOST:PORT/metrics, with /healthz and /readyz',
+    '                            (default: none; plain HTTP without authentication: bind to loopback or an internal address)',
   ].join('\n');
 }
 
@@ -70,4 +76,16 @@ export function serviceLogger(component: string, values: Values, env: NodeJS.Pro
   const format = (values['log-format'] as string | undefined) ?? env.TUNCTL_LOG_FORMAT ?? 'text';
   if (!isLogFormat(format)) throw new UsageError(`${formatSource} must be text or json, not "${format}"`);
   return new ConsoleLogger(component, level, undefined, format);
+}
+
+/** --metrics-listen, checked: undefined when not given. */
+export function metricsListenFlag(values: Values): string | undefined {
+  const listen = values['metrics-listen'];
+  if (listen === undefined) return undefined;
+  try {
+    parseMetricsListen(String(listen));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return String(listen);
 }

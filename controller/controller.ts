@@ -1,18 +1,19 @@
 // The controller process: opens the store and its CA, fixes the network, serves gRPC and
 // shuts down gracefully. Two listeners: the network port (TLS; agents with their node
 // certificates, admin callers with API keys) and a local unix socket (admin calls, no key:
-// file permissions are the credential).
+// file permissions are the credential); and, when asked for, the metrics endpoint (HTTP).
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation } from 'grpc-health-check';
 import { formatCidr, formatIpv4 } from '../common/cidr.js';
 import type { Logger } from '../common/logger.js';
+import { serveMetrics, type MetricsServer } from '../common/metrics-server.js';
 import { loadTunctlDescriptorsForReflection, loadTunctlProto } from '../common/proto.js';
 import { adminServiceHandlers } from './admin-service.js';
 import { agentServiceDefinition, agentServiceHandlers } from './agent-service.js';
 import { apiKeyGuard, localSocketGuard } from './auth/admin-guard.js';
 import { CertificateAuthority } from './auth/certificate-authority.js';
+import { ControllerMetrics } from './controller-metrics.js';
 import { DenialLog } from './auth/denial-log.js';
 import { controllerServerTls, type ServerTls } from './auth/server-credentials.js';
 import { DEFAULT_NODE_CERT_LIFETIME_MS } from './join-service.js';
@@ -20,6 +21,7 @@ import { bindUnixSocket } from '../common/unix-socket.js';
 import { listenForServer, type NetworkListener, type TlsStats } from './network-listener.js';
 import { NodeLeaseLoop } from './node-lease.js';
 import { NodePresence } from './node-presence.js';
+import { Readiness } from './readiness.js';
 import { WriteBatcher } from './write-batcher.js';
 import { RouteFeed } from './route-feed.js';
 import { SqliteStore } from './store/sqlite-store.js';
@@ -30,6 +32,8 @@ export interface ControllerOptions {
   readonly listen: string;
   /** Path of the local admin socket (created 0600); undefined for none. */
   readonly adminSocket?: string;
+  /** host:port for the metrics endpoint (HTTP: /metrics, /healthz, /readyz); undefined for none. */
+  readonly metricsListen?: string;
   /** Extra DNS names or addresses for the TLS server certificate (this host's are always in). */
   readonly tlsNames?: readonly string[];
   /** Lifetime of node client certificates; agents renew them when two thirds have passed. */
@@ -68,6 +72,8 @@ interface Servers {
   readonly leases: NodeLeaseLoop | undefined;
   /** Accepts agents' and admin clients' TCP connections for `network`. */
   readonly listener: NetworkListener;
+  /** The metrics endpoint, when --metrics-listen asked for one. */
+  readonly metrics: MetricsServer | undefined;
 }
 
 export class Controller {
@@ -77,20 +83,30 @@ export class Controller {
   readonly adminSocket: string | undefined;
   private readonly servers: Servers;
   private readonly feed: RouteFeed;
-  private readonly health: HealthImplementation;
+  private readonly readiness: Readiness;
   private readonly logger: Logger;
   private stopping: Promise<void> | undefined;
   private compactTimer: NodeJS.Timeout | undefined;
 
-  private constructor(servers: Servers, port: number, adminSocket: string | undefined, store: Store, ca: CertificateAuthority, feed: RouteFeed, health: HealthImplementation, logger: Logger) {
+  private constructor(servers: Servers, port: number, adminSocket: string | undefined, store: Store, ca: CertificateAuthority, feed: RouteFeed, readiness: Readiness, logger: Logger) {
     this.servers = servers;
     this.port = port;
     this.adminSocket = adminSocket;
     this.ca = ca;
     this.store = store;
     this.feed = feed;
-    this.health = health;
+    this.readiness = readiness;
     this.logger = logger;
+  }
+
+  /** True while it serves: after every listener came up, until stop() begins (as the health service says). */
+  get ready(): boolean {
+    return this.readiness.ready;
+  }
+
+  /** The metrics endpoint's port; undefined without --metrics-listen. */
+  get metricsPort(): number | undefined {
+    return this.servers.metrics?.port;
   }
 
   /** TLS handshakes on the network port since the start: all, resumed sessions, failed. */
@@ -109,6 +125,7 @@ export class Controller {
     let presence: NodePresence | undefined;
     let leases: NodeLeaseLoop | undefined;
     let listener: NetworkListener | undefined;
+    let metricsServer: MetricsServer | undefined;
     const started: grpc.Server[] = [];
     try {
       const network = options.network ? store.initNetwork(options.network) : store.network();
@@ -147,14 +164,21 @@ export class Controller {
       }
       const denials = new DenialLog(store);
       const { proto } = loadTunctlProto();
-      const health = new HealthImplementation({ '': 'SERVING', [ADMIN_SERVICE]: 'SERVING', [AGENT_SERVICE]: 'SERVING' });
+      const readiness = new Readiness(['', ADMIN_SERVICE, AGENT_SERVICE]);
       const reflection = new ReflectionService(loadTunctlDescriptorsForReflection());
+      let interceptors: grpc.ServerInterceptor[] = [];
+      if (options.metricsListen !== undefined) {
+        const metrics = new ControllerMetrics({ store, feed, presence });
+        metricsServer = await serveMetrics(options.metricsListen, { render: () => metrics.render(), ready: () => readiness.ready }, logger);
+        interceptors = [metrics.interceptor];
+      }
 
       const networkServer = new grpc.Server({
         // Find agents that vanished without closing their connection (cable cut, power loss).
         'grpc.keepalive_time_ms': 30_000,
         'grpc.keepalive_timeout_ms': 10_000,
         'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+        interceptors,
       });
       networkServer.addService(proto.tunctl.v1.AdminService.service, adminServiceHandlers({ store, feed, presence, writes, ca, guard: apiKeyGuard(store, denials, now), logger, now }));
       const agentService = proto.tunctl.v1.AgentService.service;
@@ -174,7 +198,7 @@ export class Controller {
           encodeWatchResponse: agentService.Watch.responseSerialize,
         }),
       );
-      health.addToServer(networkServer);
+      readiness.health.addToServer(networkServer);
       reflection.addToServer(networkServer);
       listener = await listenForServer(networkServer, options.listen, tls, logger);
       const port = listener.port;
@@ -182,9 +206,9 @@ export class Controller {
 
       let localServer: grpc.Server | undefined;
       if (options.adminSocket) {
-        localServer = new grpc.Server();
+        localServer = new grpc.Server({ interceptors });
         localServer.addService(proto.tunctl.v1.AdminService.service, adminServiceHandlers({ store, feed, presence, writes, ca, guard: localSocketGuard(), logger, now }));
-        health.addToServer(localServer);
+        readiness.health.addToServer(localServer);
         reflection.addToServer(localServer);
         await bindUnixSocket(localServer, options.adminSocket);
         started.push(localServer);
@@ -202,11 +226,14 @@ export class Controller {
         subnets_free: usage.total - usage.used,
         revision: store.latestRevision(),
       });
-      const controller = new Controller({ network: networkServer, local: localServer, tls, denials, presence, leases, listener }, port, options.adminSocket, store, ca, feed, health, logger);
+      const servers = { network: networkServer, local: localServer, tls, denials, presence, leases, listener, metrics: metricsServer };
+      const controller = new Controller(servers, port, options.adminSocket, store, ca, feed, readiness, logger);
       controller.startCompaction(options.changelogRetention ?? 10_000);
+      readiness.serving();
       return controller;
     } catch (err) {
       await listener?.close(0);
+      await metricsServer?.close();
       for (const server of started) server.forceShutdown();
       leases?.stop();
       feed?.close('the controller failed to start');
@@ -233,7 +260,7 @@ export class Controller {
     this.stopping ??= (async () => {
       this.logger.info('controller shutting down');
       clearInterval(this.compactTimer);
-      for (const service of ['', ADMIN_SERVICE, AGENT_SERVICE]) this.health.setStatus(service, 'NOT_SERVING');
+      this.readiness.stopping();
       this.feed.close('the controller is shutting down; the agent will reconnect when it is back');
       const started = Date.now();
       const servers = [this.servers.network, ...(this.servers.local ? [this.servers.local] : [])];
@@ -242,6 +269,8 @@ export class Controller {
       this.servers.denials.close();
       this.servers.leases?.stop();
       this.servers.presence.close();
+      // Last before the store closes: /readyz says 503 through the whole shutdown.
+      await this.servers.metrics?.close();
       this.store.close();
       this.logger.info('controller stopped', {
         took_ms: Date.now() - started,

@@ -19,6 +19,11 @@ export interface NodeStatus {
   readonly leaseExpiresAt: Date | null;
 }
 
+/** How many revisions an agent is behind; 0 until it applied a first table (its state says pending then). */
+export function revisionLag(appliedRevision: number, latestRevision: number): number {
+  return appliedRevision > 0 ? Math.max(0, latestRevision - appliedRevision) : 0;
+}
+
 export interface NodePresenceOptions {
   /** A node whose agent is disconnected is still ready for this long after it was last heard. */
   readonly notReadyAfterMs: number;

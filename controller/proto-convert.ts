@@ -17,7 +17,7 @@ import type {
   NodeRecord,
   RouteRecord,
 } from './store/store.js';
-import type { NodeState, NodeStatus } from './node-presence.js';
+import { revisionLag, type NodeState, type NodeStatus } from './node-presence.js';
 
 /** IPv4 + UDP headers: what each encapsulated packet costs on the underlay. */
 export const ENCAP_OVERHEAD = 28;
@@ -47,8 +47,7 @@ export function nodeToProto(node: NodeRecord, status: NodeStatus, latestRevision
     agentVersion: node.agentVersion,
     lastSeenAt: status.lastSeenAt ? timestampToProto(status.lastSeenAt) : null,
     appliedRevision: status.appliedRevision,
-    // Lag means something only once the agent applied a table; 0 before (state says pending).
-    lag: status.appliedRevision > 0 ? Math.max(0, latestRevision - status.appliedRevision) : 0,
+    lag: revisionLag(status.appliedRevision, latestRevision),
     state: NODE_STATE[status.state],
     applyError: status.applyError,
     leaseExpiresAt: status.leaseExpiresAt ? timestampToProto(status.leaseExpiresAt) : null,

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { MAX_WORKERS } from '../../node-agent/dataplane/limits.js';
 import { DEFAULT_PORT } from '../admin-client.js';
 import { DEFAULT_AGENT_SOCKET } from '../agent-client.js';
-import { SERVICE_OPTIONS, serviceHelp, serviceLogger, withSettingsFile } from '../service-settings.js';
+import { SERVICE_OPTIONS, metricsListenFlag, serviceHelp, serviceLogger, withSettingsFile } from '../service-settings.js';
 import type { Command } from '../command.js';
 import { intFlag } from '../flags.js';
 import { UsageError } from '../output.js';
@@ -22,7 +22,7 @@ export const agent: Command = {
   help: [
     'usage: tunctl agent [--join-token TOKEN | --join-token-file FILE] [--controller HOST:PORT] [--name NAME]',
     '                    [--underlay-ip IP] [--tun NAME] [--state-dir DIR] [--socket PATH] [--workers N] [--offload auto|off]',
-    '                    [--config FILE] [--log-level LEVEL] [--log-format text|json]',
+    '                    [--config FILE] [--log-level LEVEL] [--log-format text|json] [--metrics-listen HOST:PORT]',
     '',
     'Joins the controller with the node\'s one-time join token (printed by `tunctl add-node` or',
     '`tunctl create-join-token NODE`), keeping the certificate it gets in the state directory for',
@@ -76,6 +76,7 @@ export const agent: Command = {
     if (offload !== 'auto' && offload !== 'off') throw new UsageError(`--offload must be "auto" or "off", not "${offload}"`);
     const socket = (values.socket as string | undefined) || DEFAULT_AGENT_SOCKET;
     const workers = values.workers === undefined ? undefined : intFlag('workers', values.workers, 1, 1, MAX_WORKERS);
+    const metricsListen = metricsListenFlag(values);
     const logger = serviceLogger('agent', values);
     const stop = new AbortController();
     const onSignal = (sig: NodeJS.Signals) => {
@@ -100,6 +101,7 @@ export const agent: Command = {
         workers,
         offload: offload === 'auto',
         socketPath: socket === 'none' ? '' : socket,
+        metricsListen,
       },
       logger,
       stop.signal,

@@ -3,7 +3,7 @@ import { parseCidr } from '../../common/cidr.js';
 import { MIN_NODE_LEASE_TTL_MS } from '../../controller/node-lease.js';
 import { DEFAULT_UDP_PORT } from '../../controller/network-config.js';
 import type { NetworkConfigInput } from '../../controller/store/store.js';
-import { SERVICE_OPTIONS, serviceHelp, serviceLogger, withSettingsFile } from '../service-settings.js';
+import { SERVICE_OPTIONS, metricsListenFlag, serviceHelp, serviceLogger, withSettingsFile } from '../service-settings.js';
 import type { Command } from '../command.js';
 import { DEFAULT_ADMIN_SOCKET } from '../admin-client.js';
 import { durationFlag, intFlag } from '../flags.js';
@@ -35,7 +35,7 @@ export const controller: Command = {
     '                         [--subnet-min CIDR] [--subnet-max CIDR] [--udp-port N] [--heartbeat-interval MS]',
     '                         [--admin-socket PATH] [--tls-san NAME,...] [--node-cert-ttl DURATION]',
     '                         [--subnet-quarantine DURATION] [--node-lease-ttl DURATION] [--node-not-ready-after DURATION]',
-    '                         [--config FILE] [--log-level LEVEL] [--log-format text|json]',
+    '                         [--config FILE] [--log-level LEVEL] [--log-format text|json] [--metrics-listen HOST:PORT]',
     '',
     'Serves the admin and agent gRPC APIs: over TLS on --listen (agents with their node',
     'certificates, admin calls with an API key) and on a local unix socket (admin calls, no key).',
@@ -105,6 +105,7 @@ export const controller: Command = {
     const nodeLeaseTtlMs = durationOrOffMs('node-lease-ttl', values['node-lease-ttl'], 0, MIN_NODE_LEASE_TTL_MS / 1000, 365 * DAY);
     const nodeNotReadyAfterMs = durationFlag('node-not-ready-after', values['node-not-ready-after'], 40, DAY) * 1000;
     const adminSocket = (values['admin-socket'] as string | undefined) ?? DEFAULT_ADMIN_SOCKET;
+    const metricsListen = metricsListenFlag(values);
     // Loaded only here: admin commands never open SQLite.
     const { Controller } = await import('../../controller/controller.js');
     const instance = await Controller.start({
@@ -113,6 +114,7 @@ export const controller: Command = {
       network,
       heartbeatIntervalMs: intFlag('heartbeat-interval', values['heartbeat-interval'], 5000, 100, 600_000),
       adminSocket: adminSocket === 'none' ? undefined : adminSocket,
+      metricsListen,
       tlsNames: typeof values['tls-san'] === 'string' ? values['tls-san'].split(',').map((n) => n.trim()).filter(Boolean) : [],
       nodeCertLifetimeMs: durationFlag('node-cert-ttl', values['node-cert-ttl'], 30 * 86400, 3650 * 86400) * 1000,
       subnetQuarantineMs,

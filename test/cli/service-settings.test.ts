@@ -1,16 +1,20 @@
 // Settings files and logging of the long-running commands (controller, agent): the file's
 // lines are flags, the command line wins, mistakes are refused with their line; logs as text
-// or JSON at the level asked for.
+// or JSON at the level asked for; metrics-listen from the file opens the metrics endpoint.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { formatJsonLine } from '../../common/logger.js';
 import { UsageError } from '../../cli/output.js';
-import { serviceLogger, withSettingsFile } from '../../cli/service-settings.js';
+import { metricsListenFlag, serviceLogger, withSettingsFile } from '../../cli/service-settings.js';
 import { agent } from '../../cli/commands/agent-command.js';
+import { controller } from '../../cli/commands/controller-command.js';
+import { waitFor } from '../netns/netns.js';
+import { sample, scrape } from '../common/prometheus-text.js';
 import { TUNCTL, tunctl } from './run-tunctl.js';
 
 function tempDir(t: TestContext): string {
@@ -92,4 +96,40 @@ test('tunctl controller reads its settings file and logs JSON when it says so', 
   assert.equal(record.level, 'info');
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
+});
+
+test('--metrics-listen: off unless given, host:port or a usage error, in both commands\' help', (t) => {
+  assert.equal(metricsListenFlag({}), undefined);
+  assert.equal(metricsListenFlag({ 'metrics-listen': '127.0.0.1:9464' }), '127.0.0.1:9464');
+  assert.equal(metricsListenFlag({ 'metrics-listen': '[::1]:0' }), '[::1]:0');
+  assert.throws(() => metricsListenFlag({ 'metrics-listen': '9464' }), (err: Error) => err instanceof UsageError && /--metrics-listen must be host:port, like 127\.0\.0\.1:9464/.test(err.message));
+  const values = withSettingsFile('agent', { config: settings(t, 'metrics-listen = 127.0.0.1:9465\n') }, agent.options, '/nonexistent');
+  assert.equal(metricsListenFlag(values), '127.0.0.1:9465', 'a setting like any flag');
+  for (const command of [agent, controller]) assert.match(command.help, /--metrics-listen HOST:PORT/, command.name);
+});
+
+/** A loopback port that was free a moment ago. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test('tunctl controller with metrics-listen in its settings file serves /metrics and /readyz', async (t) => {
+  const dir = tempDir(t);
+  const port = await freePort();
+  const file = join(dir, 'controller.conf');
+  writeFileSync(file, `listen = 127.0.0.1:0\ndata-dir = ${dir}/data\nadmin-socket = ${dir}/admin.sock\nnetwork = 10.250.0.0/16\nmetrics-listen = 127.0.0.1:${port}\n`);
+  const child = spawn(process.execPath, [TUNCTL, 'controller', '--config', file], { stdio: ['ignore', 'ignore', 'ignore'] });
+  t.after(() => child.kill('SIGKILL'));
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor('the controller to be ready', async () => (await fetch(`${base}/readyz`)).status === 200, 15_000, 100);
+  const { samples } = await scrape(`${base}/metrics`);
+  assert.equal(sample(samples, 'tunctl_controller_nodes'), 0);
+  assert.equal(sample(samples, 'tunctl_controller_revision'), 0);
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+  assert.equal(child.exitCode, 0);
 });

@@ -51,7 +51,9 @@ export function networkInput(cidr = '10.244.0.0/16', subnetLen = 24): NetworkCon
 }
 
 export async function startController(
-  options: { network?: NetworkConfigInput; heartbeatIntervalMs?: number; changelogRetention?: number } & Partial<Pick<ControllerOptions, 'nodeCertLifetimeMs' | 'now' | 'snapshotRoutesPerSecond'>> = {},
+  options: { network?: NetworkConfigInput; heartbeatIntervalMs?: number; changelogRetention?: number } & Partial<
+    Pick<ControllerOptions, 'nodeCertLifetimeMs' | 'now' | 'snapshotRoutesPerSecond' | 'metricsListen'>
+  > = {},
 ): Promise<ControllerFixture> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tunctl-ctl-'));
   const adminSocket = join(dataDir, 'admin.sock');
@@ -67,6 +69,7 @@ export async function startController(
       changelogRetention: options.changelogRetention,
       nodeCertLifetimeMs: options.nodeCertLifetimeMs,
       snapshotRoutesPerSecond: options.snapshotRoutesPerSecond,
+      metricsListen: options.metricsListen,
       now: options.now,
       logger,
     });
