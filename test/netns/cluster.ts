@@ -160,7 +160,8 @@ export class Cluster {
     return res.stdout;
   }
 
-  startAgent(host: Host): ChildProcess {
+  /** Starts the host's agent; `extraArgs` go after the cluster's flags (e.g. --metrics-listen). */
+  startAgent(host: Host, extraArgs: readonly string[] = []): ChildProcess {
     host.agent = this.spawnLogged(host.ns, `agent-${host.name}`, [
       'agent',
       '--name', host.name,
@@ -169,6 +170,7 @@ export class Cluster {
       '--state-dir', host.stateDir,
       '--socket', agentSocketOf(host),
       '--route-check-interval', String(this.options.routeCheckIntervalMs ?? 1000),
+      ...extraArgs,
     ]);
     return host.agent;
   }

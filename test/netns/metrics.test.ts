@@ -3,11 +3,11 @@
 // turns 200 once the data path is up, the per-peer counters for the other host grow with
 // the pings, and the data path and controller connection are described.
 import assert from 'node:assert/strict';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { agentSocketOf, Cluster, TUNCTL, type Host } from './cluster.js';
+import { Cluster } from './cluster.js';
 import { labFor, netnsTestOptions, waitFor, type NetnsLab } from './netns.js';
 import { parseExposition, sample } from '../common/prometheus-text.js';
 import { VERSION } from '../../common/version.js';
@@ -28,25 +28,6 @@ async function scrapeIn(lab: NetnsLab, ns: string): Promise<Map<string, number>>
   return parseExposition(res.body);
 }
 
-/**
- * Cluster.startAgent's command, with the metrics endpoint on (the cluster starts agents
- * without it); logs to the same file, so dumpLogs shows it.
- */
-function startAgentWithMetrics(cluster: Cluster, lab: NetnsLab, host: Host): void {
-  host.agent = lab.spawn(host.ns, process.execPath, [
-    TUNCTL, 'agent',
-    '--name', host.name,
-    '--join-token', host.joinToken,
-    '--controller', cluster.controllerAddress,
-    '--state-dir', host.stateDir,
-    '--socket', agentSocketOf(host),
-    '--metrics-listen', METRICS,
-  ]);
-  const log = createWriteStream(cluster.logFile(`agent-${host.name}`), { flags: 'a' });
-  host.agent.stdout?.pipe(log);
-  host.agent.stderr?.pipe(log);
-}
-
 test('agent metrics: per-peer traffic grows with pings, scraped inside the host namespace', { ...netnsTestOptions(), timeout: 180_000 }, async (t) => {
   const lab = labFor(t, 'met');
   const workDir = mkdtempSync(join(tmpdir(), 'tunctl-metrics-'));
@@ -58,7 +39,7 @@ test('agent metrics: per-peer traffic grows with pings, scraped inside the host 
   await cluster.startController();
   const h1 = await cluster.addHost('h1', 1);
   const h2 = await cluster.addHost('h2', 2);
-  startAgentWithMetrics(cluster, lab, h1);
+  cluster.startAgent(h1, ['--metrics-listen', METRICS]);
   cluster.startAgent(h2);
   await cluster.waitForRoutes(h1, [h2.subnet]);
   await cluster.waitForRoutes(h2, [h1.subnet]);
