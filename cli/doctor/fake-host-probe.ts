@@ -2,7 +2,7 @@
 // MTUs and firewall text. Route lookups take the longest matching prefix, like the kernel's
 // main table; a lookup the kernel would refuse (rp_filter, no forwarding) is set by hand.
 import { cidrContainsIp, parseCidr, parseIpv4 } from '../../common/cidr.js';
-import type { HostProbe, LegacyIptables, LinkInfo, RouteInfo, RouteLookup, ToolText } from './host-probe.js';
+import type { HostProbe, LegacyIptables, LinkInfo, RouteInfo, RouteLookup, RouteQuery, ToolText } from './host-probe.js';
 
 export class FakeHostProbe implements HostProbe {
   /** Keys as under /proc/sys/net/ipv4 ("ip_forward", "conf/tun0/rp_filter"). */
@@ -28,15 +28,19 @@ export class FakeHostProbe implements HostProbe {
     return Promise.resolve(this.mainTable);
   }
 
-  routeGet(dst: string, input?: { from: string; iif: string }): Promise<RouteLookup> {
-    const refusal = input && this.refusals.get(`${dst} from ${input.from} iif ${input.iif}`);
-    if (refusal) return Promise.resolve({ error: refusal });
-    if (this.interfaces.some((l) => l.addresses.includes(dst))) return Promise.resolve({ dev: 'lo', type: 'local' });
+  routeGet(queries: readonly RouteQuery[]): Promise<RouteLookup[]> {
+    return Promise.resolve(queries.map((q) => this.lookup(q)));
+  }
+
+  private lookup({ dst, from, iif }: RouteQuery): RouteLookup {
+    const refusal = from !== undefined && this.refusals.get(`${dst} from ${from} iif ${iif}`);
+    if (refusal) return { error: refusal };
+    if (this.interfaces.some((l) => l.addresses.includes(dst))) return { dev: 'lo', type: 'local' };
     const ip = parseIpv4(dst);
     const best = this.mainTable
       .filter((r) => cidrContainsIp(parseCidr(r.dst), ip))
       .sort((a, b) => parseCidr(b.dst).prefixLen - parseCidr(a.dst).prefixLen)[0];
-    return Promise.resolve(best ? { dev: best.dev, type: 'unicast' } : { error: 'Network is unreachable' });
+    return best ? { dev: best.dev, type: 'unicast' } : { error: 'Network is unreachable' };
   }
 
   containerMtu(netns: string, ifname: string): Promise<number | null> {

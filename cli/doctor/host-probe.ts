@@ -19,6 +19,13 @@ export interface RouteInfo {
   readonly protocol: string;
 }
 
+/** A packet to `dst`; with `from` and `iif`, one that arrived on `iif` from `from`. */
+export interface RouteQuery {
+  readonly dst: string;
+  readonly from?: string;
+  readonly iif?: string;
+}
+
 /** The kernel's decision for one packet: where it goes, or the error it refuses it with. */
 export type RouteLookup = { readonly dev: string; readonly type: string } | { readonly error: string };
 
@@ -35,8 +42,11 @@ export interface HostProbe {
   links(): Promise<LinkInfo[]>;
   /** The IPv4 routes of the main table. */
   routes(): Promise<RouteInfo[]>;
-  /** Where the kernel sends a packet to `dst`; with `input`, one that arrived on `input.iif` from `input.from`. */
-  routeGet(dst: string, input?: { readonly from: string; readonly iif: string }): Promise<RouteLookup>;
+  /**
+   * Where the kernel sends each packet, in the order asked: all in one look, since a check
+   * asks once or twice per peer and a cluster may have thousands.
+   */
+  routeGet(queries: readonly RouteQuery[]): Promise<RouteLookup[]>;
   /** The MTU of `ifname` inside a namespace (a name under /run/netns or a path); null when it has no such interface. */
   containerMtu(netns: string, ifname: string): Promise<number | null>;
   /** `nft -j list ruleset`. */

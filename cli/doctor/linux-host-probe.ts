@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { errorMessage } from '../../common/errors.js';
 import { runTool, type ToolResult } from '../../node-agent/host/run-tool.js';
-import type { HostProbe, LegacyIptables, LinkInfo, RouteInfo, RouteLookup, ToolText } from './host-probe.js';
+import type { HostProbe, LegacyIptables, LinkInfo, RouteInfo, RouteLookup, RouteQuery, ToolText } from './host-probe.js';
 
 const TIMEOUT_MS = 10_000;
 const IP_HINT = 'install iproute2 (apt-get install iproute2)';
@@ -38,11 +38,23 @@ export class LinuxHostProbe implements HostProbe {
     }));
   }
 
-  async routeGet(dst: string, input?: { from: string; iif: string }): Promise<RouteLookup> {
-    const res = await ip(['-j', 'route', 'get', dst, ...(input ? ['from', input.from, 'iif', input.iif] : [])]);
-    if (res.code !== 0) return { error: res.stderr.trim().replace(/^RTNETLINK answers: /, '') };
-    const [route] = parseJson<IpRoute[]>(res, 'ip route get');
-    return { dev: route?.dev ?? '', type: route?.type ?? 'unicast' };
+  async routeGet(queries: readonly RouteQuery[]): Promise<RouteLookup[]> {
+    if (queries.length === 0) return [];
+    // One `ip -batch` for all of them: -force goes on past a refused lookup, which prints its
+    // error and "Command failed -:LINE" on stderr; each answered one prints a JSON line.
+    const lines = queries.map((q) => `route get ${q.dst}${q.from !== undefined ? ` from ${q.from} iif ${q.iif}` : ''}`);
+    const res = await runTool('ip', ['-j', '-force', '-batch', '-'], { timeoutMs: TIMEOUT_MS, installHint: IP_HINT, input: lines.join('\n') + '\n' });
+    const errors = batchErrors(res.stderr);
+    const answers = res.stdout.split('\n').filter((l) => l.trim() !== '');
+    let next = 0;
+    return queries.map((_, i) => {
+      const error = errors.get(i + 1);
+      if (error !== undefined) return { error };
+      const answer = answers[next++];
+      if (answer === undefined) throw new Error(`ip route get printed no answer for \`${lines[i]}\`: ${res.stderr.trim() || `exit ${res.code}`}`);
+      const [route] = JSON.parse(answer) as IpRoute[];
+      return { dev: route?.dev ?? '', type: route?.type ?? 'unicast' };
+    });
   }
 
   async containerMtu(netns: string, ifname: string): Promise<number | null> {
@@ -88,6 +100,22 @@ interface IpRoute {
   gateway?: string;
   protocol?: string;
   type?: string;
+}
+
+/** The errors of an `ip -force -batch` run by input line: the message is what came before each "Command failed -:LINE". */
+export function batchErrors(stderr: string): Map<number, string> {
+  const errors = new Map<number, string>();
+  let message: string[] = [];
+  for (const line of stderr.split('\n')) {
+    const failed = /^Command failed -:(\d+)\s*$/.exec(line);
+    if (failed) {
+      errors.set(Number(failed[1]), message.join('; ').replace(/^RTNETLINK answers: /, '') || 'refused');
+      message = [];
+    } else if (line.trim() !== '') {
+      message.push(line.trim());
+    }
+  }
+  return errors;
 }
 
 function ip(args: string[]): Promise<ToolResult> {

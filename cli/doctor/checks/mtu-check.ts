@@ -82,8 +82,9 @@ export const mtuCheck: DoctorCheck = {
     const paths: UnderlayPath[] = [];
     const holder = links.find((l) => l.addresses.includes(s.underlayIp));
     if (holder) paths.push({ ifname: holder.ifname, mtu: holder.mtu, role: `holds ${s.underlayIp}` });
-    for (const peer of s.peers) {
-      const route = await ctx.probe.routeGet(peer.underlayIp);
+    const routes = await ctx.probe.routeGet(s.peers.map((peer) => ({ dst: peer.underlayIp })));
+    for (const [i, peer] of s.peers.entries()) {
+      const route = routes[i]!;
       const mtu = 'dev' in route ? mtuOf(route.dev) : undefined;
       if ('dev' in route && mtu !== undefined && route.dev !== holder?.ifname) paths.push({ ifname: route.dev, mtu, role: `the route to ${peer.nodeName} (${peer.underlayIp})` });
     }

@@ -88,11 +88,9 @@ export const routesCheck: DoctorCheck = {
     const agent = answered(ctx);
     if (!agent) return needsAgent(CHECK);
     const s = agent.status;
-    const lookups = [];
-    for (const peer of s.peers) {
-      const address = formatIpv4(parseCidr(peer.subnet).base + 1);
-      lookups.push({ nodeName: peer.nodeName, address, result: await ctx.probe.routeGet(address) });
-    }
+    const addresses = s.peers.map((peer) => formatIpv4(parseCidr(peer.subnet).base + 1));
+    const results = await ctx.probe.routeGet(addresses.map((dst) => ({ dst })));
+    const lookups = s.peers.map((peer, i) => ({ nodeName: peer.nodeName, address: addresses[i]!, result: results[i]! }));
     return evaluateRoutes({ tunName: s.tunName, peers: s.peers, routes: await ctx.probe.routes(), lookups, agentRouteError: s.routes.lastError });
   },
 };

@@ -73,13 +73,14 @@ export const rpFilterCheck: DoctorCheck = {
     if (tunRp === null) return [skip(CHECK, `not checked: ${tunName} does not exist (see the mtu check)`)];
     const tunLink = (await ctx.probe.links()).find((l) => l.ifname === tunName);
     const localAddress = tunLink?.addresses[0] ?? formatIpv4(parseCidr(agent.status.subnet).base);
-    const probes: RpProbe[] = [];
-    for (const peer of agent.status.peers) {
-      const from = formatIpv4(parseCidr(peer.subnet).base + 1);
-      const result = await ctx.probe.routeGet(localAddress, { from, iif: tunName });
-      const back = await ctx.probe.routeGet(from);
-      probes.push({ peer: peer.nodeName, subnet: peer.subnet, from, result, reverseDev: 'dev' in back ? back.dev : '' });
-    }
+    const peers = agent.status.peers;
+    const froms = peers.map((peer) => formatIpv4(parseCidr(peer.subnet).base + 1));
+    // Each peer's probe, then the way back to it, in one look.
+    const answers = await ctx.probe.routeGet([...froms.map((from) => ({ dst: localAddress, from, iif: tunName })), ...froms.map((from) => ({ dst: from }))]);
+    const probes: RpProbe[] = peers.map((peer, i) => {
+      const back = answers[peers.length + i]!;
+      return { peer: peer.nodeName, subnet: peer.subnet, from: froms[i]!, result: answers[i]!, reverseDev: 'dev' in back ? back.dev : '' };
+    });
     return evaluateRpFilter({ tunName, all: Number((await ctx.probe.ipv4Sysctl('conf/all/rp_filter')) ?? 0), tun: Number(tunRp), localAddress, probes });
   },
 };
