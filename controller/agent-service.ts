@@ -351,7 +351,7 @@ function encodedWatchResponse(message: FeedMessage, clusterId: string, encode: (
   if (!bytes) {
     const full = toWatchResponse(message, clusterId);
     bytes = packed
-      ? encode({ kind: full.kind, revision: full.revision, baseRevision: full.baseRevision, clusterId, packed: packWatchBody(encode({ routes: full.routes, changes: full.changes })) })
+      ? encode({ kind: full.kind, revision: full.revision, baseRevision: full.baseRevision, clusterId, tableDigest: full.tableDigest, packed: packWatchBody(encode({ routes: full.routes, changes: full.changes })) })
       : encode(full);
     cache.set(message, bytes);
   }
@@ -362,10 +362,10 @@ function encodedWatchResponse(message: FeedMessage, clusterId: string, encode: (
 function toWatchResponse(message: FeedMessage, clusterId: string): WatchResponse {
   switch (message.kind) {
     case 'snapshot':
-      return { kind: 'KIND_SNAPSHOT', revision: message.revision, routes: message.routes.map(routeToProto), clusterId };
+      return { kind: 'KIND_SNAPSHOT', revision: message.revision, routes: message.routes.map(routeToProto), clusterId, tableDigest: message.tableDigest };
     case 'delta':
-      return { kind: 'KIND_DELTA', revision: message.revision, baseRevision: message.baseRevision, changes: message.changes.map(changeToProto), clusterId };
+      return { kind: 'KIND_DELTA', revision: message.revision, baseRevision: message.baseRevision, changes: message.changes.map(changeToProto), clusterId, tableDigest: message.tableDigest };
     case 'heartbeat':
-      return { kind: 'KIND_HEARTBEAT', revision: message.revision, clusterId };
+      return { kind: 'KIND_HEARTBEAT', revision: message.revision, clusterId, tableDigest: message.tableDigest };
   }
 }

@@ -17,12 +17,15 @@
 // draining, or stops answering, is dropped.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../common/logger.js';
+import { formatCidr } from '../common/cidr.js';
+import { RouteTableDigest } from '../common/route-table-digest.js';
 import type { ChangeRecord, RouteRecord, Store } from './store/store.js';
 
+/** Every message names the digest of the whole table at its revision (common/route-table-digest.ts). */
 export type FeedMessage =
-  | { readonly kind: 'snapshot'; readonly revision: number; readonly routes: readonly RouteRecord[] }
-  | { readonly kind: 'delta'; readonly baseRevision: number; readonly revision: number; readonly changes: readonly ChangeRecord[] }
-  | { readonly kind: 'heartbeat'; readonly revision: number };
+  | { readonly kind: 'snapshot'; readonly revision: number; readonly routes: readonly RouteRecord[]; readonly tableDigest: string }
+  | { readonly kind: 'delta'; readonly baseRevision: number; readonly revision: number; readonly changes: readonly ChangeRecord[]; readonly tableDigest: string }
+  | { readonly kind: 'heartbeat'; readonly revision: number; readonly tableDigest: string };
 
 export type FeedCloseReason = 'node-removed' | 'superseded' | 'shutdown' | 'stalled' | 'silent' | 'busy' | 'internal';
 
@@ -130,6 +133,10 @@ export class RouteFeed {
   private readonly subscribers = new Map<string, Subscriber>();
   private readonly recent: ChangeRecord[] = [];
   private latest: number;
+  // The table at `latest`, by subnet as agents hold it (an add replaces the subnet's route),
+  // and its digest, kept in step by publish().
+  private readonly table: Map<string, RouteRecord>;
+  private readonly digest: RouteTableDigest;
   // Messages for the current `latest`, shared by every subscriber they fit: one delta per
   // base revision, one snapshot, one heartbeat. Cleared when `latest` moves.
   private readonly deltasByBase = new Map<number, FeedMessage>();
@@ -166,7 +173,12 @@ export class RouteFeed {
       // An option passed as undefined keeps its default.
       ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
     } as Options;
-    this.latest = store.latestRevision();
+    const { routes, revision } = store.routeSnapshot();
+    this.latest = revision;
+    this.table = new Map(routes.map((r) => [formatCidr(r.subnet), r]));
+    this.digest = RouteTableDigest.of(routes);
+    // The first watchers' snapshot, read once with the rest.
+    this.sharedSnapshot = { kind: 'snapshot', revision, routes, tableDigest: this.digest.value };
     this.checkIntervalMs = Math.max(10, Math.floor(options.heartbeatIntervalMs / 4));
     this.lastCheckAt = this.options.now();
     this.heartbeatTimer = setInterval(() => this.checkIdleSubscribers(), this.checkIntervalMs);
@@ -237,6 +249,15 @@ export class RouteFeed {
   publish(change: ChangeRecord): void {
     if (change.revision <= this.latest) return;
     this.latest = change.revision;
+    const key = formatCidr(change.route.subnet);
+    const held = this.table.get(key);
+    if (held) this.digest.remove(held);
+    if (change.op === 'add') {
+      this.table.set(key, change.route);
+      this.digest.add(change.route);
+    } else {
+      this.table.delete(key);
+    }
     this.recent.push(change);
     if (this.recent.length > this.options.recentChanges) this.recent.splice(0, this.recent.length - this.options.recentChanges);
     this.deltasByBase.clear();
@@ -372,7 +393,7 @@ export class RouteFeed {
   private snapshot(): FeedMessage {
     if (this.sharedSnapshot?.revision !== this.latest) {
       const { routes, revision } = this.store.routeSnapshot();
-      this.sharedSnapshot = { kind: 'snapshot', revision, routes };
+      this.sharedSnapshot = { kind: 'snapshot', revision, routes, tableDigest: RouteTableDigest.of(routes).value };
     }
     return this.sharedSnapshot;
   }
@@ -389,7 +410,7 @@ export class RouteFeed {
       this.options.logger.info('agent too far behind, sending a snapshot', { node: sub.nodeName, had: base, latest: this.latest });
       message = this.snapshot();
     } else {
-      message = { kind: 'delta', baseRevision: base, revision: this.latest, changes: netChanges(changes) };
+      message = { kind: 'delta', baseRevision: base, revision: this.latest, changes: netChanges(changes), tableDigest: this.digest.value };
     }
     this.deltasByBase.set(base, message);
     return message;
@@ -426,7 +447,7 @@ export class RouteFeed {
   }
 
   private sendHeartbeat(sub: Subscriber): void {
-    if (this.sharedHeartbeat?.revision !== this.latest) this.sharedHeartbeat = { kind: 'heartbeat', revision: this.latest };
+    if (this.sharedHeartbeat?.revision !== this.latest) this.sharedHeartbeat = { kind: 'heartbeat', revision: this.latest, tableDigest: this.digest.value };
     if (!this.send(sub, this.sharedHeartbeat)) this.pauseUntilDrained(sub);
   }
 

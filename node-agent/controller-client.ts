@@ -37,9 +37,10 @@ export interface Registration {
  * agent reports it like a table it could not apply.
  */
 export type WatchEvent =
-  | { readonly kind: 'snapshot'; readonly revision: number; readonly routes: RouteEntry[]; readonly clusterId: string }
-  | { readonly kind: 'delta'; readonly baseRevision: number; readonly revision: number; readonly changes: RouteChangeEntry[]; readonly clusterId: string }
-  | { readonly kind: 'heartbeat'; readonly revision: number; readonly clusterId: string }
+  // tableDigest: the controller's table digest at `revision` ('' from controllers that predate it).
+  | { readonly kind: 'snapshot'; readonly revision: number; readonly routes: RouteEntry[]; readonly clusterId: string; readonly tableDigest?: string }
+  | { readonly kind: 'delta'; readonly baseRevision: number; readonly revision: number; readonly changes: RouteChangeEntry[]; readonly clusterId: string; readonly tableDigest?: string }
+  | { readonly kind: 'heartbeat'; readonly revision: number; readonly clusterId: string; readonly tableDigest?: string }
   /** The answer to the registration the stream was opened with (always its first message then); not acknowledged. */
   | { readonly kind: 'registered'; readonly revision: number; readonly registration: Registration }
   | { readonly kind: 'invalid'; readonly revision: number; readonly error: string };
@@ -355,7 +356,7 @@ export function unpacked(msg: WatchResponse__Output): WatchResponse__Output {
 function toWatchEvent(msg: WatchResponse__Output): WatchEvent {
   switch (msg.kind) {
     case 'KIND_SNAPSHOT':
-      return { kind: 'snapshot', revision: msg.revision, routes: msg.routes.map(toRoute), clusterId: msg.clusterId };
+      return { kind: 'snapshot', revision: msg.revision, routes: msg.routes.map(toRoute), clusterId: msg.clusterId, tableDigest: msg.tableDigest };
     case 'KIND_DELTA':
       return {
         kind: 'delta',
@@ -367,9 +368,10 @@ function toWatchEvent(msg: WatchResponse__Output): WatchEvent {
           return { op: c.op === 'OP_ADD' ? 'add' : 'remove', route: toRoute(c.route) } as const;
         }),
         clusterId: msg.clusterId,
+        tableDigest: msg.tableDigest,
       };
     case 'KIND_HEARTBEAT':
-      return { kind: 'heartbeat', revision: msg.revision, clusterId: msg.clusterId };
+      return { kind: 'heartbeat', revision: msg.revision, clusterId: msg.clusterId, tableDigest: msg.tableDigest };
     case 'KIND_REGISTERED':
       if (!msg.registration?.node || !msg.registration.network) throw new Error('registration answer without node or network');
       return { kind: 'registered', revision: msg.revision, registration: toRegistration(msg.registration) };

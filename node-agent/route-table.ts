@@ -4,6 +4,7 @@
 // revision), so the table is keyed by subnet: `add` sets the route for its subnet whatever
 // the agent held for it (the subnet may have moved to another node), `remove` drops it if held.
 import { formatCidr, type Ipv4Cidr } from '../common/cidr.js';
+import { RouteTableDigest } from '../common/route-table-digest.js';
 
 export interface RouteEntry {
   readonly nodeName: string;
@@ -33,6 +34,8 @@ export class AgentRouteTable {
   private currentRevision = 0;
   private currentClusterId = '';
   private synced = false;
+  /** digest() of the table as it is; '' when it changed since. */
+  private cachedDigest = '';
 
   get revision(): number {
     return this.currentRevision;
@@ -51,7 +54,14 @@ export class AgentRouteTable {
     return this.entries.size;
   }
 
+  /** The digest of the routes held (common/route-table-digest.ts), to compare with the controller's. */
+  digest(): string {
+    if (!this.cachedDigest) this.cachedDigest = RouteTableDigest.of(this.entries.values()).value;
+    return this.cachedDigest;
+  }
+
   applySnapshot(revision: number, routes: readonly RouteEntry[], clusterId = ''): void {
+    this.cachedDigest = '';
     this.entries = new Map(routes.map((r) => [formatCidr(r.subnet), r]));
     this.currentRevision = revision;
     this.currentClusterId = clusterId;
@@ -65,6 +75,7 @@ export class AgentRouteTable {
   applyDelta(baseRevision: number, revision: number, changes: readonly RouteChangeEntry[]): DeltaResult {
     if (revision <= this.currentRevision) return 'stale';
     if (!this.synced || baseRevision !== this.currentRevision) return 'gap';
+    this.cachedDigest = '';
     for (const { op, route } of changes) {
       // Set, not "add if absent": a coalesced add may replace the route of a subnet that moved.
       if (op === 'add') this.entries.set(formatCidr(route.subnet), route);
@@ -81,6 +92,7 @@ export class AgentRouteTable {
 
   /** Puts back a state() taken earlier (a change the data path refused is undone this way). */
   restore(state: RouteTableState): void {
+    this.cachedDigest = '';
     this.entries = new Map(state.routes.map((r) => [formatCidr(r.subnet), r]));
     this.currentRevision = state.revision;
     this.currentClusterId = state.clusterId;

@@ -206,6 +206,17 @@ function watchOnce(options: WatchLoopOptions, knownRevision: number, knownCluste
       }
     };
 
+    /**
+     * The controller's table at our revision is not ours, though every revision matched: its
+     * history is not the one we followed (a controller restored from an older backup reuses
+     * revision numbers). Only a snapshot repairs that.
+     */
+    const divergedFrom = (event: { revision: number; tableDigest?: string | undefined }): string => {
+      if (!event.tableDigest || event.revision !== table.revision) return '';
+      const ours = table.digest();
+      return ours === event.tableDigest ? '' : `our table at revision ${table.revision} differs from the controller's (digest ${ours}, the controller's ${event.tableDigest}): its history is not the one we followed (restored from a backup?); asking for a snapshot`;
+    };
+
     // Runs inside the gRPC stream's 'data' handler, where a throw would crash the agent.
     const onEvent = (event: WatchEvent) => {
       if (settled) return;
@@ -246,6 +257,9 @@ function watchOnce(options: WatchLoopOptions, knownRevision: number, knownCluste
           table.applySnapshot(event.revision, event.routes, clusterId);
           if (!install(event.revision, before)) return;
           logger.info('route table snapshot applied', { revision: event.revision, routes: event.routes.length });
+          // A snapshot is the controller's own table: a digest that does not fit it is the
+          // controller's fault, and asking again would bring the same snapshot.
+          if (divergedFrom(event)) logger.error('the controller\'s snapshot does not match the digest it sent; keeping it', { revision: event.revision, digest: event.tableDigest, ours: table.digest() });
           return ack();
         }
         case 'delta': {
@@ -260,15 +274,22 @@ function watchOnce(options: WatchLoopOptions, knownRevision: number, knownCluste
           ack();
           if (result === 'gap') {
             finish('gap', `delta from revision ${event.baseRevision} does not follow our revision ${table.revision}; resynchronising`);
+            return;
           }
+          const diverged = divergedFrom(event);
+          if (diverged) finish('gap', diverged);
           return;
         }
-        case 'heartbeat':
+        case 'heartbeat': {
           ack();
           if (event.revision !== table.revision) {
             finish('gap', `controller is at revision ${event.revision}, we have ${table.revision}; resynchronising`);
+            return;
           }
+          const diverged = divergedFrom(event);
+          if (diverged) finish('gap', diverged);
           return;
+        }
       }
     };
     armIdleTimer();

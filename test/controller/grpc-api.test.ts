@@ -6,6 +6,8 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { service as healthService } from 'grpc-health-check';
 import { createRequire } from 'node:module';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { AdminClient } from '../../cli/admin-client.js';
 import { CONTROLLER_CHANNEL_OPTIONS, controllerChannelCredentials } from '../../common/controller-tls.js';
@@ -353,6 +355,73 @@ test('an agent reconnects after a controller restart on the same database, with 
     client.close();
     admin.close();
     await fx.dispose();
+  }
+});
+
+test('a controller restored from an older backup: an agent that followed the lost history gets a snapshot, not a mixed table', async () => {
+  const fx = await startController({ heartbeatIntervalMs: 200 });
+  let admin = await fx.admin();
+  const backup = mkdtempSync(join(tmpdir(), 'tunctl-backup-'));
+  const client = fx.agentClient(await (async () => {
+    await admin.call('AddNode', { name: 'b1', underlayIp: '192.168.92.1' });
+    await admin.call('AddNode', { name: 'b2', underlayIp: '192.168.92.2' });
+    return fx.join(admin, 'b1');
+  })());
+  const logger = new MemoryLogger();
+  const table = new AgentRouteTable();
+  const follow = () => {
+    const stop = new AbortController();
+    const loop = runWatchLoop({
+      source: client,
+      nodeName: 'b1',
+      table,
+      heartbeatIntervalMs: () => 200,
+      onTableChanged: () => undefined,
+      beforeReconnect: async () => void (await client.register('b1', '192.168.92.1', 1500, 'test')),
+      logger,
+      signal: stop.signal,
+    });
+    return async () => {
+      stop.abort();
+      await loop;
+    };
+  };
+  const restartWith = async (copyFrom?: string) => {
+    admin.close();
+    await fx.stop();
+    // The backup, as the README says: the data directory of a stopped controller.
+    if (copyFrom) cpSync(copyFrom, fx.dataDir, { recursive: true, filter: (src) => !src.endsWith('.sock') });
+    await fx.restart();
+    admin = await fx.admin();
+  };
+  try {
+    await restartWith();
+    cpSync(fx.dataDir, backup, { recursive: true, filter: (src) => !src.endsWith('.sock') });
+    await restartWith(); // the backup was taken with the controller stopped
+    // After the backup: b3 joins the table, and the agent follows to that revision.
+    await admin.call('AddNode', { name: 'b3', underlayIp: '192.168.92.3' });
+    const revisionWithB3 = (await admin.call<object, ListRoutesResponse__Output>('ListRoutes', {})).revision;
+    let stopFollowing = follow();
+    await waitFor('the agent holds b3', () => table.routes().some((r) => r.nodeName === 'b3'), 15_000);
+    await stopFollowing();
+
+    // The disk is lost; the backup comes back, and the cluster moves on without b3: b4 takes
+    // the same revision number b3 had.
+    await restartWith(backup);
+    await admin.call('AddNode', { name: 'b4', underlayIp: '192.168.92.4' });
+    const restored = await admin.call<object, ListRoutesResponse__Output>('ListRoutes', {});
+    assert.equal(restored.revision, revisionWithB3, 'the same revision number, another table');
+    assert.equal(table.revision, revisionWithB3);
+
+    stopFollowing = follow();
+    await waitFor('the agent holds the restored controller\'s table', () => table.routes().map((r) => r.nodeName).join(',') === 'b1,b2,b4', 15_000);
+    assert.ok(logger.lines.some((l) => /history is not the one we followed/.test(l)), logger.lines.join('\n'));
+    await stopFollowing();
+  } finally {
+    client.close();
+    admin.close();
+    await fx.dispose();
+    rmSync(backup, { recursive: true, force: true });
   }
 });
 

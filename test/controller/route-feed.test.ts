@@ -13,6 +13,8 @@ import type { ChangeRecord } from '../../controller/store/store.js';
 import { prng, randomInt } from '../prng.js';
 import { SqliteStore } from '../../controller/store/sqlite-store.js';
 import { waitFor } from '../netns/netns.js';
+import { RouteTableDigest } from '../../common/route-table-digest.js';
+import { AgentRouteTable } from '../../node-agent/route-table.js';
 
 class RecordingSink implements FeedSink {
   readonly messages: FeedMessage[] = [];
@@ -157,6 +159,47 @@ test('a fan-out reaches every watcher in slices, and watchers at one revision sh
   await feed.whenIdle();
   assert.ok(sinks.every((s) => s.messages.length === 2 && s.messages[1]!.revision === r));
   assert.ok(sinks.every((s) => s.messages[1] === sinks[0]!.messages[1]), 'one delta object for all: encoded once');
+});
+
+test('every message carries the digest of the whole table at its revision, as an agent applying them holds it', async (t) => {
+  const { store, feed, add, remove } = setup(t, 50);
+  add('n1');
+  add('n2');
+  // A feed made over a table that already has routes starts from their digest.
+  const late = new RouteFeed(store, { heartbeatIntervalMs: 50, logger: new MemoryLogger() });
+  t.after(() => late.close('test over'));
+  const sink = new RecordingSink();
+  const sub = late.subscribe('n1', 0, sink);
+  const answering = setInterval(() => sub.heard(), 20);
+  t.after(() => clearInterval(answering));
+  // The test's add() and remove() publish to the first feed; this one is told the same.
+  const routeOf = (name: string) => {
+    const node = store.getNode(name);
+    return { nodeName: node.name, subnet: node.subnet, underlayIp: node.underlayIp };
+  };
+  const r3 = add('n3');
+  late.publish({ revision: r3, op: 'add', at: new Date(), route: routeOf('n3') });
+  await late.whenIdle();
+  const n1 = routeOf('n1');
+  const r4 = remove('n1');
+  late.publish({ revision: r4, op: 'remove', at: new Date(), route: n1 });
+  await late.whenIdle();
+  await waitFor('a heartbeat', () => sink.messages.some((m) => m.kind === 'heartbeat'), 3000, 20);
+  // Replay as an agent does and compare at every message.
+  const held = new AgentRouteTable();
+  for (const m of sink.messages) {
+    if (m.kind === 'snapshot') held.applySnapshot(m.revision, m.routes);
+    else if (m.kind === 'delta') assert.equal(held.applyDelta(m.baseRevision, m.revision, m.changes), 'applied');
+    assert.equal(m.tableDigest, held.digest(), `${m.kind} at revision ${m.revision}`);
+    assert.equal(m.tableDigest, RouteTableDigest.of(store.routeSnapshot().revision === m.revision ? store.routeSnapshot().routes : held.routes()).value);
+  }
+  assert.deepEqual(kinds(sink).slice(0, 3), [['snapshot', 2, null], ['delta', r3, 2], ['delta', r4, r3]]);
+  assert.deepEqual(held.routes().map((r) => r.nodeName), ['n2', 'n3']);
+  // The feed that saw every change from the start agrees.
+  const fresh = new RecordingSink();
+  feed.subscribe('n9', r4, fresh);
+  assert.equal(fresh.messages[0]!.kind, 'heartbeat');
+  assert.equal(fresh.messages[0]!.tableDigest, held.digest());
 });
 
 test('idle watchers get heartbeats carrying the latest revision', async (t) => {

@@ -8,6 +8,7 @@ import { Backoff } from '../../common/backoff.js';
 import { MemoryLogger } from '../../common/logger.js';
 import { ControllerCallError, type Registration } from '../../node-agent/controller-client.js';
 import { AgentRouteTable, type RouteEntry } from '../../node-agent/route-table.js';
+import { RouteTableDigest } from '../../common/route-table-digest.js';
 import { runWatchLoop, type RegisterOnStream, type WatchLoopOptions } from '../../node-agent/watch-loop.js';
 import { FakeController, unavailable } from './fixtures/fake-controller.js';
 
@@ -169,6 +170,43 @@ test('a delta that does not start at our revision is acknowledged with ours and 
   second.send({ kind: 'heartbeat', revision: 25, clusterId: 'c' });
   const third = await controller.stream(2);
   assert.ok(third.openedAt - secondGapAt >= 395, `second gap in a row: reconnected after ${third.openedAt - secondGapAt} ms`);
+});
+
+test('a table whose digest differs from the controller\'s at the same revision (another history, e.g. a restored controller) is replaced by a snapshot', { timeout: 10_000 }, async (t) => {
+  // What the agent followed before the controller was restored: revision 3 held n1, n2, n3.
+  const held = new AgentRouteTable();
+  held.applySnapshot(3, [route(1), route(2), route(3)], 'c');
+  const { controller, table, logger } = startLoop(t, {}, held);
+  const first = await controller.stream(0);
+  assert.equal(first.knownRevision, 3);
+  // The restored controller's revision 3 holds n1, n2, n4: same number, other table.
+  const theirs = RouteTableDigest.of([route(1), route(2), route(4)]).value;
+  first.send({ kind: 'heartbeat', revision: 3, clusterId: 'c', tableDigest: theirs });
+  assert.deepEqual(first.acks, [{ appliedRevision: 3 }]);
+  assert.ok(first.cancelled, 'the stream is ended');
+  const second = await controller.stream(1);
+  assert.equal(second.knownRevision, 0, 'and the next asks for a snapshot');
+  second.send({ kind: 'snapshot', revision: 3, routes: [route(1), route(2), route(4)], clusterId: 'c', tableDigest: theirs });
+  assert.deepEqual(names(table), ['n1', 'n2', 'n4']);
+  assert.ok(logger.lines.some((l) => /history is not the one we followed/.test(l)), logger.lines.join('\n'));
+
+  // A delta that leaves us with another table than the controller's: the same.
+  second.send({ kind: 'delta', baseRevision: 3, revision: 4, changes: [{ op: 'add', route: route(5) }], clusterId: 'c', tableDigest: RouteTableDigest.of([route(5)]).value });
+  assert.ok(second.cancelled);
+  assert.equal((await controller.stream(2)).knownRevision, 0);
+});
+
+test('matching digests, and messages without one (an older controller), change nothing', { timeout: 10_000 }, async (t) => {
+  const { controller, table } = startLoop(t);
+  const stream = await controller.stream(0);
+  stream.send({ kind: 'snapshot', revision: 1, routes: [route(1)], clusterId: 'c', tableDigest: RouteTableDigest.of([route(1)]).value });
+  stream.send({ kind: 'delta', baseRevision: 1, revision: 2, changes: [{ op: 'add', route: route(2) }], clusterId: 'c', tableDigest: RouteTableDigest.of([route(2), route(1)]).value });
+  stream.send({ kind: 'heartbeat', revision: 2, clusterId: 'c', tableDigest: RouteTableDigest.of([route(1), route(2)]).value });
+  stream.send({ kind: 'delta', baseRevision: 2, revision: 3, changes: [{ op: 'remove', route: route(1) }], clusterId: 'c' });
+  stream.send({ kind: 'heartbeat', revision: 3, clusterId: 'c' });
+  assert.deepEqual(names(table), ['n2']);
+  assert.equal(stream.cancelled, false);
+  assert.equal(controller.streams.length, 1);
 });
 
 test('a stream the controller ends refusing what we sent is followed by a snapshot request; one that merely broke resumes', { timeout: 10_000 }, async (t) => {

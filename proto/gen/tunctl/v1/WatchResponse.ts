@@ -38,6 +38,7 @@ export interface WatchResponse {
   'clusterId'?: (string);
   'packed'?: (Buffer | Uint8Array | string);
   'registration'?: (_tunctl_v1_RegisterResponse | null);
+  'tableDigest'?: (string);
 }
 
 export interface WatchResponse__Output {
@@ -49,4 +50,5 @@ export interface WatchResponse__Output {
   'clusterId': (string);
   'packed': (Buffer);
   'registration': (_tunctl_v1_RegisterResponse__Output | null);
+  'tableDigest': (string);
 }
