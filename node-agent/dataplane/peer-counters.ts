@@ -84,6 +84,7 @@ export class PeerCounterBook {
   private readonly bySlot = new Map<string, SlotState>();
   private readonly free: number[] = [];
   private nextSlot = 0;
+  private total = new Float64Array(0);
 
   constructor(workers: number, initialCapacity = INITIAL_CAPACITY) {
     this.capacity = Math.max(1, initialCapacity);
@@ -176,10 +177,15 @@ export class PeerCounterBook {
     return out;
   }
 
-  /** Every slot summed over every worker and every buffer it has used. */
+  /**
+   * Every slot summed over every worker and every buffer it has used, into one array reused
+   * from call to call (a second's sample of thousands of peers makes no garbage).
+   */
   private sums(): Float64Array {
-    const total = new Float64Array(this.capacity * PEER_STRIDE);
+    if (this.total.length !== this.capacity * PEER_STRIDE) this.total = new Float64Array(this.capacity * PEER_STRIDE);
+    const total = this.total;
     const used = this.nextSlot * PEER_STRIDE;
+    total.fill(0, 0, used);
     for (const list of this.buffers) {
       for (const buf of list) {
         const n = Math.min(buf.length, used);
