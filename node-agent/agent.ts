@@ -27,7 +27,7 @@ import type { LinkConfigurator, RouteInstaller } from './routes/route-installer.
 import type { AgentState, StoredTable } from './state/agent-state.js';
 import { AgentStateWriter, discardAgentState, loadAgentState } from './state/state-store.js';
 import { runWatchLoop, type ConnectionChange } from './watch-loop.js';
-import type { AgentStatus, ControllerConnectionView, DataPathView, PeerStatusView, TrafficStatus } from './status/agent-status.js';
+import type { AgentStatus, ControllerConnectionView, DropReason, PeerStatusView, TrafficStatus } from './status/agent-status.js';
 import type { DataplanePath, DataplaneStats } from './dataplane/dataplane.js';
 import type { RouteEntry } from './route-table.js';
 
@@ -305,7 +305,7 @@ async function runRegistered(options: AgentOptions, deps: AgentDeps, start: Agen
           controller: { ...connection },
           revision: table.revision,
           clusterId: table.clusterId || clusterId,
-          dataPath: dataPathView(dataplane.path),
+          dataPath: dataplane.path ?? UNKNOWN_PATH,
           routes: { desired: reconciler.desired().length, ...reconciler.stats() },
           ...peerStatus(table.peers(options.nodeName), dataplane),
           containersLeased: leases.leased,
@@ -517,25 +517,31 @@ function flattenDrops(drops: { [reason: string]: number }): Record<string, numbe
   return out;
 }
 
-function dataPathView(path: DataplanePath | undefined): DataPathView {
-  if (!path) return { mode: 'per-packet', workers: 0, tso: false, uso: false, gso: false, gro: false, reason: 'no data path details (a test double)' };
-  return { mode: path.mode, workers: path.workers, tso: path.tso, uso: path.uso, gso: path.gso, gro: path.gro, reason: path.reason };
-}
+/** What a data path that names none reports (a test double's). */
+const UNKNOWN_PATH: DataplanePath = { mode: 'per-packet', workers: 0, tso: false, uso: false, gso: false, gro: false, reason: 'no data path details (a test double)' };
+
+/** Each drop reason of the API (TrafficStatus) and the device-wide counter behind it. */
+const TOTAL_DROPS: ReadonlyArray<readonly [DropReason, (s: DataplaneStats) => number]> = [
+  ['unknown_peer', (s) => s.rxDrops.unknownPeer],
+  ['too_short', (s) => s.rxDrops.tooShort],
+  ['not_ipv4', (s) => s.rxDrops.notIpv4],
+  ['bad_header_length', (s) => s.rxDrops.badHeaderLength],
+  ['truncated', (s) => s.rxDrops.truncated],
+  ['bad_checksum', (s) => s.rxDrops.badChecksum],
+  ['spoofed_source', (s) => s.rxDrops.spoofedSource],
+  ['wrong_destination', (s) => s.rxDrops.wrongDestination],
+  ['no_route', (s) => s.txDrops.noRoute],
+  ['tx_invalid', (s) => s.txDrops.txInvalid],
+  ['send_error', (s) => s.sendErrors],
+  ['recv_error', (s) => s.recvErrors],
+  ['tun_read_error', (s) => s.tunReadErrors],
+  ['tun_write_error', (s) => s.tunWriteErrors],
+];
 
 /** Device-wide traffic, with every drop reason that has counted something. */
 function totalTraffic(stats: DataplaneStats): TrafficStatus {
-  const counts: Record<string, number> = {
-    ...stats.rxDrops,
-    ...stats.txDrops,
-    sendError: stats.sendErrors,
-    recvError: stats.recvErrors,
-    tunReadError: stats.tunReadErrors,
-    tunWriteError: stats.tunWriteErrors,
-  };
   const drops: TrafficStatus['drops'] = {};
-  for (const [name, count] of Object.entries(counts)) {
-    if (count > 0) drops[name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) as keyof TrafficStatus['drops']] = count;
-  }
+  for (const [reason, count] of TOTAL_DROPS) if (count(stats) > 0) drops[reason] = count(stats);
   return { txPackets: stats.udpTxPackets, txBytes: stats.udpTxBytes, rxPackets: stats.udpRxPackets, rxBytes: stats.udpRxBytes, drops };
 }
 
@@ -550,7 +556,7 @@ function peerStatus(peers: readonly RouteEntry[], dataplane: AgentDataplane): { 
         nodeName: p.nodeName,
         underlayIp: formatIpv4(p.underlayIp),
         subnet: formatCidr(p.subnet),
-        traffic: t ? { txPackets: t.txPackets, txBytes: t.txBytes, rxPackets: t.rxPackets, rxBytes: t.rxBytes, drops: { ...t.drops } } : none,
+        traffic: t?.traffic ?? none,
         lastRxAt: t?.lastRxAt ?? 0,
         lastTxAt: t?.lastTxAt ?? 0,
       };

@@ -1,6 +1,7 @@
 // tunctl status: the agent's view of this host, in the manner of `wg show`: the node, the
 // controller connection, the data path, route sync, then one block per peer with its
 // traffic, drops and when it was last heard from. Read from the agent's local socket.
+import { describePath } from '../../node-agent/dataplane/data-path.js';
 import type { GetStatusResponse__Output } from '../../proto/gen/tunctl/v1/GetStatusResponse.js';
 import type { AgentStatus, TrafficStatus } from '../../node-agent/status/agent-status.js';
 import { statusFromProto } from '../../node-agent/status/status-proto.js';
@@ -63,11 +64,8 @@ export function renderStatus(s: AgentStatus, now = Date.now()): string {
 }
 
 function describeDataPath(s: AgentStatus): string {
-  const d = s.dataPath;
-  const workers = `${d.workers} worker${d.workers === 1 ? '' : 's'}`;
-  if (d.mode === 'per-packet') return `per-packet (${d.reason}), ${workers}`;
-  const parts = [d.tso && 'TSO', d.uso && 'USO', d.gso ? 'UDP GSO' : 'no UDP GSO', d.gro ? 'UDP GRO' : 'no UDP GRO'].filter(Boolean);
-  return `superpackets (${parts.join(', ')}), ${workers}`;
+  const workers = s.dataPath.workers;
+  return `${describePath(s.dataPath)}, ${workers} worker${workers === 1 ? '' : 's'}`;
 }
 
 function describeRoutes(s: AgentStatus, now: number): string {

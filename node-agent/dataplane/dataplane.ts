@@ -18,10 +18,12 @@ import { CONTROL_GENERATION, CONTROL_SLOTS, CONTROL_STOP, DEFAULT_BATCH_SIZE, DE
 import type { ForwardWorkerData, RoutesMessage, WorkerMessage } from './forward-worker.js';
 import { PeerCounterBook, type PeerTraffic } from './peer-counters.js';
 import { RouteLookup, type PeerRoute } from './route-lookup.js';
+import { describePath, type DataplanePath } from './data-path.js';
 
 export type { PeerRoute } from './route-lookup.js';
 export type { DataplaneStats, RxDrops, TxDrops } from './counters.js';
 export type { PeerTraffic } from './peer-counters.js';
+export { describePath, type DataplanePath } from './data-path.js';
 
 export interface DataplaneOptions {
   /** Requested TUN name ("tun%d" lets the kernel number it). */
@@ -43,23 +45,6 @@ export interface DataplaneOptions {
   workers?: number;
   /** Try superpackets (TUN offloads, UDP GSO/GRO); false forces the per-packet path (default true). */
   offload?: boolean;
-}
-
-/** Which data path runs, and why: what the agent logs and reports. */
-export interface DataplanePath {
-  /** "superpackets": 64 KB TUN reads and writes, UDP GSO/GRO; "per-packet": one packet per read and write. */
-  readonly mode: 'superpackets' | 'per-packet';
-  readonly workers: number;
-  /** The TUN device passes TCP superpackets (TSO). */
-  readonly tso: boolean;
-  /** The TUN device passes UDP superpackets (USO, Linux 6.2+). */
-  readonly uso: boolean;
-  /** Segments leave in UDP GSO sends. */
-  readonly gso: boolean;
-  /** Datagrams arrive coalesced (UDP GRO). */
-  readonly gro: boolean;
-  /** Why the per-packet path runs, when it does. */
-  readonly reason: string;
 }
 
 /** Superpacket reads are 64 KB each: a smaller batch keeps a burst from delaying the first segments. */
@@ -348,11 +333,4 @@ function choosePath(tun: LinuxTun, queues: readonly Queue[], wanted: boolean, wo
     gro,
     reason: '',
   };
-}
-
-/** One line for logs and status: "superpackets (TSO, USO, UDP GSO, UDP GRO)" or "per-packet (reason)". */
-export function describePath(path: DataplanePath): string {
-  if (path.mode === 'per-packet') return `per-packet (${path.reason})`;
-  const parts = [path.tso && 'TSO', path.uso && 'USO', path.gso ? 'UDP GSO' : 'no UDP GSO', path.gro ? 'UDP GRO' : 'no UDP GRO'].filter(Boolean);
-  return `superpackets (${parts.join(', ')})`;
 }

@@ -5,6 +5,7 @@
 // last moved. When more peers arrive than the buffers hold, new, larger buffers go to the
 // workers with the next table; the old ones stay in the sums (a worker may have counted
 // into them until it took that table).
+import type { TrafficStatus } from '../status/agent-status.js';
 import { PACKET_BAD_CHECKSUM, PACKET_BAD_HEADER_LENGTH, PACKET_NOT_IPV4, PACKET_TOO_SHORT, PACKET_TRUNCATED } from './packet.js';
 
 export const P_TX_PACKETS = 0;
@@ -53,12 +54,8 @@ export function createPeerCounters(capacity: number): Float64Array {
 
 export interface PeerTraffic {
   readonly nodeName: string;
-  readonly txPackets: number;
-  readonly txBytes: number;
-  readonly rxPackets: number;
-  readonly rxBytes: number;
-  /** Reasons with no drops are left out. */
-  readonly drops: Partial<Record<PeerDropReason, number>>;
+  /** Drops: the per-peer reasons (PeerDropReason) that counted something. */
+  readonly traffic: TrafficStatus;
   /** Unix ms when a datagram from the peer was last counted (to within a sample); 0: never. */
   readonly lastRxAt: number;
   /** Unix ms when a datagram to the peer was last counted; 0: never. */
@@ -134,6 +131,11 @@ export class PeerCounterBook {
 
   /** Notes which peers' counts moved since the last sample: their "last seen" becomes `now`. */
   sample(now = Date.now()): void {
+    this.sampleSums(now);
+  }
+
+  /** sample(), returning the sums it looked at. */
+  private sampleSums(now: number): Float64Array {
     const sums = this.sums();
     for (const state of this.bySlot.values()) {
       const base = state.slot * PEER_STRIDE;
@@ -148,12 +150,12 @@ export class PeerCounterBook {
         state.lastTxAt = now;
       }
     }
+    return sums;
   }
 
   /** Samples, then reads every peer's counts since it took its slot. */
   read(now = Date.now()): PeerTraffic[] {
-    this.sample(now);
-    const sums = this.sums();
+    const sums = this.sampleSums(now);
     const out: PeerTraffic[] = [];
     for (const [nodeName, state] of this.bySlot) {
       const base = state.slot * PEER_STRIDE;
@@ -165,11 +167,7 @@ export class PeerCounterBook {
       }
       out.push({
         nodeName,
-        txPackets: count(P_TX_PACKETS),
-        txBytes: count(P_TX_BYTES),
-        rxPackets: count(P_RX_PACKETS),
-        rxBytes: count(P_RX_BYTES),
-        drops,
+        traffic: { txPackets: count(P_TX_PACKETS), txBytes: count(P_TX_BYTES), rxPackets: count(P_RX_PACKETS), rxBytes: count(P_RX_BYTES), drops },
         lastRxAt: state.lastRxAt,
         lastTxAt: state.lastTxAt,
       });

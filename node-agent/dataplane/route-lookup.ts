@@ -186,13 +186,6 @@ export class RouteLookup {
     return this.counterOffsets[index]!;
   }
 
-  /** Highest counter slot in the table + 1: the capacity a per-peer counters array needs. */
-  get slotCapacity(): number {
-    let max = 0;
-    for (const slot of this.slots) max = Math.max(max, slot + 1);
-    return max;
-  }
-
   underlayOf(index: number): number {
     return this.underlays[index]!;
   }

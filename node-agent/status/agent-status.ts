@@ -1,6 +1,7 @@
 // What the agent knows about itself and its peers at one moment: the in-process form of
 // GetStatusResponse, shared by the local API (`tunctl status`), the metrics endpoint and
 // `tunctl doctor`. Times are Unix milliseconds; 0 means "never".
+import type { DataplanePath } from '../dataplane/data-path.js';
 import type { ReconcileStats } from '../routes/route-reconciler.js';
 
 /** Drop reasons, as named in the API, metrics and logs (see Traffic in tunctl.proto). */
@@ -46,15 +47,8 @@ export interface ControllerConnectionView {
   reconnects: number;
 }
 
-export interface DataPathView {
-  mode: 'superpackets' | 'per-packet';
-  workers: number;
-  tso: boolean;
-  uso: boolean;
-  gso: boolean;
-  gro: boolean;
-  reason: string;
-}
+/** The data path as the agent opened it. */
+export type DataPathView = DataplanePath;
 
 /** Route sync: the reconciler's counts since start, and how many routes it wants. */
 export interface RouteSyncView extends ReconcileStats {

@@ -4,27 +4,15 @@ import { test } from 'node:test';
 import { bytes, renderStatus } from '../../cli/commands/status-command.js';
 import { formatDuration } from '../../cli/output.js';
 import type { AgentStatus } from '../../node-agent/status/agent-status.js';
+import { agentStatus } from '../node-agent/fixtures/agent-status.js';
 import { statusFromProto, statusToProto } from '../../node-agent/status/status-proto.js';
 import type { GetStatusResponse__Output } from '../../proto/gen/tunctl/v1/GetStatusResponse.js';
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
 
 function sample(): AgentStatus {
-  return {
-    nodeName: 'h1',
-    agentVersion: '0.1.0',
-    startedAt: NOW - 3_600_000,
-    subnet: '10.244.1.0/24',
-    network: '10.244.0.0/16',
-    underlayIp: '192.168.77.1',
-    udpPort: 7000,
-    underlayMtu: 1500,
-    tunName: 'tun0',
-    tunMtu: 1472,
+  return agentStatus(NOW, {
     controller: { target: '192.168.77.100:7400', state: 'connected', since: NOW - 125_000, lastError: 'stream reset', reconnects: 1 },
-    revision: 12,
-    clusterId: 'c1',
-    dataPath: { mode: 'superpackets', workers: 2, tso: true, uso: true, gso: true, gro: true, reason: '' },
     routes: { desired: 2, rounds: 40, failures: 0, added: 2, removed: 1, lastRoundAt: NOW - 3_000, lastError: '' },
     totals: { txPackets: 3000, txBytes: 4_500_000, rxPackets: 2000, rxBytes: 1_048_576, drops: { unknown_peer: 5, no_route: 2 } },
     peers: [
@@ -38,9 +26,7 @@ function sample(): AgentStatus {
       },
       { nodeName: 'h3', underlayIp: '192.168.77.3', subnet: '10.244.3.0/24', traffic: { txPackets: 0, txBytes: 0, rxPackets: 0, rxBytes: 0, drops: {} }, lastRxAt: 0, lastTxAt: 0 },
     ],
-    containersLeased: 2,
-    containersCapacity: 253,
-  };
+  });
 }
 
 test('status text: the node, the controller, the data path, route sync, then each peer as wg show does', () => {

@@ -340,7 +340,7 @@ test('status: the local socket answers GetStatus with the subnet, the controller
   stream.send({ kind: 'snapshot', revision: 4, routes: [h1, h2, h3], clusterId: 'c1' });
   await waitFor('both routes', async () => (await h.host.list('tun0')).length === 2, 5000, 5);
   h.dataplanes.traffic = [
-    { nodeName: 'h2', txPackets: 10, txBytes: 1000, rxPackets: 8, rxBytes: 800, drops: { spoofed_source: 2 }, lastRxAt: 1_700_000_000_000, lastTxAt: 1_700_000_001_000 },
+    { nodeName: 'h2', traffic: { txPackets: 10, txBytes: 1000, rxPackets: 8, rxBytes: 800, drops: { spoofed_source: 2 } }, lastRxAt: 1_700_000_000_000, lastTxAt: 1_700_000_001_000 },
   ];
   const s = await status();
   assert.equal(s.nodeName, 'h1');

@@ -28,9 +28,9 @@ test('a peer keeps its slot across tables, and its counts are summed over the wo
   const second = book.assign(['b', 'c', 'a']);
   assert.deepEqual([...second.slots], [1, 2, 0]);
   const b = byName(book).b!;
-  assert.deepEqual([b.rxPackets, b.rxBytes, b.txPackets], [7, 700, 0]);
-  assert.deepEqual(b.drops, { spoofed_source: 2, send_error: 1 });
-  assert.deepEqual(byName(book).a!.drops, {}, 'reasons with no drops are left out');
+  assert.deepEqual([b.traffic.rxPackets, b.traffic.rxBytes, b.traffic.txPackets], [7, 700, 0]);
+  assert.deepEqual(b.traffic.drops, { spoofed_source: 2, send_error: 1 });
+  assert.deepEqual(byName(book).a!.traffic.drops, {}, 'reasons with no drops are left out');
 });
 
 test('a freed slot is reused by a new peer, which does not inherit the old one\'s counts', () => {
@@ -39,9 +39,9 @@ test('a freed slot is reused by a new peer, which does not inherit the old one\'
   count(book, 0, 0, P_TX_PACKETS, 50);
   const next = book.assign(['b', 'new']);
   assert.deepEqual([...next.slots], [1, 0], 'new takes a\'s slot');
-  assert.equal(byName(book).new!.txPackets, 0);
+  assert.equal(byName(book).new!.traffic.txPackets, 0);
   count(book, 0, 0, P_TX_PACKETS, 5);
-  assert.equal(byName(book).new!.txPackets, 5);
+  assert.equal(byName(book).new!.traffic.txPackets, 5);
   assert.equal(byName(book).a, undefined, 'a left the table');
 });
 
@@ -59,8 +59,8 @@ test('more peers than the buffers hold: new buffers go out, and counts in the ol
   count(book, 0, 1, P_RX_PACKETS, 2);
   count(book, 1, 4, P_RX_PACKETS, 1);
   const peers = byName(book);
-  assert.equal(peers.b!.rxPackets, 12);
-  assert.equal(peers.e!.rxPackets, 1);
+  assert.equal(peers.b!.traffic.rxPackets, 12);
+  assert.equal(peers.e!.traffic.rxPackets, 1);
   assert.equal(book.assign(['a', 'b', 'c', 'd', 'e']).grown, false, 'the same table needs no new buffers');
 });
 

@@ -8,6 +8,7 @@ import { AgentMetrics } from '../../../node-agent/metrics/agent-metrics.js';
 import { StatusMetrics } from '../../../node-agent/metrics/status-metrics.js';
 import type { AgentStatus, PeerStatusView } from '../../../node-agent/status/agent-status.js';
 import { parseExposition } from '../../common/prometheus-text.js';
+import { agentStatus } from '../fixtures/agent-status.js';
 
 const NOW = 1_800_000_000_000;
 
@@ -24,17 +25,8 @@ function peer(nodeName: string, n: number, extra: Partial<PeerStatusView> = {}):
 }
 
 function status(peers: PeerStatusView[]): AgentStatus {
-  return {
-    nodeName: 'h1',
-    agentVersion: '0.1.0',
+  return agentStatus(NOW, {
     startedAt: NOW - 60_000,
-    subnet: '10.244.1.0/24',
-    network: '10.244.0.0/16',
-    underlayIp: '192.168.77.1',
-    udpPort: 7000,
-    underlayMtu: 1500,
-    tunName: 'tun0',
-    tunMtu: 1472,
     controller: { target: '192.168.77.254:7400', state: 'connected', since: NOW - 50_000, lastError: '', reconnects: 2 },
     revision: 7,
     clusterId: '0123456789abcdef0123456789abcdef',
@@ -42,9 +34,7 @@ function status(peers: PeerStatusView[]): AgentStatus {
     routes: { desired: peers.length, rounds: 10, failures: 1, added: 3, removed: 2, lastRoundAt: NOW - 1000, lastError: '' },
     totals: { txPackets: 100, txBytes: 10_000, rxPackets: 90, rxBytes: 9000, drops: { unknown_peer: 4, no_route: 1 } },
     peers,
-    containersLeased: 2,
-    containersCapacity: 253,
-  };
+  });
 }
 
 const TWO_PEERS = [
